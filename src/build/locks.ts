@@ -1,0 +1,42 @@
+// Takes the locks a build needs: one per image (runs on the same image queue up) and each directory source's dpkg lock.
+import path from 'node:path';
+import type { ModuleContext } from '../runtime/module.js';
+import type { ResolvedSource } from '../source/resolve.js';
+import { acquireLock, type HeldLock } from '../store/lock.js';
+import type { ImagePaths } from '../store/paths.js';
+
+export async function lockImage(paths: ImagePaths, timeout: number, context: ModuleContext): Promise<HeldLock> {
+  const outcome = await acquireLock({
+    file: paths.lock,
+    create: true,
+    timeoutSeconds: timeout,
+    signal: context.signal,
+    timeoutMessage: `Another run is working on ${paths.image} and held its lock ${paths.lock} for ${timeout} s; try again later or raise lock_timeout`,
+  });
+  if ('missing' in outcome) throw new Error(`Cannot create the lock file ${paths.lock}: ${outcome.missing}`);
+  return outcome.held;
+}
+
+/** The reference tool's package manager lock: never squash a chroot while apt is half-way through changing it. */
+export async function lockPackageManagers(sources: ResolvedSource[], timeout: number, context: ModuleContext): Promise<HeldLock[]> {
+  const held: HeldLock[] = [];
+  try {
+    for (const source of sources.filter((s) => s.kind === 'directory')) {
+      const file = path.join(source.path, 'var/lib/dpkg/lock');
+      const outcome = await acquireLock({
+        file,
+        create: false,
+        timeoutSeconds: timeout,
+        signal: context.signal,
+        onWait: () => process.stderr.write(`A package management process is running in ${source.path}, waiting for it to finish...\n`),
+        timeoutMessage: `A package management process is running in ${source.path} and held ${file} for ${timeout} s; let it finish or raise lock_timeout`,
+      });
+      if ('held' in outcome) held.push(outcome.held);
+      else context.warn(`No package manager lock taken for ${source.path} (${file}: ${outcome.missing}); building without it`);
+    }
+    return held;
+  } catch (error) {
+    await Promise.all(held.map((lock) => lock.release()));
+    throw error;
+  }
+}

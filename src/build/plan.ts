@@ -1,0 +1,44 @@
+// Inspects the world into a plain-data BuildPlan: which sources, which image, which excludes and which exact mksquashfs argv.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { LtspImageOptions } from '../generated/ltsp_image.js';
+import { parseKernelPattern } from '../kernel/table.js';
+import { ModuleError } from '../runtime/errors.js';
+import { checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squashfs/command.js';
+import { effectiveExcludes } from '../squashfs/excludes.js';
+import { resolveSources, type ResolvedSource } from '../source/resolve.js';
+import { checkAbsoluteDir, imagePaths, type ImagePaths } from '../store/paths.js';
+
+export type Options = Required<Omit<LtspImageOptions, 'image_name'>> & Pick<LtspImageOptions, 'image_name'>;
+
+export interface BuildPlan {
+  imageName: string;
+  sources: ResolvedSource[];
+  paths: ImagePaths;
+  excludes: string[];
+  /** A fresh 0700 directory for the mounts, the exclude file and the staged kernel. */
+  workDir: string;
+  command: string[];
+}
+
+export function checkOptions(options: Options): void {
+  if (!options.overlay && options.cleanup) {
+    throw new ModuleError("Can't clean up without overlay: set cleanup: false when overlay is false");
+  }
+  if (options.kernel_initrd) parseKernelPattern(options.kernel_initrd);
+}
+
+export async function planBuild(options: Options): Promise<BuildPlan> {
+  const baseDir = checkAbsoluteDir(options.base_dir, 'base_dir');
+  const tftpDir = checkAbsoluteDir(options.tftp_dir, 'tftp_dir');
+  checkOptions(options);
+  const { imageName, sources } = await resolveSources(options.name, baseDir, options.image_name);
+  const paths = imagePaths(baseDir, tftpDir, imageName);
+  const excludes = effectiveExcludes(options);
+  const params = splitParams(options.mksquashfs_params);
+  checkParams(params);
+  const workDir = path.join(os.tmpdir(), `ltsp-image.${imageName}.${crypto.randomBytes(6).toString('hex')}`);
+  const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
+  return { imageName, sources, paths, excludes, workDir, command };
+}

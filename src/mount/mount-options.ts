@@ -1,0 +1,28 @@
+// Spells the mount(8) argv for each kind of source: loop mounts at a partition's offset, read-only, ext* without journal replay.
+import type { ResolvedSource } from '../source/resolve.js';
+
+/** ext2/3/4 are mounted without journal replay so a disk image in use is never written to. */
+export function readOnlyOptions(fstype: string | undefined): string[] {
+  return /^ext[234]$/.test(fstype ?? '') ? ['ro', 'noload'] : ['ro'];
+}
+
+export function loopMountArgv(source: ResolvedSource, target: string): string[] {
+  const opts = ['loop', ...readOnlyOptions(source.fstype)];
+  if (source.kind === 'disk') opts.push(`offset=${source.offset}`, `sizelimit=${source.sizelimit}`);
+  opts.push(...source.options);
+  return ['mount', '-t', source.fstype ?? 'auto', '-o', opts.join(','), source.path, target];
+}
+
+export function bindMountArgv(source: ResolvedSource, target: string): string[] {
+  return ['mount', '-o', ['bind', 'ro', ...source.options].join(','), source.path, target];
+}
+
+/** overlayfs splits lowerdir on ':' and options on ','; escape both in a path. */
+function escapeOverlay(dir: string): string {
+  return dir.replace(/\\/g, '\\\\').replace(/:/g, '\\:').replace(/,/g, '\\,');
+}
+
+export function overlayMountArgv(lower: string, upper: string, work: string, target: string): string[] {
+  const opts = `lowerdir=${escapeOverlay(lower)},upperdir=${escapeOverlay(upper)},workdir=${escapeOverlay(work)}`;
+  return ['mount', '-t', 'overlay', '-o', opts, 'overlay', target];
+}

@@ -1,0 +1,55 @@
+// Assembles the image root inside the private namespace: every source read-only, each overlaid on one tmpfs so cleanup never touches it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ModuleError } from '../runtime/errors.js';
+import type { ResolvedSource } from '../source/resolve.js';
+import { bindMountArgv, loopMountArgv, overlayMountArgv } from './mount-options.js';
+import { mkdirInside } from './safe-path.js';
+
+async function run(argv: string[]): Promise<void> {
+  const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
+  if (result.exitCode !== 0) {
+    const why = (result.stderr || result.stdout || result.message || '').trim().split('\n').pop();
+    throw new ModuleError(`${argv.join(' ')} failed: ${why}`);
+  }
+}
+
+function mkdir(dir: string, mode = 0o755): string {
+  fs.mkdirSync(dir, { mode });
+  return dir;
+}
+
+/** Makes the overlay's upper dir look like the source's root so the image root keeps its owner and mode. */
+function copyRootAttributes(from: string, to: string): void {
+  const stat = fs.statSync(from);
+  fs.chownSync(to, stat.uid, stat.gid);
+  fs.chmodSync(to, stat.mode & 0o7777);
+  fs.utimesSync(to, stat.atime, stat.mtime);
+}
+
+export async function mountSources(workDir: string, sources: ResolvedSource[], overlay: boolean): Promise<string> {
+  const root = mkdir(path.join(workDir, 'root'));
+  let tmpfs = '';
+  if (overlay) {
+    tmpfs = mkdir(path.join(workDir, 'tmpfs'));
+    await run(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', tmpfs]);
+  }
+  for (const [index, source] of sources.entries()) {
+    const target = index === 0 ? root : mkdirInside(root, source.subdir ?? '');
+    if (!overlay) {
+      await run(source.kind === 'directory' ? bindMountArgv(source, target) : loopMountArgv(source, target));
+      continue;
+    }
+    let lower = source.path;
+    if (source.kind !== 'directory') {
+      lower = mkdir(path.join(workDir, `lower-${index}`));
+      await run(loopMountArgv(source, lower));
+    }
+    const upper = mkdir(path.join(tmpfs, `upper-${index}`));
+    const work = mkdir(path.join(tmpfs, `work-${index}`));
+    copyRootAttributes(lower, upper);
+    await run(overlayMountArgv(lower, upper, work, target));
+  }
+  return root;
+}

@@ -1,0 +1,35 @@
+// What the module sends to its namespace worker, and the events the worker reports back, one JSON line each.
+import type { CleanupStep } from '../cleanup/index.js';
+import type { ResolvedSource } from '../source/resolve.js';
+
+export const WORKER_FLAG = '--ltsp-namespace-worker';
+
+export interface WorkerJob {
+  /** A fresh 0700 directory made by the parent; everything the worker mounts lives under it. */
+  workDir: string;
+  sources: ResolvedSource[];
+  overlay: boolean;
+  cleanup: boolean;
+  /** The full mksquashfs argv, or null when the job only reads the tree (kernel extraction). */
+  mksquashfs: string[] | null;
+  /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */
+  kernel: { userPattern: string | null } | null;
+}
+
+export type WorkerPhase = 'mount' | 'cleanup' | 'mksquashfs' | 'kernel';
+
+export interface StagedKernel {
+  /** Where they were found, relative to the image root. */
+  vmlinuz: string;
+  initrd: string;
+  /** Copies outside the namespace's mounts, for the parent to install. */
+  vmlinuzPath: string;
+  initrdPath: string;
+}
+
+export type WorkerEvent =
+  | { type: 'phase'; phase: WorkerPhase; seconds: number }
+  | { type: 'cleanup'; steps: CleanupStep[] }
+  | { type: 'kernel'; kernel: StagedKernel | null }
+  | { type: 'error'; phase: WorkerPhase; message: string }
+  | { type: 'done' };

@@ -1,0 +1,89 @@
+// The part of a build that runs inside the private mount+PID namespace: mount, clean up, mksquashfs, find the kernel.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { runCleanup } from '../cleanup/index.js';
+import { findKernel } from '../kernel/find.js';
+import { mountSources } from '../mount/mount-sources.js';
+import { errorMessage, oneLine } from '../runtime/errors.js';
+import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
+
+function send(event: WorkerEvent): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+async function readJob(): Promise<WorkerJob> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const newline = buffered.indexOf('\n');
+      if (newline < 0) return;
+      process.stdin.off('data', onData);
+      try {
+        resolve(JSON.parse(buffered.slice(0, newline)) as WorkerJob);
+      } catch (error) {
+        reject(error);
+      }
+    };
+    process.stdin.on('data', onData);
+  });
+}
+
+function tail(text: string, lines = 3): string {
+  return oneLine(text.trim().split('\n').slice(-lines).join('\n'));
+}
+
+async function squash(argv: string[]): Promise<void> {
+  const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
+  if (result.exitCode !== 0) {
+    const why = tail(result.stderr || result.all || result.message || '');
+    throw new Error(`mksquashfs exited with ${result.exitCode ?? result.signal}: ${why}`);
+  }
+}
+
+function stageKernel(found: { vmlinuz: string; initrd: string; vmlinuzPath: string; initrdPath: string }, dir: string): StagedKernel {
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const copy = (from: string, name: string) => {
+    const to = path.join(dir, name);
+    fs.copyFileSync(from, to);
+    const stat = fs.statSync(from);
+    fs.utimesSync(to, stat.atime, stat.mtime);
+    return to;
+  };
+  return { vmlinuz: found.vmlinuz, initrd: found.initrd, vmlinuzPath: copy(found.vmlinuzPath, 'vmlinuz'), initrdPath: copy(found.initrdPath, 'initrd.img') };
+}
+
+async function timed<T>(phase: WorkerPhase, work: () => Promise<T>, state: { phase: WorkerPhase }): Promise<T> {
+  state.phase = phase;
+  const start = process.hrtime.bigint();
+  const result = await work();
+  send({ type: 'phase', phase, seconds: Number(process.hrtime.bigint() - start) / 1e9 });
+  return result;
+}
+
+export async function workerMain(): Promise<void> {
+  const state: { phase: WorkerPhase } = { phase: 'mount' };
+  try {
+    const job = await readJob();
+    // The parent keeps our stdin open while it lives; EOF means it died, and as PID 1 our exit ends the whole namespace.
+    process.stdin.on('end', () => process.exit(70));
+    process.stdin.resume();
+    const root = await timed('mount', () => mountSources(job.workDir, job.sources, job.overlay), state);
+    if (job.cleanup) send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root), state) });
+    if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!), state);
+    if (job.kernel) {
+      const pattern = job.kernel.userPattern ?? undefined;
+      const kernel = await timed('kernel', async () => {
+        const found = await findKernel(root, pattern);
+        return found ? stageKernel(found, path.join(job.workDir, 'kernel')) : null;
+      }, state);
+      send({ type: 'kernel', kernel });
+    }
+    send({ type: 'done' });
+    process.exit(0);
+  } catch (error) {
+    send({ type: 'error', phase: state.phase, message: oneLine(errorMessage(error)) });
+    process.exit(1);
+  }
+}

@@ -1,0 +1,27 @@
+// Times the phases of a run for the `durations` field of the result.
+import { round } from './format.js';
+
+export class Durations {
+  private readonly seconds: Record<string, number> = {};
+
+  add(phase: string, seconds: number): void {
+    this.seconds[phase] = round((this.seconds[phase] ?? 0) + seconds);
+  }
+
+  async time<T>(phase: string, work: () => Promise<T> | T): Promise<T> {
+    const start = process.hrtime.bigint();
+    try {
+      return await work();
+    } finally {
+      this.add(phase, Number(process.hrtime.bigint() - start) / 1e9);
+    }
+  }
+
+  total(): number {
+    return round(Object.values(this.seconds).reduce((a, b) => a + b, 0));
+  }
+
+  toJSON(): Record<string, number> {
+    return { ...this.seconds };
+  }
+}

@@ -1,0 +1,63 @@
+// Runs one module invocation end to end: read args, validate, run, and print one JSON result with the right exit status.
+import { readArgs, type RawArgs } from './args.js';
+import { splitContext, type RunContext } from './context.js';
+import { emitAndExit, guardStdout } from './emit.js';
+import { ModuleError, errorMessage, oneLine } from './errors.js';
+import { scrubArgumentValues } from './no-log.js';
+import { makeValidator } from './validate.js';
+
+export interface ModuleResult {
+  changed: boolean;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export interface ModuleContext extends RunContext {
+  /** Aborted on SIGTERM, SIGINT or SIGHUP, so long phases can stop their children and clean up. */
+  signal: AbortSignal;
+}
+
+export interface ModuleDefinition<O> {
+  name: string;
+  optionsSchema: Record<string, unknown>;
+  run(options: O, context: ModuleContext): Promise<ModuleResult>;
+}
+
+function finish(result: Record<string, unknown>, context: RunContext | undefined, raw: RawArgs, code: number): void {
+  const warnings = context?.warnings ?? [];
+  const msg = typeof result.msg === 'string' ? result.msg : '';
+  let out: Record<string, unknown> = { ...result, msg, comment: msg };
+  if (warnings.length) out.warnings = warnings;
+  if (context?.noLog) out = scrubArgumentValues(out, raw);
+  emitAndExit(out, code);
+}
+
+function failure(error: unknown, context: RunContext | undefined): Record<string, unknown> {
+  const extra = error instanceof ModuleError ? error.extra : {};
+  const result: Record<string, unknown> = { ...extra, failed: true, changed: false, msg: oneLine(errorMessage(error)) };
+  if ((context?.verbosity ?? 0) >= 3 && error instanceof Error && error.stack) result.exception = error.stack;
+  return result;
+}
+
+export async function runModule<O>(definition: ModuleDefinition<O>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  guardStdout();
+  let raw: RawArgs = {};
+  let context: RunContext | undefined;
+  const fail = (error: unknown) => finish(failure(error, context), context, raw, 1);
+  process.on('uncaughtException', fail);
+  process.on('unhandledRejection', fail);
+  const controller = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+    process.on(sig, () => controller.abort(new ModuleError(`Interrupted by ${sig}; the previous image was left as it was`)));
+  }
+  try {
+    raw = await readArgs(argv);
+    const split = splitContext(raw);
+    context = split.context;
+    const options = makeValidator<O>(definition.optionsSchema)(split.options);
+    const result = await definition.run(options, { ...context, signal: controller.signal });
+    finish({ ...result, invocation: { module_args: options } }, context, raw, 0);
+  } catch (error) {
+    fail(error);
+  }
+}

@@ -1,0 +1,36 @@
+// Builds the mksquashfs argv (never a shell line) with the reference's low-priority prefix and the user's parameters.
+import { execaSync } from 'execa';
+import { ModuleError } from '../runtime/errors.js';
+
+function works(argv: string[]): boolean {
+  try {
+    return execaSync(argv[0]!, argv.slice(1), { stdio: 'ignore', reject: false }).exitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Unset: `nice ionice -c3` when both work here; "": no prefix; else the given command line split on whitespace. */
+export function ionicePrefix(ionice: string | null | undefined): string[] {
+  if (ionice === null || ionice === undefined) {
+    const prefix = ['nice', 'ionice', '-c3'];
+    return works([...prefix, 'true']) ? prefix : works(['nice', 'true']) ? ['nice'] : [];
+  }
+  return ionice.split(/\s+/).filter(Boolean);
+}
+
+export function splitParams(params: string[] | string | undefined): string[] {
+  if (params === undefined) return [];
+  if (typeof params === 'string') return params.split(/\s+/).filter(Boolean);
+  return params;
+}
+
+export function checkParams(params: string[]): void {
+  const reserved = ['-noappend', '-ef', '-wildcards', '-regex'];
+  const bad = params.find((p) => reserved.includes(p));
+  if (bad) throw new ModuleError(`Option mksquashfs_params: ${bad} is set by the module itself; remove it`);
+}
+
+export function mksquashfsArgv(prefix: string[], root: string, output: string, excludesFile: string, params: string[]): string[] {
+  return [...prefix, 'mksquashfs', root, output, '-noappend', '-wildcards', '-ef', excludesFile, ...params];
+}

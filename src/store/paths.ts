@@ -1,0 +1,44 @@
+// Where an image and its companions live under BASE/images, in one place so no module spells a path differently.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ModuleError } from '../runtime/errors.js';
+
+export interface ImagePaths {
+  imagesDir: string;
+  image: string;
+  backup: string;
+  tmp: string;
+  lock: string;
+  tftpDir: string;
+  kernelDir: string;
+}
+
+export function checkAbsoluteDir(dir: string, option: string): string {
+  if (!path.isAbsolute(dir)) throw new ModuleError(`Option ${option} must be an absolute path, got ${JSON.stringify(dir)}`);
+  if (dir.includes('\0') || dir.includes('\n')) throw new ModuleError(`Option ${option} contains a NUL or newline; give a plain absolute path`);
+  return path.normalize(dir);
+}
+
+export function imagePaths(baseDir: string, tftpDir: string, name: string): ImagePaths {
+  const imagesDir = path.join(baseDir, 'images');
+  const image = path.join(imagesDir, `${name}.img`);
+  return {
+    imagesDir,
+    image,
+    backup: `${image}.old`,
+    tmp: `${image}.tmp`,
+    lock: path.join(imagesDir, `.${name}.lock`),
+    tftpDir,
+    kernelDir: path.join(tftpDir, 'ltsp', name),
+  };
+}
+
+/** The images dir is created 0700 as the reference does: images can hold whatever the source had. */
+export function ensureImagesDir(paths: ImagePaths, baseOption = 'base_dir'): void {
+  try {
+    fs.mkdirSync(paths.imagesDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ModuleError(`Cannot create ${paths.imagesDir} (${code}); check option ${baseOption} and that it is writable`);
+  }
+}
