@@ -47,14 +47,22 @@ export function publishImage(paths: ImagePaths, backup: boolean): Published {
   }
 }
 
-/** Removes what an interrupted earlier run may have left: the partial image and a half-made backup link. */
+/**
+ * Removes what an interrupted earlier run may have left: the partial image and half-made backup links.
+ * A revert killed between its renames is completed instead, since its temp link may be the only name of an image.
+ */
 export function removeLeftovers(paths: ImagePaths): string[] {
-  const removed: string[] = [];
-  for (const file of [paths.tmp, `${paths.backup}.tmp`]) {
+  const done: string[] = [];
+  const hold = `${paths.backup}.swap`;
+  if (fs.existsSync(hold) && !fs.existsSync(paths.backup)) {
+    fs.renameSync(hold, paths.backup);
+    done.push(`completed an interrupted revert: ${paths.backup}`);
+  }
+  for (const file of [paths.tmp, `${paths.backup}.tmp`, hold]) {
     if (fs.existsSync(file)) {
       fs.rmSync(file, { force: true });
-      removed.push(file);
+      done.push(`removed ${file}`);
     }
   }
-  return removed;
+  return done;
 }

@@ -1,0 +1,54 @@
+// Installs the kernel and initrd that are inside a published squashfs image, read from a loop mount in the private namespace.
+import path from 'node:path';
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { StagedKernel } from '../namespace/protocol.js';
+import { runWorker } from '../namespace/run-worker.js';
+import { makeWorkDir, removeWorkDir } from '../store/work-dir.js';
+import { installKernel } from './install.js';
+
+export interface InstalledKernel {
+  vmlinuz: string;
+  initrd: string;
+  source_vmlinuz: string;
+  source_initrd: string;
+  changed: boolean;
+  newVmlinuz: boolean;
+}
+
+export async function installKernelFromImage(
+  image: string,
+  tftpDir: string,
+  imageName: string,
+  userPattern: string | null,
+  signal: AbortSignal,
+): Promise<InstalledKernel | null> {
+  const workDir = path.join(os.tmpdir(), `ltsp-image.${imageName}.${crypto.randomBytes(6).toString('hex')}`);
+  makeWorkDir(workDir, []);
+  try {
+    const { events } = await runWorker(
+      {
+        workDir,
+        sources: [{ spec: image, path: image, kind: 'filesystem', fstype: 'squashfs', options: [] }],
+        overlay: false,
+        cleanup: false,
+        mksquashfs: null,
+        kernel: { userPattern },
+      },
+      signal,
+    );
+    const staged = events.reduce<StagedKernel | null>((found, e) => (e.type === 'kernel' ? e.kernel : found), null);
+    if (!staged) return null;
+    const done = await installKernel({ vmlinuzPath: staged.vmlinuzPath, initrdPath: staged.initrdPath }, tftpDir, imageName);
+    return {
+      vmlinuz: done.vmlinuz,
+      initrd: done.initrd,
+      source_vmlinuz: staged.vmlinuz,
+      source_initrd: staged.initrd,
+      changed: done.changed,
+      newVmlinuz: done.newVmlinuz,
+    };
+  } finally {
+    removeWorkDir(workDir);
+  }
+}

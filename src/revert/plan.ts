@@ -1,0 +1,43 @@
+// Decides what a revert must do: the desired state is "the generation before the newest is active".
+import type { LtspImageRevertOptions } from '../generated/ltsp_image_revert.js';
+import { parseKernelPattern } from '../kernel/table.js';
+import { ModuleError } from '../runtime/errors.js';
+import { checkImageName, deriveImageName } from '../source/image-name.js';
+import { isNewer, readImageFiles, type Generation } from '../store/generations.js';
+import { checkAbsoluteDir, imagePaths, type ImagePaths } from '../store/paths.js';
+
+export type RevertOptions = Required<LtspImageRevertOptions>;
+
+export type RevertReason = 'reverted' | 'already_reverted' | 'forced';
+
+export interface RevertPlan {
+  imageName: string;
+  paths: ImagePaths;
+  swap: boolean;
+  reason: RevertReason;
+  active: Generation | null;
+  backup: Generation;
+  problems: string[];
+}
+
+/** A simple name is the image name; a path names its image as ltsp_image derives it (`/` is the machine). */
+export function revertImageName(name: string): string {
+  if (!name) throw new ModuleError('Option name is empty: give the image name, e.g. x86_64');
+  const isPath = name.startsWith('/') || name.startsWith('.');
+  const derived = isPath ? deriveImageName(name, name.endsWith('.img')) : name.replace(/\.img$/, '');
+  return checkImageName(derived, 'name');
+}
+
+export function planRevert(options: RevertOptions): RevertPlan {
+  const baseDir = checkAbsoluteDir(options.base_dir, 'base_dir');
+  const tftpDir = checkAbsoluteDir(options.tftp_dir, 'tftp_dir');
+  if (options.kernel_initrd) parseKernelPattern(options.kernel_initrd);
+  const imageName = revertImageName(options.name);
+  const paths = imagePaths(baseDir, tftpDir, imageName);
+  const files = readImageFiles(paths);
+  if (!files.backup) throw new ModuleError(`Cannot revert, backup is missing: ${paths.backup}`);
+  const alreadyReverted = files.active !== null && isNewer(files.backup, files.active);
+  const swap = !alreadyReverted || options.force;
+  const reason: RevertReason = !alreadyReverted ? 'reverted' : options.force ? 'forced' : 'already_reverted';
+  return { imageName, paths, swap, reason, active: files.active, backup: files.backup, problems: files.problems };
+}

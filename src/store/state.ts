@@ -1,0 +1,97 @@
+// The state file beside each image (NAME.img.json): what was built, from what, and how to recognise the image later.
+import fs from 'node:fs';
+
+export const STATE_FORMAT = 'ltsp-image-state/1';
+
+export interface ImageIdentity {
+  size: number;
+  mtimeNs: string;
+  ino: number;
+  dev: number;
+  sha256?: string;
+}
+
+export interface ImageState {
+  format: typeof STATE_FORMAT;
+  toolVersion: string;
+  imageName: string;
+  generation: number;
+  builtAt: string;
+  buildSeconds: number;
+  sources: string[];
+  /** Fingerprint of the source taken before the build started. */
+  fingerprint: string;
+  compare: 'mtime' | 'checksum';
+  configHash: string;
+  config: Record<string, unknown>;
+  image: ImageIdentity;
+  /** Set on the backup when a revert made an older generation active. */
+  revertedAt?: string;
+}
+
+export type StateRead = { state: ImageState } | { missing: true } | { invalid: string };
+
+export function statePath(image: string): string {
+  return `${image}.json`;
+}
+
+function valid(value: unknown): value is ImageState {
+  const s = value as ImageState;
+  return (
+    !!s &&
+    typeof s === 'object' &&
+    s.format === STATE_FORMAT &&
+    typeof s.generation === 'number' &&
+    typeof s.fingerprint === 'string' &&
+    typeof s.configHash === 'string' &&
+    !!s.image &&
+    typeof s.image.size === 'number' &&
+    typeof s.image.mtimeNs === 'string'
+  );
+}
+
+/** A corrupt, foreign or future-format state file is reported, never thrown: the caller rebuilds and warns. */
+export function readState(image: string): StateRead {
+  const file = statePath(image);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
+    return { invalid: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}` };
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    const format = (parsed as { format?: unknown })?.format;
+    if (typeof format === 'string' && format.startsWith('ltsp-image-state/') && format !== STATE_FORMAT) {
+      return { invalid: `${file} has format ${format}, which this version does not know` };
+    }
+    return valid(parsed) ? { state: parsed } : { invalid: `${file} is not an ltsp_image state file` };
+  } catch {
+    return { invalid: `${file} is corrupt (not JSON)` };
+  }
+}
+
+/** Written to a temp name and renamed, so a crash never leaves half a state file. Mode 0644: it holds no secrets. */
+export function writeState(image: string, state: ImageState): void {
+  const file = statePath(image);
+  const tmp = `${file}.tmp`;
+  const fd = fs.openSync(tmp, 'w', 0o644);
+  try {
+    fs.writeSync(fd, `${JSON.stringify(state, null, 1)}\n`);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+}
+
+export function identityOf(file: string): ImageIdentity | null {
+  const stat = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
+  if (!stat) return null;
+  return { size: Number(stat.size), mtimeNs: stat.mtimeNs.toString(), ino: Number(stat.ino), dev: Number(stat.dev) };
+}
+
+export function sameIdentity(a: ImageIdentity, b: ImageIdentity): boolean {
+  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ino === b.ino && a.dev === b.dev;
+}
