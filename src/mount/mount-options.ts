@@ -1,13 +1,9 @@
 // Spells the mount(8) argv for each kind of source: loop mounts at a partition's offset, read-only, ext* without journal replay.
+import { mountOptionsFor } from '../source/probe.js';
 import type { ResolvedSource } from '../source/resolve.js';
 
-/** ext2/3/4 are mounted without journal replay so a disk image in use is never written to. */
-export function readOnlyOptions(fstype: string | undefined): string[] {
-  return /^ext[234]$/.test(fstype ?? '') ? ['ro', 'noload'] : ['ro'];
-}
-
 export function loopMountArgv(source: ResolvedSource, target: string): string[] {
-  const opts = ['loop', ...readOnlyOptions(source.fstype)];
+  const opts = ['loop', ...mountOptionsFor(source.fstype ?? '').split(',')];
   if (source.kind === 'disk') opts.push(`offset=${source.offset}`, `sizelimit=${source.sizelimit}`);
   opts.push(...source.options);
   return ['mount', '-t', source.fstype ?? 'auto', '-o', opts.join(','), source.path, target];

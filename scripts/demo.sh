@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README's demo: builds the sample image source under .scratch/demo and runs examples/playbooks/demo.yml with the bundled modules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+if [[ $(id -u) -ne 0 ]]; then
+  echo "The demo mounts an overlay in a private namespace and needs root: run sudo $0" >&2
+  exit 1
+fi
+npm run --silent build >&2
+node scripts/make-sample.mjs .scratch/demo/srv/ltsp/sample
+ANSIBLE_CONFIG="$PWD/ansible.cfg" exec ansible-playbook -i localhost, -c local examples/playbooks/demo.yml "$@"
