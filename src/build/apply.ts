@@ -8,7 +8,7 @@ import type { Durations } from '../report/durations.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { publishImage, removeLeftovers } from '../store/publish.js';
 import { ensureImagesDir } from '../store/paths.js';
-import { makeWorkDir, removeWorkDir } from '../store/work-dir.js';
+import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
 import type { HeldLock } from '../store/lock.js';
 import { lockImage, lockPackageManagers } from './locks.js';
 import type { BuildPlan, Options } from './plan.js';
@@ -55,6 +55,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
   let workDirMade = false;
   try {
     removeLeftovers(plan.paths);
+    removeStaleWorkDirs(plan.imageName);
     locks.push(...(await lockPackageManagers(plan.sources, options.lock_timeout, context)));
     makeWorkDir(plan.workDir, plan.excludes);
     workDirMade = true;

@@ -1,6 +1,5 @@
 // Inspects the world into a plain-data BuildPlan: which sources, which image, which excludes and which exact mksquashfs argv.
 import crypto from 'node:crypto';
-import os from 'node:os';
 import path from 'node:path';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
@@ -9,6 +8,7 @@ import { checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squas
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
 import { checkAbsoluteDir, imagePaths, type ImagePaths } from '../store/paths.js';
+import { newWorkDirPath } from '../store/work-dir.js';
 
 export type Options = Required<Omit<LtspImageOptions, 'image_name'>> & Pick<LtspImageOptions, 'image_name'>;
 
@@ -38,7 +38,7 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   const excludes = effectiveExcludes(options);
   const params = splitParams(options.mksquashfs_params);
   checkParams(params);
-  const workDir = path.join(os.tmpdir(), `ltsp-image.${imageName}.${crypto.randomBytes(6).toString('hex')}`);
+  const workDir = newWorkDirPath(imageName, crypto.randomBytes(6).toString('hex'));
   const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
   return { imageName, sources, paths, excludes, workDir, command };
 }

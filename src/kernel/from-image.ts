@@ -1,10 +1,8 @@
 // Installs the kernel and initrd that are inside a published squashfs image, read from a loop mount in the private namespace.
-import path from 'node:path';
 import crypto from 'node:crypto';
-import os from 'node:os';
 import type { StagedKernel } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
-import { makeWorkDir, removeWorkDir } from '../store/work-dir.js';
+import { makeWorkDir, newWorkDirPath, removeWorkDir } from '../store/work-dir.js';
 import { installKernel } from './install.js';
 
 export interface InstalledKernel {
@@ -23,7 +21,7 @@ export async function installKernelFromImage(
   userPattern: string | null,
   signal: AbortSignal,
 ): Promise<InstalledKernel | null> {
-  const workDir = path.join(os.tmpdir(), `ltsp-image.${imageName}.${crypto.randomBytes(6).toString('hex')}`);
+  const workDir = newWorkDirPath(imageName, crypto.randomBytes(6).toString('hex'));
   makeWorkDir(workDir, []);
   try {
     const { events } = await runWorker(

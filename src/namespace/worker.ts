@@ -30,14 +30,17 @@ async function readJob(): Promise<WorkerJob> {
   });
 }
 
-function tail(text: string, lines = 3): string {
-  return oneLine(text.trim().split('\n').slice(-lines).join('\n'));
+/** The lines that say what went wrong, else the last few: mksquashfs follows its error with long lists. */
+function reason(text: string): string {
+  const lines = text.trim().split('\n');
+  const errors = lines.filter((l) => /error|fail|not supported|no space|cannot|invalid|unrecogni[sz]ed|fatal/i.test(l));
+  return oneLine((errors.length ? errors.slice(0, 2) : lines.slice(-3)).join('\n'));
 }
 
 async function squash(argv: string[]): Promise<void> {
   const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
   if (result.exitCode !== 0) {
-    const why = tail(result.stderr || result.all || result.message || '');
+    const why = reason(result.stderr || result.all || result.message || '');
     throw new Error(`mksquashfs exited with ${result.exitCode ?? result.signal}: ${why}`);
   }
 }

@@ -9,6 +9,7 @@ import type { ImageState } from '../store/state.js';
 import { ensureImagesDir } from '../store/paths.js';
 import { removeLeftovers } from '../store/publish.js';
 import { swapImages } from '../store/swap.js';
+import { removeStaleWorkDirs } from '../store/work-dir.js';
 import { planRevert, type RevertOptions, type RevertPlan } from './plan.js';
 
 function withoutRevertMark(state: ImageState): ImageState {
@@ -34,6 +35,7 @@ async function swap(plan: RevertPlan, options: RevertOptions, context: ModuleCon
   const lock = await lockImage(plan.paths, 600, context);
   try {
     removeLeftovers(plan.paths);
+    removeStaleWorkDirs(plan.imageName);
     const revertedAt = new Date().toISOString();
     const wasActive = plan.active?.state ? { ...plan.active.state, revertedAt } : null;
     swapImages(plan.paths);

@@ -1,5 +1,6 @@
 // The per-run 0700 work dir: made fresh, and removed with rmdir only, so a leaked mount could never make us delete a source.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export function makeWorkDir(dir: string, excludes: string[]): void {
@@ -29,4 +30,23 @@ function listLowerDirs(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+export function workDirPrefix(imageName: string): string {
+  return `ltsp-image.${imageName}.`;
+}
+
+export function newWorkDirPath(imageName: string, random: string): string {
+  return path.join(os.tmpdir(), `${workDirPrefix(imageName)}${random}`);
+}
+
+/** Work dirs of this image left by killed runs; only called under the image lock, when no other run can own one. */
+export function removeStaleWorkDirs(imageName: string): string[] {
+  const prefix = workDirPrefix(imageName);
+  const removed: string[] = [];
+  for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(prefix))) {
+    const dir = path.join(os.tmpdir(), name);
+    if (removeWorkDir(dir) === null) removed.push(dir);
+  }
+  return removed;
 }

@@ -1,0 +1,95 @@
+// Reads what a squashfs image holds (unsquashfs), and snapshots host state, so tests compare real images and prove nothing leaked.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+
+export interface ImageEntry {
+  mode: string;
+  owner: string;
+  size: string;
+  target?: string;
+}
+
+/** unsquashfs -lln, keyed by image-relative path ('' is the root). */
+export async function listImage(image: string): Promise<Map<string, ImageEntry>> {
+  const { stdout } = await execa('unsquashfs', ['-lln', '-d', '', image], { encoding: 'utf8' });
+  const entries = new Map<string, ImageEntry>();
+  for (const line of stdout.split('\n')) {
+    const m = /^(\S{10}) (\d+\/\d+)\s+(\S+) \d{4}-\d\d-\d\d \d\d:\d\d (.*)$/.exec(line);
+    if (!m) continue;
+    let name = m[4]!;
+    let target: string | undefined;
+    if (m[1]!.startsWith('l')) [name, target] = name.split(' -> ') as [string, string];
+    entries.set(name.replace(/^\/?/, ''), { mode: m[1]!, owner: m[2]!, size: m[3]!, ...(target !== undefined ? { target } : {}) });
+  }
+  return entries;
+}
+
+export async function imagePaths(image: string): Promise<string[]> {
+  return [...(await listImage(image)).keys()].sort();
+}
+
+/** Unpacks an image for content checks. */
+export async function unpackImage(image: string, dir: string): Promise<string> {
+  await execa('unsquashfs', ['-no-progress', '-quiet', '-d', dir, image]);
+  return dir;
+}
+
+/** Every regular file under dir whose bytes contain one of the needles. */
+export function filesContaining(dir: string, needles: string[]): string[] {
+  const hits: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        const content = fs.readFileSync(full);
+        for (const needle of needles) if (content.includes(needle)) hits.push(`${path.relative(dir, full)}: ${needle.slice(0, 30)}`);
+      }
+    }
+  };
+  walk(dir);
+  return hits;
+}
+
+/** Metadata and content of every entry: equal digests mean the tree was not modified. */
+export async function treeDigest(dir: string): Promise<string> {
+  const { stdout } = await execa('find', [dir, '-printf', '%P\\0%y %m %U %G %s %T@ %l\\0'], { encoding: 'buffer' });
+  const hash = crypto.createHash('sha256').update(stdout);
+  const files = Buffer.from(stdout).toString('latin1').split('\0');
+  for (let i = 0; i + 1 < files.length; i += 2) {
+    if (files[i + 1]!.startsWith('f ')) hash.update(fs.readFileSync(path.join(dir, Buffer.from(files[i]!, 'latin1').toString())));
+  }
+  return hash.digest('hex');
+}
+
+export interface HostSnapshot {
+  mounts: string[];
+  loops: string[];
+  processes: string[];
+  workDirs: string[];
+}
+
+export async function hostSnapshot(): Promise<HostSnapshot> {
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ').slice(4, 5).join(' ')).filter(Boolean).sort();
+  const loops = (await execa('losetup', ['-a'], { reject: false })).stdout.split('\n').filter(Boolean).sort();
+  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
+  const processes = ps.stdout.split('\n').filter((l) => /mksquashfs|ltsp-namespace-worker|unshare --mount/.test(l)).sort();
+  const workDirs = fs.readdirSync('/tmp').filter((n) => n.startsWith('ltsp-image.')).sort();
+  return { mounts, loops, processes, workDirs };
+}
+
+/** Nothing mounted, looped, left running or left in /tmp by the runs since `before`. */
+export async function assertNothingLeaked(before: HostSnapshot): Promise<void> {
+  let after = await hostSnapshot();
+  for (let i = 0; i < 20 && after.processes.length > before.processes.length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    after = await hostSnapshot();
+  }
+  assert.deepEqual(after.mounts, before.mounts, 'mounts changed');
+  assert.deepEqual(after.loops, before.loops, 'loop devices changed');
+  assert.deepEqual(after.processes, before.processes, 'processes left behind');
+  assert.deepEqual(after.workDirs, before.workDirs, 'work dirs left in /tmp');
+}
