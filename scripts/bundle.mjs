@@ -7,6 +7,20 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const modules = fs.readdirSync(path.join(root, 'modules')).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -3)).sort();
 
+/**
+ * Node reads a file as ESM when a package.json with "type": "module" sits above it (a temp dir inside such a
+ * project); there `require` is missing, so the bundle makes its own with createRequire and runs the same code.
+ */
+const ESM_GUARD = `(function (main) {
+  if (typeof require === 'function') return main(require, module, exports, __filename, __dirname);
+  import('node:module').then(function (m) {
+    var file = require_path(process.argv[1]);
+    var mod = { exports: {} };
+    main(m.createRequire(file), mod, mod.exports, file, file.replace(/\\/[^/]*$/, ''));
+  });
+  function require_path(p) { return p.charAt(0) === '/' ? p : process.cwd() + '/' + p; }
+})(function (require, module, exports, __filename, __dirname) {`;
+
 for (const name of modules) {
   const outfile = path.join(root, 'bundle', name);
   await build({
@@ -20,7 +34,8 @@ for (const name of modules) {
     minifySyntax: true,
     legalComments: 'none',
     // Ansible runs a module with this marker as: node MODULE ARGS_FILE (WANT_JSON).
-    banner: { js: `#!/usr/bin/env node\n// WANT_JSON\n// ${name}: built by scripts/bundle.mjs from modules/${name}.ts; do not edit.` },
+    banner: { js: `#!/usr/bin/env node\n// WANT_JSON\n// ${name}: built by scripts/bundle.mjs from modules/${name}.ts; do not edit.\n${ESM_GUARD}` },
+    footer: { js: '});' },
     logLevel: 'warning',
   });
   fs.chmodSync(outfile, 0o755);

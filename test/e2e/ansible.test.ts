@@ -1,0 +1,108 @@
+// The modules under real Ansible: documentation, a normal run, check mode, diff mode and a failure whose msg reaches the user.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ltspImageSchema } from '../../src/generated/ltsp_image.js';
+import { ltspImageRevertSchema } from '../../src/generated/ltsp_image_revert.js';
+import { ansibleDoc, runPlaybook } from '../helpers/ansible.js';
+import { requireRoot } from '../helpers/root.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+function optionNames(schema: Record<string, unknown>): string[] {
+  const defs = schema.definitions as Record<string, { properties: Record<string, unknown> }>;
+  return Object.keys(defs.options!.properties);
+}
+
+describe('ansible-doc', () => {
+  for (const [module, schema] of [['ltsp_image', ltspImageSchema], ['ltsp_image_revert', ltspImageRevertSchema]] as const) {
+    it(`documents every option of ${module} with its type and default`, async () => {
+      const doc = await ansibleDoc(module);
+      for (const name of optionNames(schema)) assert.match(doc, new RegExp(`^[-=] ${name}\\b`, 'm'), `${name} missing from ansible-doc`);
+      assert.match(doc, /RETURN VALUES/);
+      assert.match(doc, /EXAMPLES/);
+    });
+  }
+
+  it('shows defaults and types', async () => {
+    const doc = await ansibleDoc('ltsp_image');
+    assert.match(doc, /default: \/srv\/ltsp/);
+    assert.match(doc, /type: bool/);
+    assert.match(doc, /type: list/);
+  });
+});
+
+describe('ansible-playbook', function () {
+  let scratch: string;
+  let playbook: string;
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('ansible-');
+    fs.mkdirSync(path.join(scratch, 'srv/ltsp/demo/proc'), { recursive: true });
+    fs.mkdirSync(path.join(scratch, 'srv/ltsp/demo/etc'), { recursive: true });
+    fs.writeFileSync(path.join(scratch, 'srv/ltsp/demo/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nstudent:x:1000:1000::/home/student:/bin/sh\n');
+    playbook = path.join(scratch, 'play.yml');
+    fs.writeFileSync(
+      playbook,
+      `- hosts: localhost
+  gather_facts: false
+  vars:
+    base: ${scratch}/srv/ltsp
+    tftp: ${scratch}/srv/tftp
+  tasks:
+    - name: check
+      ltsp_image: { name: demo, base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
+      check_mode: true
+    - name: build
+      ltsp_image: { name: demo, base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
+    - name: rebuild
+      ltsp_image: name=demo base_dir={{ base }} tftp_dir={{ tftp }} backup=yes kernel=no
+    - name: revert
+      ltsp_image_revert: { name: demo, base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
+      diff: true
+    - name: revert again
+      ltsp_image_revert: { name: demo, base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
+    - name: broken
+      ltsp_image: { name: no-such-image, base_dir: "{{ base }}" }
+      ignore_errors: true
+    - name: typo
+      ltsp_image: { name: demo, bakup: false }
+      ignore_errors: true
+`,
+    );
+  });
+  after(async () => {
+    if (scratch) await removeScratch(scratch);
+  });
+
+  it('runs the modules: check, build, key=value args, revert with diff, idempotent revert, failures with their msg', async () => {
+    const run = await runPlaybook(playbook);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    const t = (name: string) => run.tasks.get(name) ?? assert.fail(`no result for task ${name}: ${run.stdout}`);
+    assert.equal(t('check').changed, true);
+    assert.match(String(t('check').msg), /^Would build/);
+    assert.equal(t('build').changed, true);
+    assert.match(String(t('build').msg), /^Built .*demo\.img/);
+    assert.equal(t('rebuild').changed, true);
+    assert.equal(t('revert').changed, true);
+    assert.equal(t('revert').reason, 'reverted');
+    assert.ok((t('revert').diff as { before: string }).before.includes('active:'));
+    assert.equal(t('revert again').changed, false);
+    assert.equal(t('revert again').reason, 'already_reverted');
+    assert.equal(t('broken').failed, true);
+    assert.match(String(t('broken').msg), /^Image does not exist: no-such-image/);
+    assert.equal(t('typo').failed, true);
+    assert.match(String(t('typo').msg), /Unsupported option "bakup"; valid options are: /);
+    assert.ok(!fs.existsSync(path.join(scratch, 'srv/ltsp/images/no-such-image.img')));
+  });
+
+  it('shows a failing task\'s msg in the default output', async () => {
+    const failing = path.join(scratch, 'fail.yml');
+    fs.writeFileSync(failing, `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ltsp_image: { name: 5 }\n`);
+    const { execa } = await import('execa');
+    const { ansibleEnv } = await import('../helpers/ansible.js');
+    const run = await execa('ansible-playbook', ['-i', 'localhost,', '-c', 'local', failing], { env: ansibleEnv(), reject: false });
+    assert.equal(run.exitCode, 2);
+    assert.match(run.stdout, /Option name must be a string, got an integer \(5\)/);
+  });
+});

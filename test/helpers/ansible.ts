@@ -1,0 +1,53 @@
+// Runs real ansible-playbook and ansible-doc against localhost with the bundled modules, and reads the json callback's results.
+import path from 'node:path';
+import { execa } from 'execa';
+import { bundleDir, projectRoot } from './run-module.js';
+
+export interface TaskResult {
+  changed?: boolean;
+  failed?: boolean;
+  skipped?: boolean;
+  msg?: string;
+  [key: string]: unknown;
+}
+
+export interface PlaybookRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Task name -> the localhost result, from the json stdout callback. */
+  tasks: Map<string, TaskResult>;
+}
+
+export function ansibleEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ANSIBLE_LIBRARY: bundleDir,
+    ANSIBLE_CONFIG: path.join(projectRoot, 'ansible.cfg'),
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
+    ANSIBLE_LOCAL_TEMP: path.join(projectRoot, '.scratch/ansible-local'),
+    ANSIBLE_REMOTE_TEMP: path.join(projectRoot, '.scratch/ansible-remote'),
+    ...extra,
+  };
+}
+
+export async function runPlaybook(playbook: string, args: string[] = [], env: Record<string, string> = {}): Promise<PlaybookRun> {
+  const child = await execa('ansible-playbook', ['-i', 'localhost,', '-c', 'local', ...args, playbook], {
+    env: ansibleEnv({ ANSIBLE_STDOUT_CALLBACK: 'json', ...env }),
+    reject: false,
+    cwd: projectRoot,
+  });
+  const tasks = new Map<string, TaskResult>();
+  try {
+    const doc = JSON.parse(child.stdout) as { plays: { tasks: { task: { name: string }; hosts: Record<string, TaskResult> }[] }[] };
+    for (const play of doc.plays) for (const task of play.tasks) tasks.set(task.task.name, task.hosts.localhost ?? {});
+  } catch {
+    // Left empty: the caller's assertions show stdout and stderr.
+  }
+  return { code: child.exitCode ?? -1, stdout: child.stdout, stderr: child.stderr, tasks };
+}
+
+export async function ansibleDoc(module: string): Promise<string> {
+  const { stdout } = await execa('ansible-doc', ['-M', bundleDir, module], { env: ansibleEnv({ PAGER: 'cat' }), cwd: projectRoot });
+  return stdout;
+}
