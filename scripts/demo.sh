@@ -7,6 +7,6 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "The demo mounts an overlay in a private namespace and needs root: run sudo $0" >&2
   exit 1
 fi
-npm run --silent build >&2
 node scripts/make-sample.mjs .scratch/demo/srv/ltsp/sample
+npm run --silent build >&2
 ANSIBLE_CONFIG="$PWD/ansible.cfg" exec ansible-playbook -i localhost, -c local examples/playbooks/demo.yml "$@"

@@ -35,6 +35,9 @@ for (const file of fs.readdirSync(path.join(root, 'schemas')).filter((f) => f.en
   outputs.set(path.join('bundle', `${name}.yml`), ansibleDoc(schema, examples));
 }
 
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+outputs.set(path.join('src', 'generated', 'version.ts'), `${banner}export const TOOL_VERSION = ${JSON.stringify(pkg.version)};\n`);
+
 let stale = 0;
 for (const [rel, content] of outputs) {
   const target = path.join(root, rel);

@@ -1,16 +1,21 @@
-// Carries out a BuildPlan: locks, the namespace worker, publishing by rename, and the kernel install, undoing partial work on failure.
+// Carries out a rebuild: the namespace worker, publishing by rename, the kernel install and the new state record.
 import fs from 'node:fs';
+import path from 'node:path';
 import type { CleanupStep } from '../cleanup/index.js';
 import { installKernel } from '../kernel/install.js';
+import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import type { Durations } from '../report/durations.js';
 import type { ModuleContext } from '../runtime/module.js';
-import { publishImage, removeLeftovers } from '../store/publish.js';
-import { ensureImagesDir } from '../store/paths.js';
-import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
-import type { HeldLock } from '../store/lock.js';
-import { lockImage, lockPackageManagers } from './locks.js';
+import { keepManifest, manifestName, pruneManifests } from '../store/manifests.js';
+import { readImageFiles, type ImageFiles } from '../store/generations.js';
+import { pruneGenerations } from '../store/prune.js';
+import { publishImage } from '../store/publish.js';
+import { sha256File } from '../store/sha256.js';
+import { identityOf, writeState, type ImageState } from '../store/state.js';
+import { TOOL_VERSION } from '../generated/version.js';
+import type { BuildConfig } from './config.js';
 import type { BuildPlan, Options } from './plan.js';
 
 export interface KernelReport {
@@ -24,10 +29,20 @@ export interface KernelReport {
 export interface BuildOutcome {
   image: string;
   backup: string | null;
+  pruned: string[];
   size: number;
   cleanup: CleanupStep[];
   kernel: KernelReport | null;
   newKernel: boolean;
+}
+
+export interface BuildRecord {
+  files: ImageFiles;
+  generation: number;
+  fingerprint: string;
+  identities: string[];
+  config: BuildConfig;
+  configHash: string;
 }
 
 function collect(events: WorkerEvent[], durations: Durations): { cleanup: CleanupStep[]; staged: StagedKernel | null } {
@@ -41,24 +56,41 @@ function collect(events: WorkerEvent[], durations: Durations): { cleanup: Cleanu
   return { cleanup, staged };
 }
 
-async function install(plan: BuildPlan, staged: StagedKernel, name: string): Promise<{ report: KernelReport; isNew: boolean }> {
-  const done = await installKernel({ vmlinuzPath: staged.vmlinuzPath, initrdPath: staged.initrdPath }, plan.paths.tftpDir, name);
+async function installStaged(plan: BuildPlan, staged: StagedKernel): Promise<{ report: KernelReport; isNew: boolean }> {
+  const done = await installKernel({ vmlinuzPath: staged.vmlinuzPath, initrdPath: staged.initrdPath }, plan.paths.tftpDir, plan.imageName);
   return {
     report: { vmlinuz: done.vmlinuz, initrd: done.initrd, source_vmlinuz: staged.vmlinuz, source_initrd: staged.initrd, changed: done.changed },
     isNew: done.newVmlinuz,
   };
 }
 
-export async function applyBuild(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<BuildOutcome> {
-  ensureImagesDir(plan.paths);
-  const locks: HeldLock[] = [await lockImage(plan.paths, options.lock_timeout, context)];
-  let workDirMade = false;
+function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number): ImageState {
+  const identity = identityOf(plan.paths.image);
+  if (!identity) throw new Error(`${plan.paths.image} vanished right after it was published`);
+  return {
+    format: 'ltsp-image-state/1',
+    toolVersion: TOOL_VERSION,
+    imageName: plan.imageName,
+    generation: build.generation,
+    builtAt: new Date().toISOString(),
+    buildSeconds: seconds,
+    sources: plan.sources.map((s) => s.path),
+    fingerprint: build.fingerprint,
+    compare: build.config.compare as ImageState['compare'],
+    configHash: build.configHash,
+    config: build.config as unknown as Record<string, unknown>,
+    resolvedSources: plan.sources,
+    excludes: plan.excludes,
+    sourceIdentities: build.identities,
+    image: { ...identity, sha256 },
+    kernel,
+    manifest: manifestName(plan.imageName, build.generation),
+  };
+}
+
+/** Runs with the image lock (and the sources' dpkg locks) held by the caller, and the work dir made. */
+export async function applyBuild(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations, build: BuildRecord): Promise<BuildOutcome> {
   try {
-    removeLeftovers(plan.paths);
-    removeStaleWorkDirs(plan.imageName);
-    locks.push(...(await lockPackageManagers(plan.sources, options.lock_timeout, context)));
-    makeWorkDir(plan.workDir, plan.excludes);
-    workDirMade = true;
     const { events } = await runWorker(
       {
         workDir: plan.workDir,
@@ -69,26 +101,33 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
         kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
       },
       context.signal,
+      (event) => {
+        if (event.type === 'phase') void context.log(`${plan.imageName}: ${event.phase} done in ${event.seconds.toFixed(1)} s`);
+      },
     );
     const { cleanup, staged } = collect(events, durations);
-    const published = await durations.time('publish', () => publishImage(plan.paths, options.backup));
+    const published = await durations.time('publish', async () => {
+      const sha256 = await sha256File(plan.paths.tmp);
+      const done = publishImage(plan.paths, options.backup, options.keep, build.files);
+      const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
+      keepManifest(path.join(plan.workDir, 'manifest.gz'), plan.paths, state.manifest!);
+      writeState(plan.paths.image, state);
+      const pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
+      pruneManifests(plan.paths, plan.imageName);
+      return { ...done, pruned };
+    });
     const size = fs.statSync(published.image).size;
     let kernel: KernelReport | null = null;
     let newKernel = false;
     if (options.kernel && staged) {
-      const done = await durations.time('kernel', () => install(plan, staged, plan.imageName));
+      const done = await durations.time('kernel', () => installStaged(plan, staged));
       kernel = done.report;
       newKernel = done.isNew;
     } else if (options.kernel) {
       context.warn(`Could not locate vmlinuz and initrd.img in ${plan.sources[0]!.path}`);
     }
-    return { image: published.image, backup: published.backup, size, cleanup, kernel, newKernel };
+    return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel };
   } finally {
     fs.rmSync(plan.paths.tmp, { force: true });
-    if (workDirMade) {
-      const problem = removeWorkDir(plan.workDir);
-      if (problem) context.warn(problem);
-    }
-    await Promise.all(locks.map((lock) => lock.release()));
   }
 }

@@ -7,7 +7,8 @@ import { ModuleError } from '../runtime/errors.js';
 import { checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squashfs/command.js';
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
-import { checkAbsoluteDir, imagePaths, type ImagePaths } from '../store/paths.js';
+import { imagePaths, type ImagePaths } from '../store/paths.js';
+import { checkDirOption } from '../store/dirs.js';
 import { newWorkDirPath } from '../store/work-dir.js';
 
 export type Options = Required<Omit<LtspImageOptions, 'image_name'>> & Pick<LtspImageOptions, 'image_name'>;
@@ -19,6 +20,7 @@ export interface BuildPlan {
   excludes: string[];
   /** A fresh 0700 directory for the mounts, the exclude file and the staged kernel. */
   workDir: string;
+  params: string[];
   command: string[];
 }
 
@@ -30,8 +32,8 @@ export function checkOptions(options: Options): void {
 }
 
 export async function planBuild(options: Options): Promise<BuildPlan> {
-  const baseDir = checkAbsoluteDir(options.base_dir, 'base_dir');
-  const tftpDir = checkAbsoluteDir(options.tftp_dir, 'tftp_dir');
+  const baseDir = checkDirOption(options.base_dir, 'base_dir');
+  const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   checkOptions(options);
   const { imageName, sources } = await resolveSources(options.name, baseDir, options.image_name);
   const paths = imagePaths(baseDir, tftpDir, imageName);
@@ -40,5 +42,5 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   checkParams(params);
   const workDir = newWorkDirPath(imageName, crypto.randomBytes(6).toString('hex'));
   const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
-  return { imageName, sources, paths, excludes, workDir, command };
+  return { imageName, sources, paths, excludes, workDir, params, command };
 }

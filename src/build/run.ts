@@ -1,9 +1,25 @@
-// The ltsp_image module: plan the build, stop there in check mode, else apply it and report.
+// The ltsp_image module: resolve, lock, fingerprint, decide; stop there in check mode or when nothing changed, else rebuild or repair TFTP.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fingerprintSources, manifestDrift, type Drift } from '../fingerprint/sources.js';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
+import { installKernelFromImage } from '../kernel/from-image.js';
+import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
+import { writeMetrics, type RunResult } from '../report/metrics.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
+import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
+import type { HeldLock } from '../store/lock.js';
+import { ensureImagesDir } from '../store/paths.js';
+import { removeLeftovers } from '../store/publish.js';
+import { sha256File } from '../store/sha256.js';
+import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
 import { applyBuild } from './apply.js';
+import { buildConfig, configHash } from './config.js';
+import { decide, type Decision } from './decide.js';
+import { driftDiff } from './diff.js';
+import { lockImage, lockPackageManagers } from './locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
 
 function sourceReport(plan: BuildPlan) {
@@ -17,30 +33,171 @@ function sourceReport(plan: BuildPlan) {
   }));
 }
 
+interface Assessment {
+  files: ImageFiles;
+  decision: Decision;
+  drift: Drift | undefined;
+  generation: number;
+  config: ReturnType<typeof buildConfig>;
+  configHash: string;
+  fingerprint: string;
+  identities: string[];
+}
+
+async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<Assessment> {
+  const files = readImageFiles(plan.paths);
+  files.problems.forEach((p) => context.warn(`${p}; rebuilding`));
+  const config = buildConfig({
+    sources: plan.sources,
+    excludes: plan.excludes,
+    params: plan.params,
+    cleanup: options.cleanup,
+    overlay: options.overlay,
+    kernelInitrd: options.kernel_initrd ?? null,
+    compare: options.compare,
+  });
+  const hash = configHash(config);
+  const manifest = path.join(plan.workDir, 'manifest.gz');
+  const scan = await durations.time('fingerprint', () =>
+    fingerprintSources(plan.sources, {
+      excludes: plan.excludes,
+      cleanup: options.cleanup,
+      compare: options.compare,
+      manifestFile: manifest,
+      cacheFile: context.checkMode ? null : plan.paths.checksumCache,
+      signal: context.signal,
+    }),
+  );
+  const activeState = files.active?.state;
+  const decision = decide({
+    force: options.force,
+    files,
+    config,
+    configHash: hash,
+    fingerprint: scan.digest,
+    imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
+    kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
+  });
+  const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
+  const drift =
+    decision.reason === 'source_changed' && previousManifest
+      ? await manifestDrift(previousManifest, manifest, 20, decision.previous?.sourceIdentities ?? [], scan.identities)
+      : undefined;
+  return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities };
+}
+
+function summary(plan: BuildPlan, a: Assessment, checkMode: boolean): string {
+  const { decision } = a;
+  const name = plan.imageName;
+  if (decision.reason === 'up_to_date') return `${name} is up to date: ${decision.why}`;
+  if (decision.reason === 'held') return `${name} is held after a revert: ${decision.why}`;
+  if (decision.kernelOnly) return `${checkMode ? 'Would reinstall' : 'Reinstalled'} the kernel and initrd of ${name}: ${decision.why}`;
+  const drift = a.drift ? ` (${a.drift.added} added, ${a.drift.removed} removed, ${a.drift.modified} modified)` : '';
+  return `${checkMode ? 'Would build' : 'Built'} ${plan.paths.image}: ${decision.reason.replace('_', ' ')}, ${decision.why}${drift}`;
+}
+
+/** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<ModuleResult> {
   const options = input as Options;
+  const started = Date.now();
+  let plan: BuildPlan | undefined;
+  try {
+    const result = await build(options, context, (p) => (plan = p));
+    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan!, result.changed ? 'changed' : 'ok', result, started);
+    await context.log(String(result.msg));
+    return result;
+  } catch (error) {
+    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan, 'failed', null, started, options.image_name ?? options.name);
+    await context.log(`failed: ${(error as Error).message}`);
+    throw error;
+  }
+}
+
+function recordMetrics(file: string, plan: BuildPlan | undefined, result: RunResult, report: ModuleResult | null, started: number, fallbackName = ''): void {
+  const active = plan ? readImageFiles(plan.paths).active : null;
+  const state = active?.state ?? null;
+  const reason = report?.reason;
+  writeMetrics(file, {
+    image: plan?.imageName ?? fallbackName,
+    result,
+    lastRun: Math.round(started / 1000),
+    lastBuild: state ? Math.round(Date.parse(state.builtAt) / 1000) : null,
+    buildSeconds: state?.buildSeconds ?? null,
+    size: active ? fs.statSync(active.file).size : null,
+    drifted: reason === undefined ? null : reason === 'source_changed' || reason === 'config_changed',
+    generation: state?.generation ?? null,
+  });
+}
+
+async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<ModuleResult> {
   const durations = new Durations();
   const plan = await durations.time('resolve', () => planBuild(options));
-  const common = {
-    image: plan.paths.image,
-    image_name: plan.imageName,
-    source: sourceReport(plan),
-    excluded: plan.excludes.length,
-    command: plan.command,
-  };
-  if (context.checkMode) {
-    return { changed: true, msg: `Would build ${plan.paths.image} from ${plan.sources[0]!.path}`, ...common, durations: durations.toJSON() };
+  planned(plan);
+  await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
+  const locks: HeldLock[] = [];
+  let workDirMade = false;
+  try {
+    if (!context.checkMode) {
+      ensureImagesDir(plan.paths);
+      locks.push(await lockImage(plan.paths, options.lock_timeout, context));
+      removeLeftovers(plan.paths);
+      removeStaleWorkDirs(plan.imageName);
+      locks.push(...(await lockPackageManagers(plan.sources, options.lock_timeout, context)));
+    }
+    makeWorkDir(plan.workDir, plan.excludes);
+    workDirMade = true;
+    const a = await assess(plan, options, context, durations);
+    const { decision } = a;
+    await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
+    const changed = decision.build || decision.kernelOnly;
+    const common = {
+      image: plan.paths.image,
+      image_name: plan.imageName,
+      source: sourceReport(plan),
+      reason: decision.reason,
+      ...(a.drift ? { drift: a.drift } : {}),
+      ...(decision.configChanges ? { config_changes: decision.configChanges } : {}),
+      ...(context.diff && changed && a.drift ? { diff: driftDiff(plan.paths.image, a.drift) } : {}),
+      excluded: plan.excludes.length,
+      command: plan.command,
+    };
+    const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
+    if (!changed || context.checkMode) {
+      return { changed, msg: summary(plan, a, context.checkMode), ...common, generation, durations: durations.toJSON() };
+    }
+    if (decision.kernelOnly) {
+      const kernel = await durations.time('kernel', () =>
+        installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd ?? null, context.signal),
+      );
+      const { newVmlinuz: _, ...report } = kernel ?? { newVmlinuz: false };
+      return { changed: true, msg: summary(plan, a, false), ...common, generation, kernel: kernel ? report : null, durations: durations.toJSON() };
+    }
+    const outcome = await applyBuild(plan, options, context, durations, {
+      files: a.files,
+      generation: a.generation,
+      fingerprint: a.fingerprint,
+      identities: a.identities,
+      config: a.config,
+      configHash: a.configHash,
+    });
+    const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
+    return {
+      changed: true,
+      msg: `${summary(plan, a, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${hint}`,
+      ...common,
+      generation,
+      backup: outcome.backup,
+      pruned: outcome.pruned,
+      size: outcome.size,
+      kernel: outcome.kernel,
+      cleanup: outcome.cleanup,
+      durations: durations.toJSON(),
+    };
+  } finally {
+    if (workDirMade) {
+      const problem = removeWorkDir(plan.workDir);
+      if (problem) context.warn(problem);
+    }
+    await Promise.all(locks.map((lock) => lock.release()));
   }
-  const outcome = await applyBuild(plan, options, context, durations);
-  const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
-  return {
-    changed: true,
-    msg: `Built ${outcome.image} (${formatBytes(outcome.size)}) in ${formatSeconds(durations.total())}${hint}`,
-    ...common,
-    backup: outcome.backup,
-    size: outcome.size,
-    kernel: outcome.kernel,
-    cleanup: outcome.cleanup,
-    durations: durations.toJSON(),
-  };
 }

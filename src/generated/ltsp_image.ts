@@ -64,6 +64,30 @@ export interface LtspImageOptions {
    * Seconds to wait for the package manager lock of a directory source, and for another run on the same image, before failing.
    */
   lock_timeout?: number;
+  /**
+   * How the source is compared with the last build. C(mtime) compares type, mode, owner, size, modification time and symlink target of every path that ends up in the image; C(checksum) compares the content's sha256 instead of the time (unchanged files are not read again, thanks to a cache) and walks the filesystems inside raw disk sources, which C(mtime) compares by the disk file's identity.
+   */
+  compare?: "mtime" | "checksum";
+  /**
+   * Also check the published image's sha256 against the one recorded when it was built, and rebuild on a mismatch.
+   */
+  verify?: boolean;
+  /**
+   * Rebuild even when nothing changed.
+   */
+  force?: boolean;
+  /**
+   * How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, so clients still running from an older image keep working.
+   */
+  keep?: number;
+  /**
+   * Also prune kept generations (C(NAME.img.GENERATION), never C(NAME.img) or C(NAME.img.old)) built more than this many days ago.
+   */
+  keep_days?: number | null;
+  /**
+   * After each run (not in check mode), write Prometheus text-format metrics for this image to this file, atomically: last run and build times, build duration, size, drift, result and generation. Point it into node_exporter's textfile collector directory, one file per image, e.g. C(/var/lib/prometheus/node-exporter/ltsp_image_x86_64.prom).
+   */
+  metrics_file?: string | null;
 }
 /**
  * This interface was referenced by `LtspImage`'s JSON-Schema
@@ -145,6 +169,43 @@ export interface LtspImageResult {
   durations?: {
     [k: string]: number | undefined;
   };
+  /**
+   * Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from.
+   */
+  reason?:
+    "missing" | "image_replaced" | "source_changed" | "config_changed" | "kernel" | "forced" | "up_to_date" | "held";
+  /**
+   * When the source changed: counts of added, removed and modified paths, and the first 20 of each.
+   */
+  drift?: {
+    added?: number;
+    removed?: number;
+    modified?: number;
+    added_paths?: string[];
+    removed_paths?: string[];
+    modified_paths?: string[];
+  };
+  /**
+   * When the build configuration changed: the names of the settings that differ from the last build.
+   */
+  config_changes?: string[];
+  /**
+   * Generation number of the active image (1 for the first build, counting up).
+   */
+  generation?: number | null;
+  /**
+   * With diff mode: the drift as before/after text, capped.
+   */
+  diff?: {
+    before?: string;
+    after?: string;
+    before_header?: string;
+    after_header?: string;
+  };
+  /**
+   * Image generations removed by C(keep) and C(keep_days).
+   */
+  pruned?: string[];
   [k: string]: unknown | undefined;
 }
 
@@ -287,6 +348,48 @@ export const ltspImageSchema: Record<string, unknown> = {
           "minimum": 0,
           "default": 600,
           "description": "Seconds to wait for the package manager lock of a directory source, and for another run on the same image, before failing."
+        },
+        "compare": {
+          "type": "string",
+          "enum": [
+            "mtime",
+            "checksum"
+          ],
+          "default": "mtime",
+          "description": "How the source is compared with the last build. C(mtime) compares type, mode, owner, size, modification time and symlink target of every path that ends up in the image; C(checksum) compares the content's sha256 instead of the time (unchanged files are not read again, thanks to a cache) and walks the filesystems inside raw disk sources, which C(mtime) compares by the disk file's identity."
+        },
+        "verify": {
+          "type": "boolean",
+          "default": false,
+          "description": "Also check the published image's sha256 against the one recorded when it was built, and rebuild on a mismatch."
+        },
+        "force": {
+          "type": "boolean",
+          "default": false,
+          "description": "Rebuild even when nothing changed."
+        },
+        "keep": {
+          "type": "integer",
+          "minimum": 1,
+          "default": 1,
+          "description": "How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, so clients still running from an older image keep working."
+        },
+        "keep_days": {
+          "type": [
+            "integer",
+            "null"
+          ],
+          "minimum": 0,
+          "default": null,
+          "description": "Also prune kept generations (C(NAME.img.GENERATION), never C(NAME.img) or C(NAME.img.old)) built more than this many days ago."
+        },
+        "metrics_file": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "default": null,
+          "description": "After each run (not in check mode), write Prometheus text-format metrics for this image to this file, atomically: last run and build times, build duration, size, drift, result and generation. Point it into node_exporter's textfile collector directory, one file per image, e.g. C(/var/lib/prometheus/node-exporter/ltsp_image_x86_64.prom)."
         }
       }
     },
@@ -460,6 +563,116 @@ export const ltspImageSchema: Record<string, unknown> = {
           "additionalProperties": {
             "type": "number"
           }
+        },
+        "reason": {
+          "type": "string",
+          "enum": [
+            "missing",
+            "image_replaced",
+            "source_changed",
+            "config_changed",
+            "kernel",
+            "forced",
+            "up_to_date",
+            "held"
+          ],
+          "description": "Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from.",
+          "x-returned": "success",
+          "x-sample": "source_changed"
+        },
+        "drift": {
+          "type": "object",
+          "description": "When the source changed: counts of added, removed and modified paths, and the first 20 of each.",
+          "x-returned": "when reason is source_changed",
+          "properties": {
+            "added": {
+              "type": "integer"
+            },
+            "removed": {
+              "type": "integer"
+            },
+            "modified": {
+              "type": "integer"
+            },
+            "added_paths": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "removed_paths": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "modified_paths": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          },
+          "x-sample": {
+            "added": 1,
+            "removed": 0,
+            "modified": 2,
+            "added_paths": [
+              "usr/bin/new-tool"
+            ],
+            "removed_paths": [],
+            "modified_paths": [
+              "etc/hosts",
+              "usr/bin/old-tool"
+            ]
+          }
+        },
+        "config_changes": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "When the build configuration changed: the names of the settings that differ from the last build.",
+          "x-returned": "when reason is config_changed",
+          "x-sample": [
+            "mksquashfs_params"
+          ]
+        },
+        "generation": {
+          "type": [
+            "integer",
+            "null"
+          ],
+          "description": "Generation number of the active image (1 for the first build, counting up).",
+          "x-returned": "success",
+          "x-sample": 7
+        },
+        "diff": {
+          "type": "object",
+          "description": "With diff mode: the drift as before/after text, capped.",
+          "x-returned": "in diff mode when something changed",
+          "properties": {
+            "before": {
+              "type": "string"
+            },
+            "after": {
+              "type": "string"
+            },
+            "before_header": {
+              "type": "string"
+            },
+            "after_header": {
+              "type": "string"
+            }
+          }
+        },
+        "pruned": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "Image generations removed by C(keep) and C(keep_days).",
+          "x-returned": "when built"
         }
       }
     }

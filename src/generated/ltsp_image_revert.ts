@@ -28,6 +28,10 @@ export interface LtspImageRevertOptions {
    * Swap even when the previous image is already active (the reference tool's toggle).
    */
   force?: boolean;
+  /**
+   * How many generations back from the newest the active image should be. 1 is the previous image; more needs images kept with M(ltsp_image)'s C(keep).
+   */
+  steps?: number;
 }
 /**
  * This interface was referenced by `LtspImageRevert`'s JSON-Schema
@@ -147,6 +151,12 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
           "type": "boolean",
           "default": false,
           "description": "Swap even when the previous image is already active (the reference tool's toggle)."
+        },
+        "steps": {
+          "type": "integer",
+          "minimum": 1,
+          "default": 1,
+          "description": "How many generations back from the newest the active image should be. 1 is the previous image; more needs images kept with M(ltsp_image)'s C(keep)."
         }
       }
     },

@@ -15,8 +15,9 @@ async function run(argv: string[]): Promise<void> {
   }
 }
 
+/** A scan before the build may have left the (empty) mount points; reuse them. */
 function mkdir(dir: string, mode = 0o755): string {
-  fs.mkdirSync(dir, { mode });
+  fs.mkdirSync(dir, { mode, recursive: true });
   return dir;
 }
 

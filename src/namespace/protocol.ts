@@ -14,9 +14,11 @@ export interface WorkerJob {
   mksquashfs: string[] | null;
   /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */
   kernel: { userPattern: string | null } | null;
+  /** Fingerprint the mounted sources (compare: checksum with disk sources), writing workDir/manifest.gz. */
+  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null } | null;
 }
 
-export type WorkerPhase = 'mount' | 'cleanup' | 'mksquashfs' | 'kernel';
+export type WorkerPhase = 'mount' | 'scan' | 'cleanup' | 'mksquashfs' | 'kernel';
 
 export interface StagedKernel {
   /** Where they were found, relative to the image root. */
@@ -31,5 +33,6 @@ export type WorkerEvent =
   | { type: 'phase'; phase: WorkerPhase; seconds: number }
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
+  | { type: 'scan'; fingerprint: string; entries: number; racy: number }
   | { type: 'error'; phase: WorkerPhase; message: string }
   | { type: 'done' };

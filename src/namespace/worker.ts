@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runCleanup } from '../cleanup/index.js';
+import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel } from '../kernel/find.js';
 import { mountSources } from '../mount/mount-sources.js';
 import { errorMessage, oneLine } from '../runtime/errors.js';
@@ -73,6 +74,12 @@ export async function workerMain(): Promise<void> {
     process.stdin.on('end', () => process.exit(70));
     process.stdin.resume();
     const root = await timed('mount', () => mountSources(job.workDir, job.sources, job.overlay), state);
+    if (job.scan) {
+      const scan = job.scan;
+      const roots = walkRoots(job.sources, (s, i) => (i === 0 ? root : path.join(root, s.subdir ?? '')));
+      const done = await timed('scan', () => scanTrees(roots, { ...scan, compare: 'checksum', manifestFile: path.join(job.workDir, 'manifest.gz') }), state);
+      send({ type: 'scan', ...done });
+    }
     if (job.cleanup) send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root), state) });
     if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!), state);
     if (job.kernel) {

@@ -1,10 +1,11 @@
-// Decides what a revert must do: the desired state is "the generation before the newest is active".
+// Decides what a revert must do: the desired state is "the generation `steps` before the newest is active".
 import type { LtspImageRevertOptions } from '../generated/ltsp_image_revert.js';
 import { parseKernelPattern } from '../kernel/table.js';
 import { ModuleError } from '../runtime/errors.js';
 import { checkImageName, deriveImageName } from '../source/image-name.js';
-import { isNewer, readImageFiles, type Generation } from '../store/generations.js';
-import { checkAbsoluteDir, imagePaths, type ImagePaths } from '../store/paths.js';
+import { allGenerations, readImageFiles, type Generation } from '../store/generations.js';
+import { imagePaths, type ImagePaths } from '../store/paths.js';
+import { checkDirOption } from '../store/dirs.js';
 
 export type RevertOptions = Required<LtspImageRevertOptions>;
 
@@ -16,7 +17,9 @@ export interface RevertPlan {
   swap: boolean;
   reason: RevertReason;
   active: Generation | null;
-  backup: Generation;
+  target: Generation;
+  /** Every other kept generation, newest first, as it will be after the swap. */
+  others: Generation[];
   problems: string[];
 }
 
@@ -29,15 +32,23 @@ export function revertImageName(name: string): string {
 }
 
 export function planRevert(options: RevertOptions): RevertPlan {
-  const baseDir = checkAbsoluteDir(options.base_dir, 'base_dir');
-  const tftpDir = checkAbsoluteDir(options.tftp_dir, 'tftp_dir');
+  const baseDir = checkDirOption(options.base_dir, 'base_dir');
+  const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   if (options.kernel_initrd) parseKernelPattern(options.kernel_initrd);
   const imageName = revertImageName(options.name);
   const paths = imagePaths(baseDir, tftpDir, imageName);
   const files = readImageFiles(paths);
   if (!files.backup) throw new ModuleError(`Cannot revert, backup is missing: ${paths.backup}`);
-  const alreadyReverted = files.active !== null && isNewer(files.backup, files.active);
+  const generations = allGenerations(files);
+  const wanted = generations[options.steps];
+  if (!wanted) {
+    throw new ModuleError(`Cannot revert ${options.steps} steps, only ${generations.length - 1} previous image(s) are kept in ${paths.imagesDir}; keep more with ltsp_image's keep option`);
+  }
+  const alreadyReverted = files.active !== null && wanted.file === files.active.file;
+  // force on an image already reverted swaps it with the backup, as the reference tool's toggle does.
+  const target = alreadyReverted && options.force ? files.backup : wanted;
   const swap = !alreadyReverted || options.force;
   const reason: RevertReason = !alreadyReverted ? 'reverted' : options.force ? 'forced' : 'already_reverted';
-  return { imageName, paths, swap, reason, active: files.active, backup: files.backup, problems: files.problems };
+  const others = generations.filter((g) => g !== target);
+  return { imageName, paths, swap, reason, active: files.active, target, others, problems: files.problems };
 }

@@ -4,18 +4,11 @@ import { installKernelFromImage, type InstalledKernel } from '../kernel/from-ima
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { lockImage } from '../build/locks.js';
 import type { Generation } from '../store/generations.js';
-import { placeStates } from '../store/generations.js';
-import type { ImageState } from '../store/state.js';
 import { ensureImagesDir } from '../store/paths.js';
 import { removeLeftovers } from '../store/publish.js';
-import { swapImages } from '../store/swap.js';
+import { activate } from '../store/swap.js';
 import { removeStaleWorkDirs } from '../store/work-dir.js';
 import { planRevert, type RevertOptions, type RevertPlan } from './plan.js';
-
-function withoutRevertMark(state: ImageState): ImageState {
-  const { revertedAt: _, ...rest } = state;
-  return rest;
-}
 
 function describe(g: Generation | null): string {
   if (!g) return 'none';
@@ -25,8 +18,8 @@ function describe(g: Generation | null): string {
 
 function diff(plan: RevertPlan): Record<string, string> {
   return {
-    before: `active: ${describe(plan.active)}\nbackup: ${describe(plan.backup)}\n`,
-    after: `active: ${describe(plan.backup)}\nbackup: ${describe(plan.active)}\n`,
+    before: `active: ${describe(plan.active)}\n`,
+    after: `active: ${describe(plan.target)}\n`,
   };
 }
 
@@ -36,16 +29,7 @@ async function swap(plan: RevertPlan, options: RevertOptions, context: ModuleCon
   try {
     removeLeftovers(plan.paths);
     removeStaleWorkDirs(plan.imageName);
-    const revertedAt = new Date().toISOString();
-    const wasActive = plan.active?.state ? { ...plan.active.state, revertedAt } : null;
-    swapImages(plan.paths);
-    const nowActive = plan.backup.state ? withoutRevertMark(plan.backup.state) : null;
-    placeStates(
-      new Map<string, ImageState | null>([
-        [plan.paths.image, nowActive],
-        [plan.paths.backup, wasActive],
-      ]),
-    );
+    activate(plan.paths, plan.target, plan.others, plan.active);
     if (!options.kernel) return null;
     const kernel = await installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd, context.signal);
     if (!kernel) context.warn(`Could not locate vmlinuz and initrd.img in ${plan.paths.image}`);
@@ -59,17 +43,19 @@ export async function runLtspImageRevert(input: LtspImageRevertOptions, context:
   const options = input as RevertOptions;
   const plan = planRevert(options);
   plan.problems.forEach((p) => context.warn(p));
+  const nowActive = plan.swap ? plan.target : plan.active;
+  const newestOther = plan.swap ? plan.others[0] : plan.others.find((g) => g !== plan.active);
   const generations = {
-    active_generation: (plan.swap ? plan.backup : plan.active)?.state?.generation ?? null,
-    previous_generation: (plan.swap ? plan.active : plan.backup)?.state?.generation ?? null,
+    active_generation: nowActive?.state?.generation ?? null,
+    previous_generation: newestOther?.state?.generation ?? null,
   };
   const common = { image: plan.paths.image, reason: plan.reason, ...generations, ...(context.diff && plan.swap ? { diff: diff(plan) } : {}) };
   if (!plan.swap) {
-    return { changed: false, msg: `${plan.imageName} is already reverted: the active image is older than ${plan.paths.backup}; use force: true to swap anyway`, ...common };
+    return { changed: false, msg: `${plan.imageName} is already reverted: ${describe(plan.active)} is active; use force: true to swap with the backup anyway`, ...common };
   }
-  if (context.checkMode) return { changed: true, msg: `Would revert ${plan.imageName}: ${describe(plan.backup)} would become active`, ...common };
+  if (context.checkMode) return { changed: true, msg: `Would revert ${plan.imageName}: ${describe(plan.target)} would become active`, ...common };
   const kernel = await swap(plan, options, context);
   const hint = kernel?.newVmlinuz ? '; to update the iPXE menu, run: ltsp ipxe' : '';
   const report = kernel && { vmlinuz: kernel.vmlinuz, initrd: kernel.initrd, source_vmlinuz: kernel.source_vmlinuz, source_initrd: kernel.source_initrd, changed: kernel.changed };
-  return { changed: true, msg: `Reverted ${plan.imageName}: ${describe(plan.backup)} is active, the other image kept as ${plan.paths.backup}${hint}`, ...common, kernel: report };
+  return { changed: true, msg: `Reverted ${plan.imageName}: ${describe(plan.target)} is active, the newest other image is ${plan.paths.backup}${hint}`, ...common, kernel: report };
 }

@@ -5,6 +5,7 @@ import { emitAndExit, guardStdout } from './emit.js';
 import { ModuleError, errorMessage, oneLine } from './errors.js';
 import { scrubArgumentValues } from './no-log.js';
 import { makeValidator } from './validate.js';
+import { syslog } from '../report/syslog.js';
 
 export interface ModuleResult {
   changed: boolean;
@@ -15,6 +16,8 @@ export interface ModuleResult {
 export interface ModuleContext extends RunContext {
   /** Aborted on SIGTERM, SIGINT or SIGHUP, so long phases can stop their children and clean up. */
   signal: AbortSignal;
+  /** One line to syslog, tagged with the module name. */
+  log(message: string): Promise<void>;
 }
 
 export interface ModuleDefinition<O> {
@@ -55,7 +58,8 @@ export async function runModule<O>(definition: ModuleDefinition<O>, argv: readon
     const split = splitContext(raw);
     context = split.context;
     const options = makeValidator<O>(definition.optionsSchema)(split.options);
-    const result = await definition.run(options, { ...context, signal: controller.signal });
+    const log = (message: string) => (context?.noLog ? Promise.resolve() : syslog(definition.name, message));
+    const result = await definition.run(options, { ...context, signal: controller.signal, log });
     finish({ ...result, invocation: { module_args: options } }, context, raw, 0);
   } catch (error) {
     fail(error);

@@ -1,4 +1,6 @@
 // Builds the mksquashfs argv (never a shell line) with the reference's low-priority prefix and the user's parameters.
+import fs from 'node:fs';
+import path from 'node:path';
 import { execaSync } from 'execa';
 import { ModuleError } from '../runtime/errors.js';
 
@@ -10,13 +12,29 @@ function works(argv: string[]): boolean {
   }
 }
 
+function executable(command: string): boolean {
+  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
+  return candidates.some((file) => {
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return fs.statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** Unset: `nice ionice -c3` when both work here; "": no prefix; else the given command line split on whitespace. */
 export function ionicePrefix(ionice: string | null | undefined): string[] {
   if (ionice === null || ionice === undefined) {
     const prefix = ['nice', 'ionice', '-c3'];
     return works([...prefix, 'true']) ? prefix : works(['nice', 'true']) ? ['nice'] : [];
   }
-  return ionice.split(/\s+/).filter(Boolean);
+  const prefix = ionice.split(/\s+/).filter(Boolean);
+  if (prefix[0] && !executable(prefix[0])) {
+    throw new ModuleError(`Option ionice: command ${JSON.stringify(prefix[0])} not found; give a command line such as "nice ionice -c3", or "" for none`);
+  }
+  return prefix;
 }
 
 export function splitParams(params: string[] | string | undefined): string[] {

@@ -1,5 +1,6 @@
-// Which state file describes which image file: matched by inode, so a crash between renames can never pair an image with another's state.
+// Which image files exist (NAME.img, NAME.img.old, NAME.img.<generation>) and which state file describes each, matched by inode.
 import fs from 'node:fs';
+import path from 'node:path';
 import { identityOf, readState, statePath, writeState, type ImageState } from './state.js';
 import type { ImagePaths } from './paths.js';
 
@@ -13,17 +14,26 @@ export interface Generation {
 export interface ImageFiles {
   active: Generation | null;
   backup: Generation | null;
+  /** Generations kept beyond the backup (keep > 1), newest first. */
+  older: Generation[];
   /** Problems with state files, for warnings. */
   problems: string[];
 }
 
-function candidates(paths: ImagePaths): ImageState[] {
-  const out: ImageState[] = [];
-  for (const file of [paths.image, paths.backup]) {
-    const read = readState(file);
-    if ('state' in read) out.push(read.state);
+export function numberedPath(paths: ImagePaths, generation: number): string {
+  return `${paths.image}.${generation}`;
+}
+
+function numberedFiles(paths: ImagePaths): string[] {
+  const prefix = `${path.basename(paths.image)}.`;
+  try {
+    return fs
+      .readdirSync(paths.imagesDir)
+      .filter((n) => n.startsWith(prefix) && /^\d+$/.test(n.slice(prefix.length)))
+      .map((n) => path.join(paths.imagesDir, n));
+  } catch {
+    return [];
   }
-  return out;
 }
 
 function generationOf(file: string, states: ImageState[]): Generation | null {
@@ -33,28 +43,38 @@ function generationOf(file: string, states: ImageState[]): Generation | null {
   return { file, state, mtimeMs: Number(BigInt(id.mtimeNs) / 1000000n) };
 }
 
-export function readImageFiles(paths: ImagePaths): ImageFiles {
-  const problems: string[] = [];
-  for (const file of [paths.image, paths.backup]) {
-    const read = readState(file);
-    if ('invalid' in read) problems.push(`Ignoring state file: ${read.invalid}`);
-  }
-  const states = candidates(paths);
-  return { active: generationOf(paths.image, states), backup: generationOf(paths.backup, states), problems };
-}
-
 /** The newer of two images: by generation when both are known, else by modification time. */
 export function isNewer(a: Generation, b: Generation): boolean {
   if (a.state && b.state) return a.state.generation > b.state.generation;
   return a.mtimeMs > b.mtimeMs;
 }
 
-export function nextGeneration(files: ImageFiles): number {
-  const known = [files.active, files.backup].map((g) => g?.state?.generation ?? 0);
-  return Math.max(0, ...known) + 1;
+export function readImageFiles(paths: ImagePaths): ImageFiles {
+  const problems: string[] = [];
+  const states: ImageState[] = [];
+  const numbered = numberedFiles(paths);
+  for (const file of [paths.image, paths.backup, ...numbered]) {
+    const read = readState(file);
+    if ('invalid' in read) problems.push(`Ignoring state file: ${read.invalid}`);
+    if ('state' in read) states.push(read.state);
+  }
+  const older = numbered
+    .map((f) => generationOf(f, states))
+    .filter((g): g is Generation => g !== null)
+    .sort((a, b) => (isNewer(a, b) ? -1 : 1));
+  return { active: generationOf(paths.image, states), backup: generationOf(paths.backup, states), older, problems };
 }
 
-/** Re-pairs state files with their images after a swap or a backup rename. */
+/** Every image kept, newest first. */
+export function allGenerations(files: ImageFiles): Generation[] {
+  return [files.active, files.backup, ...files.older].filter((g): g is Generation => g !== null).sort((a, b) => (isNewer(a, b) ? -1 : 1));
+}
+
+export function nextGeneration(files: ImageFiles): number {
+  return Math.max(0, ...allGenerations(files).map((g) => g.state?.generation ?? 0)) + 1;
+}
+
+/** Writes each state beside the file it now describes, or removes a stale one. */
 export function placeStates(byFile: Map<string, ImageState | null>): void {
   for (const [file, state] of byFile) {
     if (state) writeState(file, state);

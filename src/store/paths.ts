@@ -9,14 +9,10 @@ export interface ImagePaths {
   backup: string;
   tmp: string;
   lock: string;
+  /** sha256 cache of compare: checksum, keyed by inode and times. */
+  checksumCache: string;
   tftpDir: string;
   kernelDir: string;
-}
-
-export function checkAbsoluteDir(dir: string, option: string): string {
-  if (!path.isAbsolute(dir)) throw new ModuleError(`Option ${option} must be an absolute path, got ${JSON.stringify(dir)}`);
-  if (dir.includes('\0') || dir.includes('\n')) throw new ModuleError(`Option ${option} contains a NUL or newline; give a plain absolute path`);
-  return path.normalize(dir);
 }
 
 export function imagePaths(baseDir: string, tftpDir: string, name: string): ImagePaths {
@@ -28,6 +24,7 @@ export function imagePaths(baseDir: string, tftpDir: string, name: string): Imag
     backup: `${image}.old`,
     tmp: `${image}.tmp`,
     lock: path.join(imagesDir, `.${name}.lock`),
+    checksumCache: path.join(imagesDir, `.${name}.checksums`),
     tftpDir,
     kernelDir: path.join(tftpDir, 'ltsp', name),
   };

@@ -2,7 +2,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModuleError } from '../runtime/errors.js';
+import { numberedPath, type ImageFiles } from './generations.js';
+import { holdPath } from './swap.js';
 import type { ImagePaths } from './paths.js';
+import { readState, statePath } from './state.js';
 
 function fsyncPath(file: string): void {
   const fd = fs.openSync(file, 'r');
@@ -19,6 +22,12 @@ function describe(error: unknown, what: string): ModuleError {
   return new ModuleError(`Cannot publish ${what}: ${hint}`);
 }
 
+/** A kept generation moves to its numbered name; its state file goes with it. */
+function moveWithState(from: string, to: string): void {
+  fs.renameSync(from, to);
+  if (fs.existsSync(statePath(from))) fs.renameSync(statePath(from), statePath(to));
+}
+
 export interface Published {
   image: string;
   backup: string | null;
@@ -28,15 +37,19 @@ export interface Published {
  * With backup, the current image is hard-linked to NAME.img.old (via a temp name) before the new one is
  * renamed over NAME.img, so there is no instant without NAME.img and the old inode stays readable.
  */
-export function publishImage(paths: ImagePaths, backup: boolean): Published {
+export function publishImage(paths: ImagePaths, backup: boolean, keep: number, files: ImageFiles): Published {
   try {
     fsyncPath(paths.tmp);
     let backupPath: string | null = null;
     if (backup && fs.existsSync(paths.image)) {
+      const generation = files.backup?.state?.generation;
+      if (keep > 1 && generation !== undefined) moveWithState(paths.backup, numberedPath(paths, generation));
       const link = `${paths.backup}.tmp`;
       fs.rmSync(link, { force: true });
       fs.linkSync(paths.image, link);
       fs.renameSync(link, paths.backup);
+      if (fs.existsSync(statePath(paths.image))) fs.renameSync(statePath(paths.image), statePath(paths.backup));
+      else fs.rmSync(statePath(paths.backup), { force: true });
       backupPath = paths.backup;
     }
     fs.renameSync(paths.tmp, paths.image);
@@ -47,18 +60,46 @@ export function publishImage(paths: ImagePaths, backup: boolean): Published {
   }
 }
 
+function sameInode(a: string, b: string): boolean {
+  const sa = fs.statSync(a, { throwIfNoEntry: false });
+  const sb = fs.statSync(b, { throwIfNoEntry: false });
+  return !!sa && !!sb && sa.ino === sb.ino && sa.dev === sb.dev;
+}
+
 /**
- * Removes what an interrupted earlier run may have left: the partial image and half-made backup links.
- * A revert killed between its renames is completed instead, since its temp link may be the only name of an image.
+ * A revert killed between its renames leaves the former active image only under the hold name: give it back
+ * a real name (NAME.img.old, or its numbered name) instead of deleting what may be its only link.
  */
+function recoverHold(paths: ImagePaths): string | null {
+  const hold = holdPath(paths);
+  if (!fs.existsSync(hold)) return null;
+  if (sameInode(hold, paths.image) || sameInode(hold, paths.backup)) {
+    fs.rmSync(hold);
+    return `removed ${hold}`;
+  }
+  const target = fs.existsSync(paths.backup) ? numberedFor(paths, hold) : paths.backup;
+  if (!target || fs.existsSync(target)) return `kept ${hold}: cannot tell which generation it is; rename or remove it`;
+  fs.renameSync(hold, target);
+  fs.rmSync(statePath(hold), { force: true });
+  return `completed an interrupted revert: ${target}`;
+}
+
+/** The hold is the former active image, so its state is still NAME.img.json (states move after the renames). */
+function numberedFor(paths: ImagePaths, file: string): string | null {
+  const stat = fs.statSync(file);
+  for (const candidate of [paths.image, paths.backup]) {
+    const read = readState(candidate);
+    if ('state' in read && read.state.image.ino === stat.ino) return numberedPath(paths, read.state.generation);
+  }
+  return null;
+}
+
+/** Removes what an interrupted earlier run may have left: the partial image and half-made backup links. */
 export function removeLeftovers(paths: ImagePaths): string[] {
   const done: string[] = [];
-  const hold = `${paths.backup}.swap`;
-  if (fs.existsSync(hold) && !fs.existsSync(paths.backup)) {
-    fs.renameSync(hold, paths.backup);
-    done.push(`completed an interrupted revert: ${paths.backup}`);
-  }
-  for (const file of [paths.tmp, `${paths.backup}.tmp`, hold]) {
+  const recovered = recoverHold(paths);
+  if (recovered) done.push(recovered);
+  for (const file of [paths.tmp, `${paths.backup}.tmp`]) {
     if (fs.existsSync(file)) {
       fs.rmSync(file, { force: true });
       done.push(`removed ${file}`);

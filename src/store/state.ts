@@ -1,5 +1,7 @@
 // The state file beside each image (NAME.img.json): what was built, from what, and how to recognise the image later.
 import fs from 'node:fs';
+import type { KernelRecord } from '../kernel/record.js';
+import type { ResolvedSource } from '../source/resolve.js';
 
 export const STATE_FORMAT = 'ltsp-image-state/1';
 
@@ -24,7 +26,16 @@ export interface ImageState {
   compare: 'mtime' | 'checksum';
   configHash: string;
   config: Record<string, unknown>;
+  /** The resolved sources and effective exclude list, so ltsp_image_info can re-check drift on its own. */
+  resolvedSources: ResolvedSource[];
+  excludes: string[];
+  /** Disk and filesystem files compared by identity in mtime mode, one line each. */
+  sourceIdentities: string[];
   image: ImageIdentity;
+  /** The kernel and initrd inside the image, or null when it has none. */
+  kernel: KernelRecord | null;
+  /** File name, in the images dir, of the sorted manifest the fingerprint was computed from. */
+  manifest: string | null;
   /** Set on the backup when a revert made an older generation active. */
   revertedAt?: string;
 }

@@ -1,7 +1,9 @@
-// Swaps NAME.img and NAME.img.old with renames only: NAME.img always names a complete image, never missing for an instant.
+// Makes another generation the active image with renames only: NAME.img always names a complete image, never missing for an instant.
 import fs from 'node:fs';
 import { ModuleError } from '../runtime/errors.js';
+import { numberedPath, placeStates, type Generation } from './generations.js';
 import type { ImagePaths } from './paths.js';
+import type { ImageState } from './state.js';
 
 function fsyncDir(dir: string): void {
   const fd = fs.openSync(dir, 'r');
@@ -12,24 +14,54 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** The temp name the active image is hard-linked to while its replacement is renamed over NAME.img. */
+export function holdPath(paths: ImagePaths): string {
+  return `${paths.backup}.swap`;
+}
+
+function numbered(paths: ImagePaths, g: Generation): string {
+  if (!g.state) throw new ModuleError(`Cannot keep ${g.file} as a numbered generation: it has no state file; remove it or rebuild with ltsp_image`);
+  return numberedPath(paths, g.state.generation);
+}
+
 /**
- * The active image is hard-linked to a temp name, the backup renamed over NAME.img (atomic replace),
- * and the temp renamed to NAME.img.old. Without an active image the backup is simply renamed.
+ * `target` becomes NAME.img; of the others, the newest becomes NAME.img.old and the rest NAME.img.GENERATION.
+ * `others` is every other kept generation (the current active included), newest first.
  */
-export function swapImages(paths: ImagePaths): void {
-  const hold = `${paths.backup}.swap`;
+export function activate(paths: ImagePaths, target: Generation, others: Generation[], active: Generation | null): void {
+  const hold = holdPath(paths);
+  const where = new Map<Generation, string>(others.map((g) => [g, g.file]));
   try {
-    if (!fs.existsSync(paths.image)) {
-      fs.renameSync(paths.backup, paths.image);
-    } else {
+    if (active) {
       fs.rmSync(hold, { force: true });
       fs.linkSync(paths.image, hold);
-      fs.renameSync(paths.backup, paths.image);
-      fs.renameSync(hold, paths.backup);
+      where.set(active, hold);
+    }
+    fs.renameSync(target.file, paths.image);
+    const [newest, ...rest] = others;
+    const atOld = others.find((g) => where.get(g) === paths.backup);
+    if (atOld && atOld !== newest) {
+      fs.renameSync(paths.backup, numbered(paths, atOld));
+      where.set(atOld, numbered(paths, atOld));
+    }
+    if (newest && where.get(newest) !== paths.backup) {
+      fs.renameSync(where.get(newest)!, paths.backup);
+      where.set(newest, paths.backup);
+    }
+    for (const g of rest) {
+      if (where.get(g) === hold) {
+        fs.renameSync(hold, numbered(paths, g));
+        where.set(g, numbered(paths, g));
+      }
     }
     fsyncDir(paths.imagesDir);
   } catch (error) {
+    if (error instanceof ModuleError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ModuleError(`Cannot swap ${paths.image} and ${paths.backup} (${code}); check the images directory`);
+    throw new ModuleError(`Cannot make ${target.file} the active image (${code}); check the images directory`);
   }
+  const states = new Map<string, ImageState | null>([[paths.image, target.state]]);
+  for (const [g, file] of where) states.set(file, g.state);
+  if (!states.has(paths.backup)) states.set(paths.backup, null);
+  placeStates(states);
 }

@@ -10,7 +10,7 @@ export function makeWorkDir(dir: string, excludes: string[]): void {
 
 /** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively. */
 export function removeWorkDir(dir: string): string | null {
-  const files = ['excludes', 'kernel/vmlinuz', 'kernel/initrd.img'];
+  const files = ['excludes', 'manifest.gz', 'kernel/vmlinuz', 'kernel/initrd.img'];
   const dirs = ['kernel', 'root', 'tmpfs', ...listLowerDirs(dir), ''];
   try {
     for (const file of files) fs.rmSync(path.join(dir, file), { force: true });

@@ -54,10 +54,15 @@ export function filesContaining(dir: string, needles: string[]): string[] {
   return hits;
 }
 
-/** Metadata and content of every entry: equal digests mean the tree was not modified. */
-export async function treeDigest(dir: string): Promise<string> {
-  const { stdout } = await execa('find', [dir, '-printf', '%P\\0%y %m %U %G %s %T@ %l\\0'], { encoding: 'buffer' });
+/**
+ * Metadata and content of every entry: equal digests mean the tree was not modified. Without dirTimes, a
+ * directory whose entries came and went (a temp file made and removed) still counts as unchanged.
+ */
+export async function treeDigest(dir: string, options: { dirTimes?: boolean } = {}): Promise<string> {
+  const format = options.dirTimes === false ? '%P\\0%y %m %U %G %s %l\\0' : '%P\\0%y %m %U %G %s %T@ %l\\0';
+  const { stdout } = await execa('find', [dir, '-printf', format], { encoding: 'buffer' });
   const hash = crypto.createHash('sha256').update(stdout);
+  if (options.dirTimes === false) hash.update((await execa('find', [dir, '!', '-type', 'd', '-printf', '%P %T@\\0'], { encoding: 'buffer' })).stdout);
   const files = Buffer.from(stdout).toString('latin1').split('\0');
   for (let i = 0; i + 1 < files.length; i += 2) {
     if (files[i + 1]!.startsWith('f ')) hash.update(fs.readFileSync(path.join(dir, Buffer.from(files[i]!, 'latin1').toString())));

@@ -1,0 +1,184 @@
+// The image tree is untrusted: every access goes through here so that no symlink, last component or parent, leads the cleanup outside it.
+import { constants } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+// O_NONBLOCK so that a FIFO planted where a regular file was expected cannot hang the build.
+const NOFOLLOW = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+function segments(rel) {
+    const parts = rel.split('/').filter((part) => part !== '' && part !== '.');
+    if (parts.length === 0 || parts.includes('..'))
+        throw new Error(`invalid path inside the tree: ${rel}`);
+    return parts;
+}
+function hasCode(error, ...codes) {
+    return typeof error === 'object' && error !== null && codes.includes(error.code ?? '');
+}
+export function treePath(root, rel) {
+    return path.join(root, ...segments(rel));
+}
+export async function inspect(root, rel) {
+    const parts = segments(rel);
+    let current = root;
+    for (let i = 0; i < parts.length; i += 1) {
+        current = path.join(current, parts[i]);
+        let stat;
+        try {
+            stat = await fs.lstat(current);
+        }
+        catch (error) {
+            if (hasCode(error, 'ENOENT', 'ENOTDIR'))
+                return { kind: 'missing' };
+            throw error;
+        }
+        const last = i === parts.length - 1;
+        if (stat.isSymbolicLink()) {
+            if (last)
+                return { kind: 'symlink' };
+            return { kind: 'unsafe', reason: `${parts.slice(0, i + 1).join('/')} is a symlink` };
+        }
+        if (last) {
+            if (stat.isFile())
+                return { kind: 'regular', stat };
+            if (stat.isDirectory())
+                return { kind: 'directory', stat };
+            return { kind: 'other' };
+        }
+        if (!stat.isDirectory())
+            return { kind: 'missing' };
+    }
+    throw new Error('unreachable');
+}
+function skipWhy(entry) {
+    switch (entry.kind) {
+        case 'symlink':
+            return 'symlink';
+        case 'unsafe':
+            return entry.reason;
+        case 'directory':
+        case 'other':
+            return 'not a regular file';
+        default:
+            return '';
+    }
+}
+/**
+ * Why a step leaves these paths alone, for its detail: one "skipped A, B: why" per distinct
+ * reason, so that one symlinked parent (etc) is not reported once per file under it.
+ * Regular and absent files are not mentioned.
+ */
+export function describeSkips(skips) {
+    const byWhy = new Map();
+    for (const { rel, entry } of skips) {
+        const why = skipWhy(entry);
+        if (why === '')
+            continue;
+        byWhy.set(why, [...(byWhy.get(why) ?? []), rel]);
+    }
+    return [...byWhy].map(([why, rels]) => `skipped ${rels.join(', ')}: ${why}`);
+}
+/** Why a step leaves `rel` alone, for its detail; '' when it is a regular file or absent. */
+export function skipReason(rel, entry) {
+    return describeSkips([{ rel, entry }])[0] ?? '';
+}
+// Re-checks after opening, so that a file swapped between lstat and open is refused rather than used.
+async function openRegular(root, rel, flags) {
+    const entry = await inspect(root, rel);
+    if (entry.kind !== 'regular')
+        throw new Error(`${rel} is not a regular file inside the tree`);
+    const handle = await fs.open(treePath(root, rel), flags | NOFOLLOW);
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile() || stat.ino !== entry.stat.ino || stat.dev !== entry.stat.dev) {
+            throw new Error(`${rel} changed while being opened`);
+        }
+        return { handle, stat };
+    }
+    catch (error) {
+        await handle.close();
+        throw error;
+    }
+}
+export async function readRegular(root, rel) {
+    const { handle, stat } = await openRegular(root, rel, constants.O_RDONLY);
+    try {
+        return { data: await handle.readFile(), stat };
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Empties a regular file in place, which keeps its inode, owner and mode; false when it already was empty. */
+export async function truncateRegular(root, rel) {
+    // ftruncate on a descriptor opened for writing, not truncate(2) on a path, which overlayfs once got wrong (LP: #1494660).
+    const { handle, stat } = await openRegular(root, rel, constants.O_WRONLY);
+    try {
+        if (stat.size === 0)
+            return false;
+        await handle.truncate(0);
+        return true;
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** Writes `data` to a new file beside `rel` and renames it over, so readers never see a half-written account file. */
+export async function replaceRegular(root, rel, data, owner) {
+    const entry = await inspect(root, rel);
+    if (entry.kind === 'unsafe')
+        throw new Error(`refusing to write ${rel}: ${entry.reason}`);
+    if (entry.kind === 'directory' || entry.kind === 'other')
+        throw new Error(`refusing to replace ${rel}: not a regular file`);
+    const target = treePath(root, rel);
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}.cleanup-${randomBytes(6).toString('hex')}`);
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
+    const handle = await fs.open(temp, flags, 0o600);
+    try {
+        try {
+            await handle.writeFile(data);
+            await handle.chown(owner.uid, owner.gid);
+            // After chown, which clears setuid/setgid bits.
+            await handle.chmod(owner.mode & 0o7777);
+            await handle.sync();
+        }
+        finally {
+            await handle.close();
+        }
+        await fs.rename(temp, target);
+    }
+    catch (error) {
+        await fs.rm(temp, { force: true });
+        throw error;
+    }
+}
+/** Unlinks a non-directory entry; unlink never follows the link, so a symlink goes and its target stays. */
+export async function removeEntry(root, rel) {
+    const entry = await inspect(root, rel);
+    if (entry.kind === 'missing')
+        return false;
+    if (entry.kind === 'unsafe')
+        throw new Error(`refusing to remove ${rel}: ${entry.reason}`);
+    if (entry.kind === 'directory')
+        throw new Error(`refusing to remove ${rel}: it is a directory`);
+    await fs.unlink(treePath(root, rel));
+    return true;
+}
+/** Points `rel` at `target` (relative to the link), replacing what was there unless it is a directory. */
+export async function replaceWithSymlink(root, rel, target) {
+    const entry = await inspect(root, rel);
+    const abs = treePath(root, rel);
+    if (entry.kind === 'symlink' && (await fs.readlink(abs)) === target)
+        return false;
+    if (entry.kind !== 'missing')
+        await removeEntry(root, rel);
+    await fs.symlink(target, abs);
+    return true;
+}
+/** Entries of a real directory of the tree (Dirent types come from lstat-like d_type: links are not followed). */
+export async function listDirectory(root, rel) {
+    const entry = await inspect(root, rel);
+    if (entry.kind !== 'directory')
+        return entry;
+    return fs.readdir(treePath(root, rel), { withFileTypes: true });
+}
+//# sourceMappingURL=tree-fs.js.map

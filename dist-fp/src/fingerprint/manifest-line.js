@@ -1,0 +1,149 @@
+// Two 32-bit murmur3-style lanes make a 64-bit digest: hashing numbers directly avoids building a string per entry.
+let lane1 = 0;
+let lane2 = 0;
+function word(k) {
+    k = Math.imul(k, 0xcc9e2d51);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    lane1 ^= k;
+    lane1 = (Math.imul((lane1 << 13) | (lane1 >>> 19), 5) + 0xe6546b64) | 0;
+    lane2 ^= Math.imul(k, 0x85ebca6b);
+    lane2 = (Math.imul((lane2 << 17) | (lane2 >>> 15), 9) + 0x38b34ae5) | 0;
+}
+/** Any integer up to 2^53 in magnitude, negative ones included (pre-1970 times). */
+function integer(n) {
+    word(n >>> 0);
+    word(Math.floor(n / 4294967296) | 0);
+}
+/** A latin1 string, length first so that neighbouring strings cannot trade bytes. */
+function text(s) {
+    word(s.length);
+    for (let i = 0; i < s.length; i += 4) {
+        word(s.charCodeAt(i) | (s.charCodeAt(i + 1) << 8) | (s.charCodeAt(i + 2) << 16) | (s.charCodeAt(i + 3) << 24));
+    }
+}
+function avalanche(h) {
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    return h ^ (h >>> 16);
+}
+/**
+ * Mixes the entry's type, permission bits and owner, then per type: regular files their size
+ * and (mtime mode) mtime or (checksum mode) content hash, symlinks their target, devices their
+ * device number, and (mtime mode) everyone's mtime. Directory sizes are left out: they depend
+ * on the filesystem, and a changed listing shows up as changed entries anyway. A mount point
+ * records only that a directory is there (see Entry.mountPoint).
+ */
+function mix(e, facts) {
+    lane1 = 0x9747b28c;
+    lane2 = 0x2f3c1b6d;
+    word(e.type.charCodeAt(0));
+    if (e.mountPoint) {
+        word(0x6d6e74);
+        return;
+    }
+    if (facts.discarded && e.type === 'f')
+        word(0x646973);
+    word(e.mode);
+    integer(e.uid);
+    integer(e.gid);
+    if (facts.discarded && e.type === 'f')
+        return;
+    if (e.type === 'f')
+        integer(e.size);
+    if (e.type === 'l')
+        text(e.target);
+    if (e.type === 'c' || e.type === 'b')
+        integer(e.rdev);
+    if (facts.mode === 'mtime') {
+        integer(e.mtimeSec);
+        word(e.mtimeNsec);
+    }
+    else if (e.type === 'f') {
+        text(facts.content ?? '');
+    }
+}
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+/** The entry's 16-hex-digit digest (64 bits: accidental collisions are out of reach; crafted ones need write access to the source anyway). */
+export function entryDigest(e, facts) {
+    const out = Buffer.alloc(16);
+    writeDigest(e, facts, out, 0);
+    return out.toString('latin1');
+}
+function writeDigest(e, facts, buf, off) {
+    mix(e, facts);
+    const a = avalanche(lane1 ^ lane2);
+    const b = avalanche((lane2 + Math.imul(lane1, 0x27d4eb2f)) | 0);
+    for (let shift = 28; shift >= 0; shift -= 4)
+        buf[off++] = HEX[(a >>> shift) & 15];
+    for (let shift = 28; shift >= 0; shift -= 4)
+        buf[off++] = HEX[(b >>> shift) & 15];
+    return off;
+}
+/** A path as it appears in a line: backslash, newline and tab escaped so lines stay lines. */
+export function escapePath(path) {
+    return path.replace(/[\\\n\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : '\\t'));
+}
+export function unescapePath(field) {
+    if (field.indexOf('\\') < 0)
+        return field;
+    return field.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c === 't' ? '\t' : c));
+}
+/** Splits a manifest line into its path and the rest (digest and any marker). */
+export function splitLine(line) {
+    const tab = line.indexOf('\t');
+    return { path: unescapePath(line.slice(0, tab)), value: line.slice(tab + 1) };
+}
+/**
+ * Assembles manifest lines as bytes ("path<TAB>digest[<TAB>marker]\n"). Lines are written
+ * straight into a buffer, with each directory's path encoded once for all its entries.
+ */
+export class LineBuilder {
+    buf = Buffer.allocUnsafe(1 << 19);
+    off = 0;
+    dir;
+    dirBytes = Buffer.alloc(0);
+    get size() {
+        return this.off;
+    }
+    /** Appends raw latin1 text (the header line). */
+    text(s) {
+        this.reserve(s.length);
+        this.off += this.buf.write(s, this.off, 'latin1');
+    }
+    add(e, facts, marker) {
+        if (e.dir !== this.dir) {
+            this.dir = e.dir;
+            this.dirBytes = Buffer.from(e.dir === '' ? '' : `${escapePath(e.dir)}/`, 'latin1');
+        }
+        const name = /[\\\n\t]/.test(e.name) ? escapePath(e.name) : e.name;
+        const dir = this.dirBytes;
+        this.reserve(dir.length + name.length + marker.length + 20);
+        const buf = this.buf;
+        let off = this.off;
+        for (let i = 0; i < dir.length; i++)
+            buf[off++] = dir[i];
+        for (let i = 0; i < name.length; i++)
+            buf[off++] = name.charCodeAt(i);
+        buf[off++] = 0x09;
+        off = writeDigest(e, facts, buf, off);
+        for (let i = 0; i < marker.length; i++)
+            buf[off++] = marker.charCodeAt(i);
+        buf[off++] = 0x0a;
+        this.off = off;
+    }
+    /** The bytes so far; the builder starts over with a fresh buffer (the caller may keep these). */
+    take() {
+        const out = this.buf.subarray(0, this.off);
+        this.buf = Buffer.allocUnsafe(this.buf.length);
+        this.off = 0;
+        return out;
+    }
+    reserve(bytes) {
+        if (this.off + bytes <= this.buf.length)
+            return;
+        const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + bytes));
+        this.buf.copy(bigger, 0, 0, this.off);
+        this.buf = bigger;
+    }
+}
+//# sourceMappingURL=manifest-line.js.map

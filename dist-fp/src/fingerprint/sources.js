@@ -1,0 +1,76 @@
+// Fingerprints the resolved sources of an image: directories walked in place, disk files by identity (mtime) or walked inside a private mount (checksum).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { runWorker } from '../namespace/run-worker.js';
+import { isContentDiscarded } from '../cleanup/index.js';
+import { compileExcludes } from './exclude-matcher.js';
+import { computeFingerprint } from './fingerprint.js';
+import { diffManifests } from './manifest.js';
+/** Image paths whose content a later stacked source covers. */
+function hiddenBy(sources, index) {
+    return sources.slice(index + 1).map((s) => s.subdir ?? '').filter(Boolean);
+}
+/** Where each source's tree is: itself for a directory, or the mount point made for it by the namespace worker. */
+export function walkRoots(sources, rootOf) {
+    return sources.map((source, index) => ({ root: rootOf(source, index), prefix: source.subdir ?? '', hide: hiddenBy(sources, index) }));
+}
+function identity(source) {
+    const stat = fs.statSync(source.path, { bigint: true });
+    return `${source.path}\tsize=${stat.size} mtime=${stat.mtimeNs} ino=${stat.ino} dev=${stat.dev}`;
+}
+/** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
+export async function scanTrees(roots, options) {
+    return computeFingerprint({
+        sources: roots,
+        matcher: compileExcludes(options.excludes),
+        mode: options.compare,
+        manifestFile: options.manifestFile,
+        ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
+        ...(options.cleanup ? { contentDiscarded: isContentDiscarded } : {}),
+    });
+}
+/**
+ * In mtime mode a disk file counts by its identity (size, mtime, inode); its directory siblings are walked.
+ * Checksum mode with disk files needs their filesystems mounted: the caller runs scanTrees in the namespace worker.
+ */
+export async function fingerprintSources(sources, options) {
+    if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory'))
+        return scanMounted(sources, options);
+    const walked = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'directory');
+    const identities = sources.filter((s) => s.kind !== 'directory').map(identity);
+    const roots = walkRoots(sources, (s) => s.path).filter((_, i) => walked.some((w) => w.i === i));
+    const scan = await scanTrees(roots, options);
+    const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
+    return { digest, entries: scan.entries, racy: scan.racy, identities };
+}
+/** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
+async function scanMounted(sources, options) {
+    const workDir = path.dirname(options.manifestFile);
+    const { events } = await runWorker({
+        workDir,
+        sources,
+        overlay: false,
+        cleanup: false,
+        mksquashfs: null,
+        kernel: null,
+        scan: { excludes: options.excludes, cleanup: options.cleanup, cacheFile: options.cacheFile },
+    }, options.signal);
+    const scan = events.find((e) => e.type === 'scan');
+    if (!scan)
+        throw new Error('the namespace worker did not report its scan');
+    return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [] };
+}
+export async function manifestDrift(oldManifest, newManifest, limit, oldIdentities = [], newIdentities = []) {
+    const diff = fs.existsSync(oldManifest) ? await diffManifests(oldManifest, newManifest, limit) : null;
+    const changedFiles = newIdentities.filter((line) => !oldIdentities.includes(line)).map((line) => `${line.split('\t')[0]} (disk image)`);
+    return {
+        added: diff?.added.count ?? 0,
+        removed: diff?.removed.count ?? 0,
+        modified: (diff?.modified.count ?? 0) + changedFiles.length,
+        added_paths: diff?.added.paths ?? [],
+        removed_paths: diff?.removed.paths ?? [],
+        modified_paths: [...changedFiles, ...(diff?.modified.paths ?? [])].slice(0, limit),
+    };
+}
+//# sourceMappingURL=sources.js.map

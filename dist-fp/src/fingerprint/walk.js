@@ -1,0 +1,147 @@
+// Walks an image source the way the built image will show it: mksquashfs's excludes applied, submounts left empty, entries in a fixed order, in bounded memory.
+import fs from 'node:fs';
+import { pathComponents } from './entry.js';
+import { EXCLUDED } from './exclude-matcher.js';
+import { entered, planDirectories } from './dir-plan.js';
+import { FindLister, findCanList } from './find-lister.js';
+import { TreeChangedError } from './listing.js';
+import { linkCountReliable, mountsUnder } from './mounts.js';
+import { NodeLister } from './node-lister.js';
+// How far directory requests may run ahead of the walk, and how many listed entries may wait.
+const BATCH = 32;
+const MAX_AHEAD = 1024;
+const MAX_BUFFERED = 50_000;
+// Entries handed to the caller at a time: per-entry awaits would cost more than the walk.
+const YIELD_AT = 2048;
+const byName = (a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+/** The matcher state for the prefix directory itself, or EXCLUDED when the prefix is excluded. */
+function prefixState(matcher, parts) {
+    let state = matcher.root;
+    for (const part of parts) {
+        if (state === EXCLUDED)
+            break;
+        state = matcher.child(state, part);
+    }
+    return state;
+}
+/**
+ * Every entry of the source at `root` that mksquashfs would put in the image, in batches, in
+ * image path order (see comparePaths), starting with the source root itself (at the prefix).
+ * Symlinks are never followed. Mount points inside the source are listed as empty directories
+ * flagged mountPoint (their attributes then belong to the mounted root, not to the directory
+ * underneath that the image holds). Throws TreeChangedError if the tree changes midway.
+ */
+export async function* walkTree(root, options) {
+    const { matcher } = options;
+    const parts = pathComponents(options.prefix ?? '');
+    const top = prefixState(matcher, parts);
+    if (top === EXCLUDED)
+        return;
+    const real = fs.realpathSync(root, { encoding: 'buffer' }).toString('latin1');
+    const dev = Number(fs.statSync(root, { bigint: true }).dev);
+    const mounts = mountsUnder(real);
+    const ctx = {
+        root: real,
+        matcher,
+        hidden: new Set((options.hide ?? []).map((h) => pathComponents(h).join('/'))),
+        mounts: mounts.inside,
+        trustLinkCount: linkCountReliable(mounts.rootType),
+    };
+    const topDir = { rel: '', path: parts.join('/'), state: top };
+    const ahead = [];
+    let aheadHead = 0;
+    let progress = null;
+    const nudge = () => {
+        const resolve = progress;
+        progress = null;
+        resolve?.();
+    };
+    const useFind = (options.lister ?? (findCanList() ? 'find' : 'node')) === 'find';
+    const lister = useFind ? new FindLister(real, dev, nudge) : new NodeLister(real, dev);
+    const rootName = real === '/' ? '/' : real.slice(real.lastIndexOf('/') + 1);
+    let stopped = false;
+    // Feeds the lister the planned directories, staying a bounded distance ahead of the walk unless the walk waits.
+    const feed = async () => {
+        let count = 0;
+        for (const dir of planDirectories(ctx, topDir)) {
+            if (stopped)
+                return;
+            ahead.push(dir);
+            lister.submit(dir.rel, dir.rel === '' ? rootName : dir.rel.slice(dir.rel.lastIndexOf('/') + 1));
+            if (++count % BATCH !== 0)
+                continue;
+            await lister.drain();
+            while (!stopped && !lister.starving && (ahead.length - aheadHead > MAX_AHEAD || lister.buffered > MAX_BUFFERED)) {
+                await new Promise((resolve) => (progress = resolve));
+            }
+        }
+        lister.end();
+    };
+    let feedError;
+    const feeding = feed().catch((error) => {
+        feedError = error;
+        lister.close();
+    });
+    const next = async (expected) => {
+        const block = await lister.take().catch((error) => {
+            throw feedError ?? error;
+        });
+        const dir = ahead[aheadHead];
+        ahead[aheadHead++] = undefined;
+        if (aheadHead > 4096) {
+            ahead.splice(0, aheadHead);
+            aheadHead = 0;
+        }
+        nudge();
+        if (!dir || dir.rel !== expected)
+            throw new TreeChangedError(`directory ${JSON.stringify(expected)} was not planned`);
+        return { dir, children: block.children.sort(byName), header: block.header };
+    };
+    try {
+        const first = await next('');
+        first.header.dir = parts.slice(0, -1).join('/');
+        first.header.name = parts[parts.length - 1] ?? '';
+        let batch = [first.header];
+        const stack = [{ ...first, next: 0 }];
+        while (stack.length > 0) {
+            const frame = stack[stack.length - 1];
+            const entry = frame.children[frame.next++];
+            if (entry === undefined) {
+                stack.pop();
+                continue;
+            }
+            const { dir } = frame;
+            const state = matcher.idle(dir.state) ? dir.state : matcher.child(dir.state, entry.name);
+            if (state === EXCLUDED)
+                continue;
+            entry.dir = dir.path;
+            batch.push(entry);
+            if (entry.type === 'd') {
+                const rel = dir.rel === '' ? entry.name : `${dir.rel}/${entry.name}`;
+                const path = entry.path;
+                if (entered(ctx, rel, path))
+                    stack.push({ ...(await next(rel)), next: 0 });
+                else
+                    entry.mountPoint = ctx.mounts.has(rel);
+            }
+            if (batch.length >= YIELD_AT) {
+                yield batch;
+                batch = [];
+            }
+        }
+        if (batch.length > 0)
+            yield batch;
+        await feeding;
+        if (feedError)
+            throw feedError;
+        if (aheadHead !== ahead.length)
+            throw new TreeChangedError('a planned directory was never reached');
+        await lister.finish();
+    }
+    finally {
+        stopped = true;
+        nudge();
+        lister.close();
+    }
+}
+//# sourceMappingURL=walk.js.map

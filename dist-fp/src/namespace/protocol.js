@@ -1,0 +1,2 @@
+export const WORKER_FLAG = '--ltsp-namespace-worker';
+//# sourceMappingURL=protocol.js.map

@@ -1,0 +1,58 @@
+// Starts the namespace worker (this same program, re-executed under unshare) and turns its events into a result or a clear failure.
+import { execa } from 'execa';
+import { ModuleError, oneLine } from '../runtime/errors.js';
+import { WORKER_FLAG } from './protocol.js';
+/** unshare gives the worker its own mount and PID namespaces; --kill-child takes it down if unshare dies. */
+export const UNSHARE = ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child=SIGKILL'];
+/** The file this process runs: the bundle under Ansible, or the compiled module entry in tests. */
+export function workerEntry() {
+    const entry = process.argv[1];
+    if (!entry)
+        throw new ModuleError('Cannot find the module file to start the build worker from');
+    return entry;
+}
+export async function runWorker(job, signal, onEvent = () => { }) {
+    const [cmd, ...args] = [...UNSHARE, '--', process.execPath, workerEntry(), WORKER_FLAG];
+    const child = execa(cmd, args, {
+        stdin: 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        buffer: { stdout: false, stderr: true },
+        reject: false,
+        cancelSignal: signal,
+        killSignal: 'SIGKILL',
+        env: { NODE_OPTIONS: '' },
+    });
+    const events = [];
+    let buffered = '';
+    child.stdout?.on('data', (chunk) => {
+        buffered += chunk.toString();
+        let newline;
+        while ((newline = buffered.indexOf('\n')) >= 0) {
+            const line = buffered.slice(0, newline);
+            buffered = buffered.slice(newline + 1);
+            try {
+                const event = JSON.parse(line);
+                events.push(event);
+                onEvent(event);
+            }
+            catch {
+                process.stderr.write(`${line}\n`);
+            }
+        }
+    });
+    child.stdin?.write(`${JSON.stringify(job)}\n`);
+    const result = await child;
+    child.stdin?.destroy();
+    if (signal.aborted)
+        throw signal.reason instanceof Error ? signal.reason : new ModuleError('Interrupted');
+    const error = events.find((e) => e.type === 'error');
+    if (error)
+        throw new ModuleError(`${error.phase} failed: ${error.message}`, { phase: error.phase });
+    if (!events.some((e) => e.type === 'done')) {
+        const why = result.stderr ? oneLine(String(result.stderr).split('\n').slice(-3).join('\n')) : `exit ${result.exitCode ?? result.signal}`;
+        throw new ModuleError(`The build worker ended unexpectedly (${why}); check that unshare and mount work here (run as root)`);
+    }
+    return { events };
+}
+//# sourceMappingURL=run-worker.js.map

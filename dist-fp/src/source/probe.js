@@ -1,0 +1,99 @@
+// Tells a raw disk image from a bare filesystem image, and finds its partitions, without loop devices or mounts.
+import { promises as fs } from 'node:fs';
+import { ModuleError } from '../runtime/errors.js';
+import { blkidProbe, sfdiskTable } from './blkid.js';
+export const GPT_ESP = 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b';
+export const GPT_SWAP = '0657fd6d-a4ab-43c4-84e5-0933c84b4f4f';
+const DOS_ESP = 'ef';
+const DOS_SWAP = '82';
+const DOS_EXTENDED = ['5', 'f', '85'];
+/** Signatures of containers that hold a filesystem but cannot be mounted as one. */
+const CONTAINERS = ['LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'zfs_member', 'bcache'];
+function partitionNumber(part, device, index) {
+    const node = part.node ?? '';
+    const tail = device && node.startsWith(device) ? node.slice(device.length).replace(/^p/, '') : node;
+    const match = /(\d+)$/.exec(tail);
+    return match ? Number(match[1]) : index + 1;
+}
+async function probeDisk(path, table) {
+    const sf = await sfdiskTable(path);
+    if (sf.label !== table) {
+        throw new ModuleError(`blkid sees a ${table} partition table in ${path} but sfdisk sees ${sf.label}; repair the disk image`);
+    }
+    const sector = sf.sectorsize ?? 512;
+    const partitions = await Promise.all((sf.partitions ?? []).map(async (part, index) => {
+        const offset = part.start * sector;
+        const size = part.size * sector;
+        const type = part.type.toLowerCase();
+        const extended = table === 'dos' && DOS_EXTENDED.includes(type);
+        const tags = extended || size === 0 ? {} : await blkidProbe(path, { offset, size });
+        return { number: partitionNumber(part, sf.device, index), offset, size, type, fstype: tags.TYPE ?? null };
+    }));
+    return { kind: 'disk', table, partitions, path };
+}
+/** Probes a regular file (or block device): a partitioned disk image, or a filesystem image. */
+export async function probeFile(path) {
+    try {
+        const stat = await fs.stat(path);
+        if (stat.isDirectory())
+            throw new ModuleError(`${path} is a directory, not a disk or filesystem image`);
+    }
+    catch (error) {
+        if (error.code === 'ENOENT') {
+            throw new ModuleError(`${path} does not exist; give a chroot directory, a raw disk or a filesystem image`);
+        }
+        throw error;
+    }
+    const tags = await blkidProbe(path);
+    // A hybrid ISO has both: its iso9660 filesystem spans the whole file, so the filesystem wins.
+    if (tags.TYPE)
+        return { kind: 'filesystem', fstype: tags.TYPE, path };
+    if (tags.PTTYPE === 'gpt' || tags.PTTYPE === 'dos')
+        return probeDisk(path, tags.PTTYPE);
+    if (tags.PTTYPE) {
+        throw new ModuleError(`${path} has a ${tags.PTTYPE} partition table, which is not supported; convert it to a gpt or dos (MBR) disk image`);
+    }
+    throw new ModuleError(`Cannot recognise ${path} as a disk image or filesystem (blkid found nothing); give a chroot directory, a raw disk or a filesystem image`);
+}
+/** Why a partition is not picked automatically, or null when it holds a mountable filesystem. */
+function unusable(part) {
+    if (part.type === GPT_ESP || part.type === DOS_ESP)
+        return 'EFI';
+    if (part.fstype === 'swap' || part.type === GPT_SWAP || part.type === DOS_SWAP)
+        return 'swap';
+    if (DOS_EXTENDED.includes(part.type))
+        return 'extended';
+    if (part.fstype === null)
+        return 'no filesystem';
+    if (CONTAINERS.includes(part.fstype))
+        return part.fstype;
+    return null;
+}
+/** The partition numbered `wanted`; else the first one that is not EFI, swap, or without a mountable filesystem. */
+export function choosePartition(probe, wanted) {
+    const where = probe.path ?? 'the disk image';
+    if (probe.kind !== 'disk') {
+        throw new ModuleError(`${where} is a bare ${probe.fstype} filesystem without a partition table; drop partition=${wanted ?? 'N'}`);
+    }
+    const numbers = probe.partitions.map((part) => part.number).join(', ');
+    if (wanted !== undefined) {
+        if (!Number.isInteger(wanted) || wanted < 1) {
+            throw new ModuleError(`partition=${wanted} is not a partition number; use a whole number from 1 (${where} has partitions ${numbers || 'none'})`);
+        }
+        const found = probe.partitions.find((part) => part.number === wanted);
+        if (!found)
+            throw new ModuleError(`partition=${wanted} not found in ${where} (it has partitions ${numbers || 'none'})`);
+        return found;
+    }
+    const usable = probe.partitions.find((part) => unusable(part) === null);
+    if (usable)
+        return usable;
+    const reasons = probe.partitions.map((part) => unusable(part)).join(', ');
+    const found = probe.partitions.length === 0 ? 'found 0' : `found ${probe.partitions.length} (${reasons})`;
+    throw new ModuleError(`No usable partition in ${where}: ${found}; name one with partition=N`);
+}
+/** Read-only mount options; `noload` keeps ext3/ext4 from replaying (writing) a journal on a read-only source. */
+export function mountOptionsFor(fstype) {
+    return ['ext2', 'ext3', 'ext4'].includes(fstype) ? 'ro,noload' : 'ro';
+}
+//# sourceMappingURL=probe.js.map

@@ -1,0 +1,86 @@
+// Finds each source on disk the way `ltsp image` looks them up, and tells a chroot directory from a raw disk or a filesystem file.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ModuleError } from '../runtime/errors.js';
+import { checkImageName, deriveImageName } from './image-name.js';
+import { choosePartition, probeFile } from './probe.js';
+import { parseSourceSpecs } from './spec.js';
+function isDir(p) {
+    return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+function isFile(p) {
+    return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+function exists(p) {
+    return fs.statSync(p, { throwIfNoEntry: false }) !== undefined;
+}
+function isPath(spec) {
+    return spec.startsWith('/') || spec.startsWith('.');
+}
+/** The reference's search order for a simple name. */
+function lookupSimpleName(name, baseDir, cwd) {
+    const candidates = [
+        (p) => isDir(path.join(p, 'proc')) && p,
+        () => isFile(path.join(baseDir, `${name}.img`)) && path.join(baseDir, `${name}.img`),
+        () => isFile(path.join(baseDir, 'images', `${name}.img`)) && path.join(baseDir, 'images', `${name}.img`),
+        (p) => exists(p) && p,
+        () => exists(path.join(cwd, name)) && path.join(cwd, name),
+    ];
+    for (const candidate of candidates) {
+        const found = candidate(path.join(baseDir, name));
+        if (found)
+            return found;
+    }
+    throw new ModuleError(`Image does not exist: ${name} (looked for ${baseDir}/${name}, ${baseDir}/${name}.img, ${baseDir}/images/${name}.img and ./${name})`);
+}
+function locate(spec, index, baseDir, cwd, first) {
+    if (isPath(spec.spec))
+        return path.resolve(cwd, spec.spec);
+    if (index === 0) {
+        if (spec.spec.includes('/')) {
+            throw new ModuleError(`Option name: ${JSON.stringify(spec.spec)} is neither a simple name nor a path; start paths with / or ./`);
+        }
+        return lookupSimpleName(spec.spec, baseDir, cwd);
+    }
+    if (first?.kind !== 'directory') {
+        throw new ModuleError(`Option name: stacked source ${spec.spec} must be an absolute path when the first source is not a directory`);
+    }
+    return path.join(first.path, spec.spec);
+}
+async function classify(spec, located) {
+    const stat = fs.statSync(located, { throwIfNoEntry: false });
+    const base = { spec: spec.spec, path: located, options: spec.options, ...(spec.subdir ? { subdir: spec.subdir } : {}) };
+    if (!stat) {
+        const lstat = fs.lstatSync(located, { throwIfNoEntry: false });
+        if (lstat?.isSymbolicLink())
+            throw new ModuleError(`Image source ${located} is a dangling or looping symlink: point it at a chroot directory or a disk image`);
+        throw new ModuleError(`Image does not exist: ${located}`);
+    }
+    if (stat.isDirectory())
+        return { ...base, kind: 'directory' };
+    if (!stat.isFile() && !stat.isBlockDevice()) {
+        throw new ModuleError(`Image source ${located} is neither a directory nor a disk image file: give a chroot directory, a raw disk or a filesystem image`);
+    }
+    const probe = await probeFile(located);
+    if (probe.kind === 'filesystem') {
+        if (spec.partition)
+            throw new ModuleError(`Option name: partition=${spec.partition} given, but ${located} is a bare ${probe.fstype} filesystem without a partition table`);
+        return { ...base, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype };
+    }
+    const part = choosePartition(probe, spec.partition);
+    const fstype = spec.fstype ?? part.fstype;
+    if (!fstype)
+        throw new ModuleError(`Partition ${part.number} of ${located} has no recognisable filesystem; give fstype=TYPE or another partition=N`);
+    return { ...base, kind: 'disk', fstype, partition: part.number, offset: part.offset, sizelimit: part.size };
+}
+export async function resolveSources(name, baseDir, imageName, cwd = process.cwd()) {
+    const specs = parseSourceSpecs(name);
+    const sources = [];
+    for (const [index, spec] of specs.entries()) {
+        sources.push(await classify(spec, locate(spec, index, baseDir, cwd, sources[0])));
+    }
+    const first = sources[0];
+    const chosen = imageName ?? deriveImageName(isPath(specs[0].spec) ? first.path : specs[0].spec, first.kind !== 'directory');
+    return { imageName: checkImageName(chosen, imageName ? 'image_name' : 'name'), sources };
+}
+//# sourceMappingURL=resolve.js.map

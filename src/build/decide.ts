@@ -1,0 +1,81 @@
+// Decides whether to rebuild, only reinstall the kernel, or do nothing, and says why: the heart of the module's idempotence.
+import { isNewer, type Generation, type ImageFiles } from '../store/generations.js';
+import { sameIdentity, identityOf, type ImageState } from '../store/state.js';
+import { changedSettings, type BuildConfig } from './config.js';
+
+export type Reason = 'missing' | 'image_replaced' | 'source_changed' | 'config_changed' | 'kernel' | 'forced' | 'up_to_date' | 'held';
+
+export interface Decision {
+  reason: Reason;
+  build: boolean;
+  /** Reinstall the TFTP kernel and initrd from the published image, without a rebuild. */
+  kernelOnly: boolean;
+  why: string;
+  configChanges?: string[];
+  /** The state the new source is compared with, when there is one. */
+  previous: ImageState | null;
+}
+
+export interface DecisionInput {
+  force: boolean;
+  files: ImageFiles;
+  config: BuildConfig;
+  configHash: string;
+  fingerprint: string;
+  /** sha256 of the published image when verify is on, else null. */
+  imageSha256: string | null;
+  /** Whether the TFTP kernel and initrd match the ones recorded for the image; null when kernel is off. */
+  kernelInPlace: boolean | null;
+}
+
+function recorded(active: Generation): ImageState | null {
+  const state = active.state;
+  if (!state) return null;
+  const id = identityOf(active.file);
+  return id && sameIdentity(state.image, id) ? state : null;
+}
+
+/** After a revert the newer build sits in the backup: a source that still matches it stays held. */
+function heldBy(files: ImageFiles, input: DecisionInput): ImageState | null {
+  const { active, backup } = files;
+  if (!active || !backup?.state || !isNewer(backup, active)) return null;
+  const reverted = backup.state;
+  return reverted.fingerprint === input.fingerprint && reverted.configHash === input.configHash ? reverted : null;
+}
+
+export function decide(input: DecisionInput): Decision {
+  const { files } = input;
+  const base = { build: true, kernelOnly: false };
+  if (!files.active) return { ...base, reason: input.force ? 'forced' : 'missing', why: 'there is no image yet', previous: null };
+  const state = recorded(files.active);
+  if (input.force) return { ...base, reason: 'forced', why: 'force is set', previous: state };
+  if (!state) {
+    const why = files.active.state ? 'the image is not the one this module recorded (size, time or inode differ)' : 'no build record for the image';
+    return { ...base, reason: 'image_replaced', why, previous: null };
+  }
+  if (input.imageSha256 !== null && state.image.sha256 && input.imageSha256 !== state.image.sha256) {
+    return { ...base, reason: 'image_replaced', why: 'the image content does not match its recorded sha256', previous: state };
+  }
+  const unchanged = state.fingerprint === input.fingerprint && state.configHash === input.configHash;
+  if (!unchanged) {
+    const held = heldBy(files, input);
+    if (held) {
+      return {
+        build: false,
+        kernelOnly: false,
+        reason: 'held',
+        why: `the source is the one of generation ${held.generation}, which a revert moved away from; change the source or use force: true to rebuild it`,
+        previous: state,
+      };
+    }
+  }
+  if (state.configHash !== input.configHash) {
+    const configChanges = changedSettings(state.config, input.config);
+    return { ...base, reason: 'config_changed', why: `changed: ${configChanges.join(', ') || 'module format'}`, configChanges, previous: state };
+  }
+  if (state.fingerprint !== input.fingerprint) return { ...base, reason: 'source_changed', why: 'the source changed', previous: state };
+  if (input.kernelInPlace === false) {
+    return { build: false, kernelOnly: true, reason: 'kernel', why: 'the TFTP kernel or initrd is missing or differs from the image', previous: state };
+  }
+  return { build: false, kernelOnly: false, reason: 'up_to_date', why: 'nothing that ends up in the image changed', previous: state };
+}

@@ -1,0 +1,91 @@
+// Content checksums for checksum-mode fingerprints, remembered per file version so an unchanged file is read once, not on every run.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { comparePaths, type Entry } from './entry.js';
+import { escapePath, splitLine } from './manifest-line.js';
+import { GzipFileWriter, LineCursor, readLines } from './manifest.js';
+
+const HEADER = 'ltsp-image-checksums 1';
+const chunk = Buffer.alloc(1 << 20);
+
+/** sha256 (hex) of a regular file's content; O_NOFOLLOW so a file swapped for a symlink is never read through. */
+export function sha256File(path: Buffer): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    let read: number;
+    while ((read = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0) hash.update(chunk.subarray(0, read));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** What must be unchanged for a remembered checksum to still hold: the inode and its size, mtime and ctime. */
+function identity(e: Entry): string {
+  return `${e.dev} ${e.ino} ${e.size} ${e.mtimeSec}.${e.mtimeNsec} ${e.ctimeSec}.${e.ctimeNsec}`;
+}
+
+/**
+ * The previous run's checksums, read alongside the walk, and this run's, written the same
+ * way. Entries are kept in image path order with their path, which lets both files stream in
+ * bounded memory; a checksum is reused only when the identity (dev, inode, size, mtime and
+ * ctime in ns) matches too. Racily clean files are never written (see fingerprint.ts).
+ */
+export class ChecksumCache {
+  private readonly old: LineCursor | null;
+  private current: { path: string; value: string } | undefined;
+  private started = false;
+  private readonly out: GzipFileWriter;
+  private text = `${HEADER}\n`;
+
+  private constructor(file: string) {
+    this.old = fs.existsSync(file) ? new LineCursor(readLines(file)) : null;
+    this.out = new GzipFileWriter(file);
+  }
+
+  /** Opens the cache at `file` (it need not exist yet); the new contents replace it on commit(). */
+  static open(file: string): ChecksumCache {
+    return new ChecksumCache(file);
+  }
+
+  /** The remembered checksum of this file version; lookups must come in image path order. */
+  async lookup(e: Entry): Promise<string | undefined> {
+    if (!this.old) return undefined;
+    if (!this.started) {
+      this.started = true;
+      await this.advance();
+    }
+    while (this.current && comparePaths(this.current.path, e.path) < 0) await this.advance();
+    if (!this.current || this.current.path !== e.path) return undefined;
+    const space = this.current.value.lastIndexOf(' ');
+    if (this.current.value.slice(0, space) !== identity(e)) return undefined;
+    return this.current.value.slice(space + 1);
+  }
+
+  /** Remembers a checksum for the next run. */
+  async remember(e: Entry, sha256: string): Promise<void> {
+    this.text += `${escapePath(e.path)}\t${identity(e)} ${sha256}\n`;
+    if (this.text.length > 1 << 16) await this.flush();
+  }
+
+  async commit(): Promise<void> {
+    await this.flush();
+    await this.out.commit();
+  }
+
+  async abort(): Promise<void> {
+    await this.out.abort();
+  }
+
+  private async flush(): Promise<void> {
+    const text = this.text;
+    this.text = '';
+    await this.out.write(text);
+  }
+
+  private async advance(): Promise<void> {
+    const line = await this.old!.line().catch(() => undefined);
+    this.current = line === undefined ? undefined : splitLine(line);
+  }
+}

@@ -1,0 +1,72 @@
+// Lists directories with plain fs calls: the fallback where find cannot read start points from stdin (findutils before 4.9), and a second opinion in tests.
+import fs from 'node:fs';
+import type { Entry } from './entry.js';
+import { entryFromStats, fsPath, joinPath, TreeChangedError, type Block, type Lister } from './listing.js';
+
+export class NodeLister implements Lister {
+  readonly buffered = 0;
+  readonly starving = false;
+  private readonly queue: Array<{ rel: string; name: string }> = [];
+  private head = 0;
+
+  /** `root` is the source's real path as latin1 bytes. */
+  constructor(private readonly root: string, private readonly dev: number) {}
+
+  submit(rel: string, name: string): void {
+    this.queue.push({ rel, name });
+  }
+
+  async drain(): Promise<void> {
+    // Listing happens in take(); nothing runs ahead.
+  }
+
+  end(): void {
+    // Nothing runs in the background.
+  }
+
+  async take(): Promise<Block> {
+    const request = this.queue[this.head];
+    if (!request) throw new Error('take() without a submitted directory');
+    this.queue[this.head++] = undefined as never;
+    const dir = joinPath(this.root, request.rel);
+    const stats = fs.lstatSync(fsPath(dir), { bigint: true, throwIfNoEntry: false });
+    const header = stats && entryFromStats(request.name, stats, this.dev, '');
+    if (!header || header.type !== 'd') throw new TreeChangedError(`directory ${JSON.stringify(request.rel)} is gone`);
+    let names: string[];
+    try {
+      names = fs.readdirSync(fsPath(dir), { encoding: 'latin1' });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new TreeChangedError(`directory ${JSON.stringify(request.rel)} is gone`);
+      throw error;
+    }
+    const children: Entry[] = [];
+    for (const name of names) {
+      const path = fsPath(joinPath(dir, name));
+      // Like mksquashfs, an entry that vanished between readdir and lstat is simply not there.
+      const child = fs.lstatSync(path, { bigint: true, throwIfNoEntry: false });
+      if (!child) continue;
+      const target = child.isSymbolicLink() ? readTarget(path) : '';
+      if (target === null) continue;
+      const entry = entryFromStats(name, child, this.dev, target);
+      if (entry) children.push(entry);
+    }
+    return { header, children };
+  }
+
+  async finish(): Promise<void> {
+    // Errors surface from take() directly.
+  }
+
+  close(): void {
+    // Nothing to stop.
+  }
+}
+
+function readTarget(path: Buffer): string | null {
+  try {
+    return fs.readlinkSync(path, { encoding: 'latin1' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}

@@ -1,0 +1,41 @@
+// The ltsp_image_info module: read-only, lists the images under BASE/images and whether their sources drifted.
+import fs from 'node:fs';
+import type { LtspImageInfoOptions } from '../generated/ltsp_image_info.js';
+import { ModuleError } from '../runtime/errors.js';
+import type { ModuleContext, ModuleResult } from '../runtime/module.js';
+import { checkImageName } from '../source/image-name.js';
+import { imagePaths } from '../store/paths.js';
+import { checkDirOption } from '../store/dirs.js';
+import { inspectImage, type ImageInfo } from './inspect.js';
+
+type InfoOptions = Required<LtspImageInfoOptions>;
+
+function imageNames(imagesDir: string): string[] {
+  try {
+    return fs
+      .readdirSync(imagesDir)
+      .filter((n) => n.endsWith('.img') && !n.startsWith('.'))
+      .map((n) => n.slice(0, -'.img'.length))
+      .sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new ModuleError(`Cannot list ${imagesDir} (${(error as NodeJS.ErrnoException).code}); check base_dir`);
+  }
+}
+
+export async function runLtspImageInfo(input: LtspImageInfoOptions, context: ModuleContext): Promise<ModuleResult> {
+  const options = input as InfoOptions;
+  const baseDir = checkDirOption(options.base_dir, 'base_dir');
+  const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
+  const imagesDir = imagePaths(baseDir, tftpDir, 'x').imagesDir;
+  const names = options.name ? [checkImageName(options.name.replace(/\.img$/, ''), 'name')] : imageNames(imagesDir);
+  const images: ImageInfo[] = [];
+  for (const name of names) {
+    const info = await inspectImage(imagePaths(baseDir, tftpDir, name), name, options.drift, context.signal, (m) => context.warn(m));
+    if (info) images.push(info);
+    else if (options.name) throw new ModuleError(`No image named ${name} in ${imagesDir}: build it with ltsp_image first`);
+  }
+  const drifted = images.filter((i) => i.drifted).map((i) => i.name);
+  const msg = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}` : ''}`;
+  return { changed: false, msg, images, drifted };
+}

@@ -1,0 +1,58 @@
+// Prometheus text-format metrics for node_exporter's textfile collector, written atomically so a scrape never sees half a file.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export type RunResult = 'ok' | 'changed' | 'failed';
+
+export interface ImageMetrics {
+  image: string;
+  result: RunResult;
+  lastRun: number;
+  lastBuild: number | null;
+  buildSeconds: number | null;
+  size: number | null;
+  drifted: boolean | null;
+  generation: number | null;
+}
+
+const HELP: [string, string][] = [
+  ['last_run_timestamp_seconds', 'When ltsp_image last ran for the image.'],
+  ['last_build_timestamp_seconds', 'When the active image was built.'],
+  ['build_duration_seconds', 'How long the build of the active image took.'],
+  ['size_bytes', 'Size of the active image.'],
+  ['drifted', '1 when the last run found the source or configuration changed since the build.'],
+  ['generation', 'Generation number of the active image.'],
+  ['result', 'Outcome of the last run, one series per result, the current one set to 1.'],
+];
+
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+export function renderMetrics(m: ImageMetrics): string {
+  const values: Record<string, number | null> = {
+    last_run_timestamp_seconds: m.lastRun,
+    last_build_timestamp_seconds: m.lastBuild,
+    build_duration_seconds: m.buildSeconds,
+    size_bytes: m.size,
+    drifted: m.drifted === null ? null : Number(m.drifted),
+    generation: m.generation,
+  };
+  const id = `image="${label(m.image)}"`;
+  const lines: string[] = [];
+  for (const [name, help] of HELP) {
+    lines.push(`# HELP ltsp_image_${name} ${help}`, `# TYPE ltsp_image_${name} gauge`);
+    if (name === 'result') {
+      for (const r of ['ok', 'changed', 'failed']) lines.push(`ltsp_image_result{${id},result="${r}"} ${r === m.result ? 1 : 0}`);
+    } else if (values[name] !== null && values[name] !== undefined) {
+      lines.push(`ltsp_image_${name}{${id}} ${values[name]}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function writeMetrics(file: string, m: ImageMetrics): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, renderMetrics(m), { mode: 0o644 });
+  fs.renameSync(tmp, file);
+}

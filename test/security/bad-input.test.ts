@@ -1,0 +1,126 @@
+// Table-driven hostile and mistaken input: each gets exit 1, one JSON object, a message naming the problem, and no change on disk.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { treeDigest } from '../helpers/image.js';
+import { requireRoot } from '../helpers/root.js';
+import { parseSingleJson, projectRoot, runModule } from '../helpers/run-module.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+interface Case {
+  title: string;
+  /** Raw stdin, or args merged over a valid base. */
+  input?: string | Buffer;
+  args?: Record<string, unknown>;
+  module?: string;
+  /** An args file path instead of stdin. */
+  file?: string;
+  msg: RegExp;
+}
+
+let scratch = '';
+const p = (rel: string) => path.join(scratch, rel);
+
+function cases(): Case[] {
+  const marker = p('pwned');
+  return [
+    { title: 'invalid JSON', input: '{"name": ', msg: /not valid JSON/ },
+    { title: 'a JSON array', input: '["x"]', msg: /are an array, not a JSON object/ },
+    { title: 'a JSON number', input: '42', msg: /are number, not a JSON object/ },
+    { title: 'JSON null', input: 'null', msg: /are null, not a JSON object/ },
+    { title: 'empty stdin', input: '', msg: /No arguments in stdin/ },
+    { title: 'non-UTF-8 bytes around the JSON', input: Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), msg: /not valid JSON/ },
+    { title: 'an args file that is a directory', file: '/', msg: /Cannot read the arguments file \/ \(EISDIR\)/ },
+    { title: 'a missing args file', file: '/nonexistent/args', msg: /Cannot read the arguments file .*ENOENT/ },
+    { title: 'name as a number', args: { name: 5 }, msg: /Option name must be a string, got an integer \(5\)/ },
+    { title: 'name as a boolean', args: { name: true }, msg: /Option name must be a string, got a boolean/ },
+    { title: 'name as null', args: { name: null }, msg: /Option name must be a string, got null/ },
+    { title: 'name as a list', args: { name: ['a'] }, msg: /Option name must be a string, got a list/ },
+    { title: 'backup as a word', args: { backup: 'maybe' }, msg: /Option backup must be a boolean, got a string/ },
+    { title: 'negative lock_timeout', args: { lock_timeout: -1 }, msg: /Option lock_timeout must be >= 0/ },
+    { title: 'lock_timeout as text', args: { lock_timeout: 'soon' }, msg: /Option lock_timeout must be an integer, got a string/ },
+    { title: 'fractional lock_timeout', args: { lock_timeout: 1.5 }, msg: /Option lock_timeout must be an integer, got a number/ },
+    { title: 'compare outside its choices', args: { compare: 'sha1' }, msg: /Option compare must be one of "mtime", "checksum"/ },
+    { title: 'keep of zero', args: { keep: 0 }, msg: /Option keep must be >= 1/ },
+    { title: 'an unknown option', args: { nmae: 'x' }, msg: /Unsupported option "nmae"; valid options are: / },
+    { title: 'two unknown options', args: { a: 1, b: 2 }, msg: /Unsupported options "a", "b"/ },
+    { title: 'an empty name', args: { name: '' }, msg: /Option name is empty/ },
+    { title: 'a 64 KB name', args: { name: 'x'.repeat(65536) }, msg: /Image does not exist/ },
+    { title: 'a name with a NUL', args: { name: 'a\u0000b' }, msg: /Option name contains a NUL byte/ },
+    { title: 'a non-UTF-8 name', input: Buffer.concat([Buffer.from('{"name": "bad'), Buffer.from([0xc3, 0x28]), Buffer.from(`", "base_dir": "${p('srv/ltsp')}"}`)]), msg: /Image does not exist: bad/ },
+    { title: 'image_name with a comma', args: { image_name: 'a,b' }, msg: /No commas allowed in LTSP image names/ },
+    { title: 'image_name with a space', args: { image_name: 'a b' }, msg: /Unsafe image name "a b" \(option image_name\)/ },
+    { title: 'image_name with a newline', args: { image_name: 'a\nb' }, msg: /Unsafe image name "a\\nb"/ },
+    { title: 'image_name ..', args: { image_name: '..' }, msg: /Unsafe image name "\.\."/ },
+    { title: 'image_name with a slash', args: { image_name: 'a/b' }, msg: /Unsafe image name "a\/b"/ },
+    { title: 'a relative path without ./', args: { name: 'foo/bar' }, msg: /neither a simple name nor a path; start paths with \/ or \.\// },
+    { title: 'a nonexistent source', args: { name: p('nope') }, msg: /Image does not exist: .*nope/ },
+    { title: 'a plain text file as source', args: { name: p('notes.txt') }, msg: /Cannot recognise .*notes\.txt as a disk image or filesystem/ },
+    { title: 'a FIFO as source', args: { name: p('fifo') }, msg: /is neither a directory nor a disk image file/ },
+    { title: 'a symlink loop as source', args: { name: p('loop') }, msg: /is a dangling or looping symlink/ },
+    { title: 'a stacked source without subdir', args: { name: `${p('srv/ltsp/good')},,${p('srv/ltsp/good')}` }, msg: /needs subdir=DIR/ },
+    { title: 'partition=abc', args: { name: `${p('srv/ltsp/good')},partition=abc` }, msg: /partition=abc must be a partition number/ },
+    { title: 'mksquashfs_params with a shell command', args: { mksquashfs_params: `; rm -rf ${p('srv')}` }, msg: /mksquashfs failed/ },
+    { title: 'mksquashfs_params with $(...)', args: { mksquashfs_params: [`$(touch ${marker})`] }, msg: /mksquashfs failed/ },
+    { title: 'mksquashfs_params with backticks', args: { mksquashfs_params: [`\`touch ${marker}\``] }, msg: /mksquashfs failed/ },
+    { title: 'mksquashfs_params repeating -ef', args: { mksquashfs_params: ['-ef', '/etc/passwd'] }, msg: /Option mksquashfs_params: -ef is set by the module itself/ },
+    { title: 'ionice with a shell command', args: { ionice: `; rm -rf ${p('srv')}` }, msg: /Option ionice: command ";" not found/ },
+    { title: 'ionice with $(...)', args: { ionice: `$(touch ${marker})` }, msg: /Option ionice: command "\$\(touch" not found/ },
+    { title: 'a relative base_dir', args: { base_dir: 'srv/ltsp' }, msg: /Option base_dir must be an absolute path/ },
+    { title: 'a simple name in a nonexistent base_dir', args: { name: 'good', base_dir: p('no/such/base') }, msg: /Image does not exist: good/ },
+    { title: 'a base_dir below a file', args: { base_dir: p('notes.txt/ltsp') }, msg: /Option base_dir: .*notes\.txt is not a directory/ },
+    { title: 'a tftp_dir below a file', args: { tftp_dir: p('notes.txt/tftp') }, msg: /Option tftp_dir: .*notes\.txt is not a directory/ },
+    { title: 'an unreadable excludes_file', args: { excludes_file: p('nope.excludes') }, msg: /Option excludes_file: cannot read .*nope\.excludes \(ENOENT\)/ },
+    { title: 'a bad kernel_initrd', args: { kernel_initrd: 'vmlinuz* nonsense' }, msg: /kernel_initrd/ },
+    { title: 'cleanup without overlay', args: { overlay: false }, msg: /Can't clean up without overlay/ },
+    { title: 'revert with steps of zero', module: 'ltsp_image_revert', args: { steps: 0 }, msg: /Option steps must be >= 1/ },
+    { title: 'revert of a name with a comma', module: 'ltsp_image_revert', args: { name: 'a,b' }, msg: /No commas allowed/ },
+    { title: 'info with a relative base_dir', module: 'ltsp_image_info', args: { base_dir: 'x' }, msg: /Option base_dir must be an absolute path/ },
+  ];
+}
+
+describe('bad input', function () {
+  let digest = '';
+  let rejected = 0;
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('badinput-');
+    fs.mkdirSync(p('srv/ltsp/good/etc'), { recursive: true });
+    fs.writeFileSync(p('srv/ltsp/good/etc/hostname'), 'good\n');
+    fs.writeFileSync(p('notes.txt'), 'just text\n');
+    await execa('mkfifo', [p('fifo')]);
+    fs.symlinkSync(p('loop'), p('loop'));
+    const ok = await runModule('ltsp_image', { name: p('srv/ltsp/good'), base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp') });
+    assert.equal(ok.code, 0, ok.stdout);
+    digest = await treeDigest(scratch, { dirTimes: false });
+  });
+  after(async function () {
+    if (scratch) await removeScratch(scratch);
+    process.stdout.write(`      bad input: ${cases().length} cases, ${rejected} rejected cleanly\n`);
+  });
+
+  for (const c of cases()) {
+    it(`rejects ${c.title}`, async () => {
+      const module = c.module ?? 'ltsp_image';
+      const baseArgs = { name: module === 'ltsp_image' ? p('srv/ltsp/good') : 'good', base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp') };
+      const input = c.input ?? JSON.stringify({ ...(module === 'ltsp_image_info' ? { base_dir: baseArgs.base_dir } : baseArgs), ...c.args });
+      const child = await execa(process.execPath, [path.join(projectRoot, 'bundle', module), ...(c.file ? [c.file] : [])], {
+        input: c.file ? undefined : input,
+        stdin: c.file ? 'ignore' : undefined,
+        reject: false,
+        encoding: 'utf8',
+        cwd: scratch,
+      });
+      const result = parseSingleJson(String(child.stdout));
+      assert.equal(child.exitCode, 1, String(child.stdout));
+      assert.equal(result.failed, true);
+      assert.match(String(result.msg), c.msg);
+      assert.ok(!String(result.msg).includes('\n'));
+      assert.equal(fs.existsSync(p('pwned')), false, 'a shell ran');
+      assert.equal(await treeDigest(scratch, { dirTimes: false }), digest, 'the scratch tree changed');
+      rejected++;
+    });
+  }
+});
