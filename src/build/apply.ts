@@ -7,6 +7,7 @@ import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import type { Durations } from '../report/durations.js';
+import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { keepManifest, manifestName, pruneManifests } from '../store/manifests.js';
 import { readImageFiles, type ImageFiles } from '../store/generations.js';
@@ -108,7 +109,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
     const { cleanup, staged } = collect(events, durations);
     const published = await durations.time('publish', async () => {
       const sha256 = await sha256File(plan.paths.tmp);
-      const done = publishImage(plan.paths, options.backup, options.keep, build.files);
+      const done = await publishImage(plan.paths, options.backup, options.keep, build.files);
       const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
       keepManifest(path.join(plan.workDir, 'manifest.gz'), plan.paths, state.manifest!);
       writeState(plan.paths.image, state);
@@ -120,7 +121,10 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
     let kernel: KernelReport | null = null;
     let newKernel = false;
     if (options.kernel && staged) {
-      const done = await durations.time('kernel', () => installStaged(plan, staged));
+      const done = await durations.time('kernel', async () => {
+        await failpoint('kernel-install');
+        return installStaged(plan, staged);
+      });
       kernel = done.report;
       newKernel = done.isNew;
     } else if (options.kernel) {

@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
 import { ModuleError } from '../runtime/errors.js';
-import { checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squashfs/command.js';
+import { failpoint } from '../runtime/failpoint.js';
+import { checkMksquashfs, checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squashfs/command.js';
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
 import { imagePaths, type ImagePaths } from '../store/paths.js';
@@ -32,6 +33,7 @@ export function checkOptions(options: Options): void {
 }
 
 export async function planBuild(options: Options): Promise<BuildPlan> {
+  await failpoint('resolve');
   const baseDir = checkDirOption(options.base_dir, 'base_dir');
   const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   checkOptions(options);
@@ -40,6 +42,7 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   const excludes = effectiveExcludes(options);
   const params = splitParams(options.mksquashfs_params);
   checkParams(params);
+  checkMksquashfs();
   const workDir = newWorkDirPath(imageName, crypto.randomBytes(6).toString('hex'));
   const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
   return { imageName, sources, paths, excludes, workDir, params, command };

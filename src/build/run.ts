@@ -8,6 +8,7 @@ import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
 import { writeMetrics, type RunResult } from '../report/metrics.js';
+import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import type { HeldLock } from '../store/lock.js';
@@ -58,6 +59,7 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
   });
   const hash = configHash(config);
   const manifest = path.join(plan.workDir, 'manifest.gz');
+  await failpoint('fingerprint');
   const scan = await durations.time('fingerprint', () =>
     fingerprintSources(plan.sources, {
       excludes: plan.excludes,

@@ -21,16 +21,20 @@ export function sha256File(path: Buffer): string {
   return hash.digest('hex');
 }
 
-/** What must be unchanged for a remembered checksum to still hold: the inode and its size, mtime and ctime. */
+/**
+ * What must be unchanged for a remembered checksum to still hold: the inode and its size, mtime
+ * and ctime, at the same path. The device number is left out: a disk-image source is mounted
+ * on a new loop device each run, and with the path, inode and both times matching it adds nothing.
+ */
 function identity(e: Entry): string {
-  return `${e.dev} ${e.ino} ${e.size} ${e.mtimeSec}.${e.mtimeNsec} ${e.ctimeSec}.${e.ctimeNsec}`;
+  return `${e.ino} ${e.size} ${e.mtimeSec}.${e.mtimeNsec} ${e.ctimeSec}.${e.ctimeNsec}`;
 }
 
 /**
  * The previous run's checksums, read alongside the walk, and this run's, written the same
  * way. Entries are kept in image path order with their path, which lets both files stream in
- * bounded memory; a checksum is reused only when the identity (dev, inode, size, mtime and
- * ctime in ns) matches too. Racily clean files are never written (see fingerprint.ts).
+ * bounded memory; a checksum is reused only when the identity (inode, size, mtime and ctime
+ * in ns) matches too. Racily clean files are never written (see fingerprint.ts).
  */
 export class ChecksumCache {
   private readonly old: LineCursor | null;

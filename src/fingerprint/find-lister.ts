@@ -8,14 +8,18 @@ import { fsPath, joinPath, TreeChangedError, type Block, type Lister } from './l
 interface FindProcess {
   child: ChildProcessByStdio<Writable, Readable, Readable>;
   parser: RecordParser;
+  /** Directories written to this find. */
+  given: number;
   stderr: string;
   failure: Error | null;
   done: boolean;
   closed: Promise<number | null>;
+  /** Resolves take()'s wait when output arrives or find ends. */
   wake: (() => void) | null;
 }
 
 let supported: boolean | undefined;
+let pageSize: number | undefined;
 
 /** Whether this find reads start points from stdin (-files0-from, findutils 4.9 and later). */
 export function findCanList(): boolean {
@@ -25,34 +29,59 @@ export function findCanList(): boolean {
 
 // Errors find may print that only mean an entry vanished between readdir and stat; mksquashfs skips those too.
 const VANISHED = /No such file or directory$/;
+// Every listed directory yields at least a header record this long (epoch times, one-byte fields).
+const MIN_RECORD = 40;
+// Listed entries held for the walk before more requests wait (memory), and requests in flight per find.
+const MAX_BUFFERED = 20_000;
+const MAX_IN_FLIGHT = 256;
+
+/**
+ * find writes to its pipe through a stdio buffer of one page, flushed only when full. A find
+ * with no requests left may sit on the very block take() waits for, so a find is never left
+ * with fewer unanswered requests than fill a page while take() waits on it.
+ */
+function minInFlight(): number {
+  pageSize ??= Number(spawnSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).stdout) || 65536;
+  return Math.ceil(pageSize / MIN_RECORD);
+}
 
 export class FindLister implements Lister {
-  starving = false;
   private readonly procs: FindProcess[];
   private readonly order: Array<{ proc: FindProcess; name: string; rel: string }> = [];
   private head = 0;
-  private turn = 0;
-  private pending: string[] = [];
+  private pending: Array<{ name: string; rel: string }> = [];
+  private waitingOn: FindProcess | null = null;
+  private notify: (() => void) | null = null;
+  private readonly low = minInFlight();
 
-  /** `root` is the source's real path as latin1 bytes; `onStarve` lets the feeder know take() is waiting. */
-  constructor(private readonly root: string, dev: number, private readonly onStarve: () => void, count = 2) {
+  /** `root` is the source's real path as latin1 bytes. */
+  constructor(private readonly root: string, dev: number, count = 2) {
     this.procs = Array.from({ length: count }, () => this.start(dev));
   }
 
-  get buffered(): number {
-    return this.procs.reduce((sum, p) => sum + p.parser.entries, 0);
+  get hungry(): boolean {
+    const waited = this.waitingOn;
+    if (waited && this.unanswered(waited) < this.low) return true;
+    const buffered = this.procs.reduce((sum, p) => sum + p.parser.entries, 0);
+    return buffered < MAX_BUFFERED && this.procs.some((p) => this.unanswered(p) < Math.max(MAX_IN_FLIGHT, this.low));
+  }
+
+  changed(): Promise<void> {
+    return new Promise((resolve) => (this.notify = resolve));
   }
 
   submit(rel: string, name: string): void {
-    this.order.push({ proc: this.procs[this.turn]!, name, rel });
-    this.pending.push(joinPath(this.root, rel));
+    this.pending.push({ rel, name });
   }
 
   async drain(): Promise<void> {
     if (this.pending.length === 0) return;
-    const proc = this.procs[this.turn]!;
-    this.turn = (this.turn + 1) % this.procs.length;
-    const data = fsPath(this.pending.join('\0') + '\0');
+    // The find take() waits on comes first; otherwise the one with the least work.
+    const waited = this.waitingOn;
+    const proc = waited && this.unanswered(waited) < this.low ? waited : this.procs.reduce((a, b) => (this.unanswered(b) < this.unanswered(a) ? b : a));
+    for (const request of this.pending) this.order.push({ proc, ...request });
+    proc.given += this.pending.length;
+    const data = fsPath(this.pending.map((r) => `${joinPath(this.root, r.rel)}\0`).join(''));
     this.pending = [];
     if (!proc.done && !proc.child.stdin.write(data)) {
       await Promise.race([new Promise((resolve) => proc.child.stdin.once('drain', resolve)), proc.closed]);
@@ -67,17 +96,21 @@ export class FindLister implements Lister {
   async take(): Promise<Block> {
     const request = this.order[this.head];
     if (!request) throw new Error('take() without a submitted directory');
-    this.order[this.head++] = undefined as never;
+    if (++this.head > 4096) {
+      this.order.splice(0, this.head);
+      this.head = 0;
+    }
     const { proc } = request;
     while (proc.parser.blocks.length === 0) {
       if (proc.failure) throw proc.failure;
-      if (proc.done) throw new TreeChangedError(`find never listed ${JSON.stringify(request.rel)}`);
-      this.starving = true;
-      this.onStarve();
+      if (proc.done) throw new TreeChangedError(`find never listed ${JSON.stringify(request.rel)}: ${proc.stderr.trim()}`);
+      this.waitingOn = proc;
+      this.signal();
       await new Promise<void>((resolve) => (proc.wake = resolve));
     }
-    this.starving = false;
+    this.waitingOn = null;
     const block = proc.parser.shift()!;
+    this.signal();
     if (block.header.name !== request.name || block.header.type !== 'd') {
       throw new TreeChangedError(`expected directory ${JSON.stringify(request.rel)}, find listed ${JSON.stringify(block.header.name)}`);
     }
@@ -91,10 +124,9 @@ export class FindLister implements Lister {
   }
 
   async finish(): Promise<void> {
-    await Promise.all(this.procs.map((p) => p.closed));
     for (const proc of this.procs) {
-      if (proc.failure) throw proc.failure;
       const code = await proc.closed;
+      if (proc.failure) throw proc.failure;
       const serious = proc.stderr.split('\n').filter((line) => line && !VANISHED.test(line));
       if (code !== 0 && (serious.length > 0 || proc.stderr === '')) {
         throw new Error(`find failed (exit ${code}): ${serious.join('; ') || 'no message'}`);
@@ -104,16 +136,28 @@ export class FindLister implements Lister {
 
   close(): void {
     for (const proc of this.procs) if (!proc.done) proc.child.kill('SIGKILL');
+    this.signal();
+  }
+
+  private unanswered(proc: FindProcess): number {
+    return proc.given - proc.parser.headers;
+  }
+
+  private signal(): void {
+    const resolve = this.notify;
+    this.notify = null;
+    resolve?.();
   }
 
   private start(dev: number): FindProcess {
     const args = ['-files0-from', '-', '-mindepth', '0', '-maxdepth', '1', '-printf', FIND_FORMAT];
     const child = spawn('find', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
-    const proc: FindProcess = { child, parser: new RecordParser(dev), stderr: '', failure: null, done: false, closed: Promise.resolve(null), wake: null };
+    const proc: FindProcess = { child, parser: new RecordParser(dev), given: 0, stderr: '', failure: null, done: false, closed: Promise.resolve(null), wake: null };
     const wake = (): void => {
       const resolve = proc.wake;
       proc.wake = null;
       resolve?.();
+      this.signal();
     };
     const fail = (error: Error): void => {
       proc.failure ??= error;
@@ -138,7 +182,7 @@ export class FindLister implements Lister {
       } catch (error) {
         fail(error as Error);
       }
-      if (proc.parser.blocks.length > 0) wake();
+      wake();
     });
     child.stdout.on('end', () => {
       try {

@@ -41,10 +41,11 @@ function readTime(buf: Buffer): void {
 
 const TYPE_BY_BYTE = new Map<number, EntryType>([...ENTRY_TYPES].map((t) => [t.charCodeAt(0), t as EntryType]));
 
-/** The entry in the record buf[start, end), or null for a type mksquashfs skips. */
-function parseRecord(buf: Buffer, start: number, end: number, dev: number): Entry | null {
-  const type = TYPE_BY_BYTE.get(buf[start + 2]!);
-  if (!type) return null;
+/**
+ * The entry in the record starting at `start`, or null for a type mksquashfs skips; leaves
+ * `at` on the record's terminating NUL. The caller guarantees the record is complete.
+ */
+function parseRecord(buf: Buffer, start: number, dev: number): Entry | null {
   at = start + 4;
   const mode = readNumber(buf, 8, 0x20);
   const uid = readNumber(buf, 10, 0x20);
@@ -55,9 +56,14 @@ function parseRecord(buf: Buffer, start: number, end: number, dev: number): Entr
   const mtimeNsec = timeNsec;
   readTime(buf);
   const ino = readNumber(buf, 10, 0x2f);
-  const slash = buf.indexOf(0x2f, at);
-  const name = buf.toString('latin1', at, slash);
-  const target = type === 'l' ? buf.toString('latin1', slash + 1, end) : '';
+  const nameStart = at;
+  while (buf[at] !== 0x2f) at++;
+  const name = buf.toString('latin1', nameStart, at);
+  const targetStart = ++at;
+  while (buf[at] !== 0) at++;
+  const type = TYPE_BY_BYTE.get(buf[start + 2]!);
+  if (!type) return null;
+  const target = type === 'l' ? buf.toString('latin1', targetStart, at) : '';
   return new Entry(name, type, mode, uid, gid, size, mtimeSec, mtimeNsec, timeSec, timeNsec, dev, ino, target);
 }
 
@@ -67,6 +73,8 @@ export class RecordParser {
   readonly blocks: Block[] = [];
   /** Entries in `blocks` and the open block. */
   entries = 0;
+  /** Directories whose listing has begun to arrive. */
+  headers = 0;
   private rest: Buffer | null = null;
   private open: Block | null = null;
 
@@ -74,21 +82,23 @@ export class RecordParser {
 
   push(chunk: Buffer): void {
     const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    // Records up to the last NUL are complete; the rest waits for the next chunk.
+    const last = buf.lastIndexOf(0);
     let start = 0;
-    let end: number;
-    while ((end = buf.indexOf(0, start)) !== -1) {
+    while (start <= last) {
       const header = buf[start] === 0x30;
-      const entry = parseRecord(buf, start, end, this.dev);
+      const entry = parseRecord(buf, start, this.dev);
       if (header) {
         // Only directories are requested, so a header find cannot type is a broken stream.
-        if (!entry) throw new Error(`find printed an unreadable record: ${JSON.stringify(buf.toString('latin1', start, end))}`);
+        if (!entry) throw new Error(`find printed an unreadable record: ${JSON.stringify(buf.toString('latin1', start, at))}`);
         if (this.open) this.blocks.push(this.open);
         this.open = { header: entry, children: [] };
+        this.headers++;
       } else if (entry && this.open) {
         this.open.children.push(entry);
         this.entries++;
       }
-      start = end + 1;
+      start = at + 1;
     }
     this.rest = start < buf.length ? buf.subarray(start) : null;
   }

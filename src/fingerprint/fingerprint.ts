@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { bytesOf, pathComponents, type Entry } from './entry.js';
 import { ChecksumCache, sha256File } from './checksum-cache.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
-import { fsPath, joinPath } from './listing.js';
+import { fsPath, joinPath, TreeChangedError } from './listing.js';
 import { LineBuilder, type FingerprintMode, type LineFacts } from './manifest-line.js';
 import { GzipFileWriter } from './manifest.js';
 import { mergeWalks } from './stack-merge.js';
@@ -35,6 +35,7 @@ export interface FingerprintOptions {
   hashFile?: (path: Buffer) => string;
   /** Milliseconds since the epoch at the start of the scan (tests move it to control racy entries). */
   clock?: () => number;
+  /** See WalkOptions.lister. */
   lister?: 'find' | 'node';
 }
 
@@ -56,10 +57,24 @@ const FORMAT = 'ltsp-image-fingerprint 1';
  * no older than one second before the scan started may be written again within the same
  * timestamp tick, after we looked, without its mtime or size changing. In mtime mode its line
  * gets a marker unique to this scan, so the next scan's line cannot equal it and the image is
- * rebuilt once the file has settled. In checksum mode its content was read, so the line is
- * exact; it is only kept out of the checksum cache.
+ * rebuilt once the file has settled. Only regular files need this, since their mtime and size
+ * stand in for content that was not read; a symlink's target or a directory's entries are
+ * recorded as read. In checksum mode content is read, so lines are exact and racily clean files
+ * are only kept out of the checksum cache. A walk that finds the tree changing under
+ * it (TreeChangedError) starts over, up to three times.
  */
 export async function computeFingerprint(options: FingerprintOptions): Promise<FingerprintResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scan(options);
+    } catch (error) {
+      // A tree that keeps changing under three walks will not hold still for mksquashfs either.
+      if (!(error instanceof TreeChangedError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const { mode, contentDiscarded } = options;
   const hashFile = options.hashFile ?? sha256File;
   const start = (options.clock ?? Date.now)() - 1000;
@@ -89,10 +104,11 @@ export async function computeFingerprint(options: FingerprintOptions): Promise<F
   };
 
   const content = async (e: Entry): Promise<string> => {
-    const known = await cache?.lookup(e);
-    if (known) return known;
-    result.hashed++;
-    const sha = hashFile(fileOf(e));
+    let sha = await cache?.lookup(e);
+    if (!sha) {
+      result.hashed++;
+      sha = hashFile(fileOf(e));
+    }
     if (!isRacy(e)) await cache?.remember(e, sha);
     return sha;
   };

@@ -10,7 +10,7 @@ export interface Block {
 
 /**
  * Lists directories in the order they were submitted. A lister may work ahead of take(), which
- * is why the walk submits directories before it needs them.
+ * is why the walk submits directories before it needs them, as long as `hungry` says so.
  */
 export interface Lister {
   /** Queues a directory: `rel` is relative to the root ('' for the root), `name` its last component as the lister will report it. */
@@ -21,10 +21,10 @@ export interface Lister {
   end(): void;
   /** The next submitted directory's block. */
   take(): Promise<Block>;
-  /** Entries listed but not yet taken (what the lister holds in memory). */
-  readonly buffered: number;
-  /** True while take() waits for a block that has not arrived. */
-  readonly starving: boolean;
+  /** Whether more submissions are welcome now; its answer keeps memory bounded without ever stalling take(). */
+  readonly hungry: boolean;
+  /** Resolves when `hungry` may have changed. */
+  changed(): Promise<void>;
   /** Resolves once the lister has stopped; rejects if it failed in a way that makes the walk wrong. */
   finish(): Promise<void>;
   /** Stops at once (the walk was abandoned). */

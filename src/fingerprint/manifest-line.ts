@@ -48,8 +48,9 @@ function avalanche(h: number): number {
 /**
  * Mixes the entry's type, permission bits and owner, then per type: regular files their size
  * and (mtime mode) mtime or (checksum mode) content hash, symlinks their target, devices their
- * device number, and (mtime mode) everyone's mtime. Directory sizes are left out: they depend
- * on the filesystem, and a changed listing shows up as changed entries anyway. A mount point
+ * device number, and (mtime mode) the mtime of everything but directories. A directory's size
+ * and mtime only move when entries come and go: included ones show up as their own lines, and
+ * excluded ones (tmp/*, home/* on a live system) must not force a rebuild. A mount point
  * records only that a directory is there (see Entry.mountPoint).
  */
 function mix(e: Entry, facts: LineFacts): void {
@@ -68,7 +69,7 @@ function mix(e: Entry, facts: LineFacts): void {
   if (e.type === 'f') integer(e.size);
   if (e.type === 'l') text(e.target);
   if (e.type === 'c' || e.type === 'b') integer(e.rdev);
-  if (facts.mode === 'mtime') {
+  if (facts.mode === 'mtime' && e.type !== 'd') {
     integer(e.mtimeSec);
     word(e.mtimeNsec);
   } else if (e.type === 'f') {
@@ -78,13 +79,10 @@ function mix(e: Entry, facts: LineFacts): void {
 
 const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
-/** The entry's 16-hex-digit digest (64 bits: accidental collisions are out of reach; crafted ones need write access to the source anyway). */
-export function entryDigest(e: Entry, facts: LineFacts): string {
-  const out = Buffer.alloc(16);
-  writeDigest(e, facts, out, 0);
-  return out.toString('latin1');
-}
-
+/**
+ * Writes the entry's digest as 16 hex digits (64 bits: accidental collisions are out of reach,
+ * and crafting one would take write access to the source, which decides the image anyway).
+ */
 function writeDigest(e: Entry, facts: LineFacts, buf: Buffer, off: number): number {
   mix(e, facts);
   const a = avalanche(lane1 ^ lane2);
@@ -135,13 +133,20 @@ export class LineBuilder {
       this.dir = e.dir;
       this.dirBytes = Buffer.from(e.dir === '' ? '' : `${escapePath(e.dir)}/`, 'latin1');
     }
-    const name = /[\\\n\t]/.test(e.name) ? escapePath(e.name) : e.name;
+    const { name } = e;
     const dir = this.dirBytes;
-    this.reserve(dir.length + name.length + marker.length + 20);
+    this.reserve(dir.length + 2 * name.length + marker.length + 20);
     const buf = this.buf;
-    let off = this.off;
-    for (let i = 0; i < dir.length; i++) buf[off++] = dir[i]!;
-    for (let i = 0; i < name.length; i++) buf[off++] = name.charCodeAt(i);
+    buf.set(dir, this.off);
+    const start = this.off + dir.length;
+    let off = start;
+    let special = false;
+    for (let i = 0; i < name.length; i++) {
+      const c = name.charCodeAt(i);
+      if (c === 0x5c || c === 0x0a || c === 0x09) special = true;
+      buf[off++] = c;
+    }
+    if (special) off = start + buf.write(escapePath(name), start, 'latin1');
     buf[off++] = 0x09;
     off = writeDigest(e, facts, buf, off);
     for (let i = 0; i < marker.length; i++) buf[off++] = marker.charCodeAt(i);

@@ -41,6 +41,8 @@ export class GzipFileWriter {
   async abort(): Promise<void> {
     this.gzip.destroy();
     this.out.destroy();
+    // The file is opened asynchronously: removing it before the stream has closed could race its creation.
+    await this.done.catch(() => undefined);
     await fs.promises.rm(this.temp, { force: true });
   }
 }

@@ -3,17 +3,27 @@ import fs from 'node:fs';
 import type { Entry } from './entry.js';
 import { entryFromStats, fsPath, joinPath, TreeChangedError, type Block, type Lister } from './listing.js';
 
+// Directories queued ahead of take(): listing happens in take(), so a short queue is all the walk needs.
+const AHEAD = 64;
+
 export class NodeLister implements Lister {
-  readonly buffered = 0;
-  readonly starving = false;
   private readonly queue: Array<{ rel: string; name: string }> = [];
   private head = 0;
+  private notify: (() => void) | null = null;
 
   /** `root` is the source's real path as latin1 bytes. */
   constructor(private readonly root: string, private readonly dev: number) {}
 
   submit(rel: string, name: string): void {
     this.queue.push({ rel, name });
+  }
+
+  get hungry(): boolean {
+    return this.queue.length - this.head < AHEAD;
+  }
+
+  changed(): Promise<void> {
+    return new Promise((resolve) => (this.notify = resolve));
   }
 
   async drain(): Promise<void> {
@@ -27,7 +37,11 @@ export class NodeLister implements Lister {
   async take(): Promise<Block> {
     const request = this.queue[this.head];
     if (!request) throw new Error('take() without a submitted directory');
-    this.queue[this.head++] = undefined as never;
+    if (++this.head > 4096) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.signal();
     const dir = joinPath(this.root, request.rel);
     const stats = fs.lstatSync(fsPath(dir), { bigint: true, throwIfNoEntry: false });
     const header = stats && entryFromStats(request.name, stats, this.dev, '');
@@ -58,7 +72,13 @@ export class NodeLister implements Lister {
   }
 
   close(): void {
-    // Nothing to stop.
+    this.signal();
+  }
+
+  private signal(): void {
+    const resolve = this.notify;
+    this.notify = null;
+    resolve?.();
   }
 }
 

@@ -1,6 +1,7 @@
 // Combines the walks of stacked sources into the one tree the image shows: a source mounted at a prefix covers what the sources below it hold there.
 import { comparePaths, type Entry } from './entry.js';
 
+// Entries handed on at a time: per-entry awaits downstream would cost more than the merge.
 const BATCH = 2048;
 
 /** Pulls entries one at a time from a batched walk. */

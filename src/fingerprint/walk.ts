@@ -18,10 +18,8 @@ export interface WalkOptions {
   lister?: 'find' | 'node';
 }
 
-// How far directory requests may run ahead of the walk, and how many listed entries may wait.
-const BATCH = 32;
-const MAX_AHEAD = 1024;
-const MAX_BUFFERED = 50_000;
+// Directories handed to a lister at a time: fewer, larger writes keep find's wakeups rare.
+const BATCH = 64;
 // Entries handed to the caller at a time: per-entry awaits would cost more than the walk.
 const YIELD_AT = 2048;
 
@@ -62,18 +60,20 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
   const topDir: PlannedDir = { rel: '', path: parts.join('/'), state: top };
   const ahead: PlannedDir[] = [];
   let aheadHead = 0;
-  let progress: (() => void) | null = null;
-  const nudge = (): void => {
-    const resolve = progress;
-    progress = null;
+  // The walk waits on `fed` when it caught up with the feeder.
+  let fed: (() => void) | null = null;
+  let feedDone = false;
+  const announce = (): void => {
+    const resolve = fed;
+    fed = null;
     resolve?.();
   };
   const useFind = (options.lister ?? (findCanList() ? 'find' : 'node')) === 'find';
-  const lister: Lister = useFind ? new FindLister(real, dev, nudge) : new NodeLister(real, dev);
+  const lister: Lister = useFind ? new FindLister(real, dev) : new NodeLister(real, dev);
   const rootName = real === '/' ? '/' : real.slice(real.lastIndexOf('/') + 1);
   let stopped = false;
 
-  // Feeds the lister the planned directories, staying a bounded distance ahead of the walk unless the walk waits.
+  // Feeds the lister the planned directories for as long as it is hungry.
   const feed = async (): Promise<void> => {
     let count = 0;
     for (const dir of planDirectories(ctx, topDir)) {
@@ -82,19 +82,28 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
       lister.submit(dir.rel, dir.rel === '' ? rootName : dir.rel.slice(dir.rel.lastIndexOf('/') + 1));
       if (++count % BATCH !== 0) continue;
       await lister.drain();
-      while (!stopped && !lister.starving && (ahead.length - aheadHead > MAX_AHEAD || lister.buffered > MAX_BUFFERED)) {
-        await new Promise<void>((resolve) => (progress = resolve));
-      }
+      announce();
+      // A macrotask turn lets find's output be read; looping on microtasks alone would starve the very take() being fed.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (!stopped && !lister.hungry) await lister.changed();
     }
     lister.end();
   };
   let feedError: unknown;
-  const feeding = feed().catch((error) => {
-    feedError = error;
-    lister.close();
-  });
+  const feeding = feed()
+    .catch((error) => {
+      feedError = error;
+      lister.close();
+    })
+    .finally(() => {
+      feedDone = true;
+      announce();
+    });
 
   const next = async (expected: string): Promise<{ dir: PlannedDir; children: Entry[]; header: Entry }> => {
+    while (aheadHead >= ahead.length && !feedDone) await new Promise<void>((resolve) => (fed = resolve));
+    if (feedError) throw feedError;
+    if (aheadHead >= ahead.length) throw new TreeChangedError(`directory ${JSON.stringify(expected)} was not planned`);
     const block = await lister.take().catch((error) => {
       throw feedError ?? error;
     });
@@ -104,7 +113,6 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
       ahead.splice(0, aheadHead);
       aheadHead = 0;
     }
-    nudge();
     if (!dir || dir.rel !== expected) throw new TreeChangedError(`directory ${JSON.stringify(expected)} was not planned`);
     return { dir, children: block.children.sort(byName), header: block.header };
   };
@@ -129,8 +137,7 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
       batch.push(entry);
       if (entry.type === 'd') {
         const rel = dir.rel === '' ? entry.name : `${dir.rel}/${entry.name}`;
-        const path = entry.path;
-        if (entered(ctx, rel, path)) stack.push({ ...(await next(rel)), next: 0 });
+        if (entered(ctx, rel, entry.path)) stack.push({ ...(await next(rel)), next: 0 });
         else entry.mountPoint = ctx.mounts.has(rel);
       }
       if (batch.length >= YIELD_AT) {
@@ -145,7 +152,6 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
     await lister.finish();
   } finally {
     stopped = true;
-    nudge();
     lister.close();
   }
 }

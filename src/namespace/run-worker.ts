@@ -22,7 +22,7 @@ export async function runWorker(job: WorkerJob, signal: AbortSignal, onEvent: (e
   const child = execa(cmd!, args, {
     stdin: 'pipe',
     stdout: 'pipe',
-    stderr: 'pipe',
+    stderr: ['pipe', 'inherit'],
     buffer: { stdout: false, stderr: true },
     reject: false,
     cancelSignal: signal,

@@ -7,6 +7,7 @@ import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel } from '../kernel/find.js';
 import { mountSources } from '../mount/mount-sources.js';
 import { errorMessage, oneLine } from '../runtime/errors.js';
+import { failpoint } from '../runtime/failpoint.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
 
 function send(event: WorkerEvent): void {
@@ -41,6 +42,10 @@ function reason(text: string): string {
 async function squash(argv: string[]): Promise<void> {
   const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
   if (result.exitCode !== 0) {
+    const output = argv[argv.indexOf('mksquashfs') + 2] ?? '';
+    if (/No space left/i.test(`${result.stderr}${result.all}`)) {
+      throw new Error(`no space left on the filesystem of ${path.dirname(output)} while writing ${path.basename(output)}; free some space there or move base_dir`);
+    }
     const why = reason(result.stderr || result.all || result.message || '');
     throw new Error(`mksquashfs exited with ${result.exitCode ?? result.signal}: ${why}`);
   }
@@ -60,6 +65,7 @@ function stageKernel(found: { vmlinuz: string; initrd: string; vmlinuzPath: stri
 
 async function timed<T>(phase: WorkerPhase, work: () => Promise<T>, state: { phase: WorkerPhase }): Promise<T> {
   state.phase = phase;
+  await failpoint(phase);
   const start = process.hrtime.bigint();
   const result = await work();
   send({ type: 'phase', phase, seconds: Number(process.hrtime.bigint() - start) / 1e9 });

@@ -31,12 +31,16 @@ export function revertImageName(name: string): string {
   return checkImageName(derived, 'name');
 }
 
-export function planRevert(options: RevertOptions): RevertPlan {
+/** Checks the options and names the files, before anything is read or locked. */
+export function revertPaths(options: RevertOptions): { imageName: string; paths: ImagePaths } {
   const baseDir = checkDirOption(options.base_dir, 'base_dir');
   const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   if (options.kernel_initrd) parseKernelPattern(options.kernel_initrd);
   const imageName = revertImageName(options.name);
-  const paths = imagePaths(baseDir, tftpDir, imageName);
+  return { imageName, paths: imagePaths(baseDir, tftpDir, imageName) };
+}
+
+export function planRevert(options: RevertOptions, imageName: string, paths: ImagePaths): RevertPlan {
   const files = readImageFiles(paths);
   if (!files.backup) throw new ModuleError(`Cannot revert, backup is missing: ${paths.backup}`);
   const generations = allGenerations(files);

@@ -1,14 +1,14 @@
 // The ltsp_image_revert module: plan, stop there in check mode or when already reverted, else swap by renames and reinstall the kernel.
+import fs from 'node:fs';
 import type { LtspImageRevertOptions } from '../generated/ltsp_image_revert.js';
 import { installKernelFromImage, type InstalledKernel } from '../kernel/from-image.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { lockImage } from '../build/locks.js';
 import type { Generation } from '../store/generations.js';
-import { ensureImagesDir } from '../store/paths.js';
 import { removeLeftovers } from '../store/publish.js';
 import { activate } from '../store/swap.js';
 import { removeStaleWorkDirs } from '../store/work-dir.js';
-import { planRevert, type RevertOptions, type RevertPlan } from './plan.js';
+import { planRevert, revertPaths, type RevertOptions, type RevertPlan } from './plan.js';
 
 function describe(g: Generation | null): string {
   if (!g) return 'none';
@@ -24,24 +24,31 @@ function diff(plan: RevertPlan): Record<string, string> {
 }
 
 async function swap(plan: RevertPlan, options: RevertOptions, context: ModuleContext): Promise<InstalledKernel | null> {
-  ensureImagesDir(plan.paths);
-  const lock = await lockImage(plan.paths, 600, context);
+  await activate(plan.paths, plan.target, plan.others, plan.active);
+  await context.log(`${plan.imageName}: ${describe(plan.target)} is active`);
+  if (!options.kernel) return null;
+  const kernel = await installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd, context.signal);
+  if (!kernel) context.warn(`Could not locate vmlinuz and initrd.img in ${plan.paths.image}`);
+  return kernel;
+}
+
+/** Under the image lock (outside check mode), an interrupted earlier swap is completed before the plan is made. */
+export async function runLtspImageRevert(input: LtspImageRevertOptions, context: ModuleContext): Promise<ModuleResult> {
+  const options = input as RevertOptions;
+  const { imageName, paths } = revertPaths(options);
+  const lock = !context.checkMode && fs.existsSync(paths.imagesDir) ? await lockImage(paths, 600, context) : null;
   try {
-    removeLeftovers(plan.paths);
-    removeStaleWorkDirs(plan.imageName);
-    activate(plan.paths, plan.target, plan.others, plan.active);
-    if (!options.kernel) return null;
-    const kernel = await installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd, context.signal);
-    if (!kernel) context.warn(`Could not locate vmlinuz and initrd.img in ${plan.paths.image}`);
-    return kernel;
+    if (lock) {
+      removeLeftovers(paths);
+      removeStaleWorkDirs(imageName);
+    }
+    return await revert(planRevert(options, imageName, paths), options, context);
   } finally {
-    await lock.release();
+    await lock?.release();
   }
 }
 
-export async function runLtspImageRevert(input: LtspImageRevertOptions, context: ModuleContext): Promise<ModuleResult> {
-  const options = input as RevertOptions;
-  const plan = planRevert(options);
+async function revert(plan: RevertPlan, options: RevertOptions, context: ModuleContext): Promise<ModuleResult> {
   plan.problems.forEach((p) => context.warn(p));
   const nowActive = plan.swap ? plan.target : plan.active;
   const newestOther = plan.swap ? plan.others[0] : plan.others.find((g) => g !== plan.active);

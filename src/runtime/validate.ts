@@ -52,7 +52,7 @@ function message(error: ErrorObject, options: Record<string, unknown>, schema: O
       return `Option ${name} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(given)}`;
     case 'minimum':
     case 'maximum':
-      return `Option ${name} must be ${error.message}, got ${describe(given)}`;
+      return `Option ${name} ${error.message}, got ${describe(given)}`;
     default:
       return `Option ${name} ${error.message ?? 'is invalid'}`;
   }

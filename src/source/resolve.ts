@@ -26,16 +26,26 @@ export interface ResolvedSources {
   sources: ResolvedSource[];
 }
 
+/** A path that cannot be followed (too long, a symlink loop, a file used as a dir) is as good as missing here. */
+function statOrNull(p: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(p, { throwIfNoEntry: false });
+  } catch (error) {
+    if (['ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
+    throw error;
+  }
+}
+
 function isDir(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  return statOrNull(p)?.isDirectory() ?? false;
 }
 
 function isFile(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false })?.isFile() ?? false;
+  return statOrNull(p)?.isFile() ?? false;
 }
 
 function exists(p: string): boolean {
-  return fs.statSync(p, { throwIfNoEntry: false }) !== undefined;
+  return statOrNull(p) !== undefined;
 }
 
 function isPath(spec: string): boolean {
@@ -73,10 +83,10 @@ function locate(spec: SourceSpec, index: number, baseDir: string, cwd: string, f
 }
 
 async function classify(spec: SourceSpec, located: string): Promise<ResolvedSource> {
-  const stat = fs.statSync(located, { throwIfNoEntry: false });
+  const stat = statOrNull(located);
   const base = { spec: spec.spec, path: located, options: spec.options, ...(spec.subdir ? { subdir: spec.subdir } : {}) };
   if (!stat) {
-    const lstat = fs.lstatSync(located, { throwIfNoEntry: false });
+    const lstat = located.length < 4096 ? fs.lstatSync(located, { throwIfNoEntry: false }) : undefined;
     if (lstat?.isSymbolicLink()) throw new ModuleError(`Image source ${located} is a dangling or looping symlink: point it at a chroot directory or a disk image`);
     throw new ModuleError(`Image does not exist: ${located}`);
   }

@@ -12,7 +12,7 @@ function works(argv: string[]): boolean {
   }
 }
 
-function executable(command: string): boolean {
+export function executable(command: string): boolean {
   const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
   return candidates.some((file) => {
     try {
@@ -47,6 +47,10 @@ export function checkParams(params: string[]): void {
   const reserved = ['-noappend', '-ef', '-wildcards', '-regex'];
   const bad = params.find((p) => reserved.includes(p));
   if (bad) throw new ModuleError(`Option mksquashfs_params: ${bad} is set by the module itself; remove it`);
+}
+
+export function checkMksquashfs(): void {
+  if (!executable('mksquashfs')) throw new ModuleError('mksquashfs not found in PATH: install squashfs-tools (apt-get install squashfs-tools)');
 }
 
 export function mksquashfsArgv(prefix: string[], root: string, output: string, excludesFile: string, params: string[]): string[] {

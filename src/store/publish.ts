@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModuleError } from '../runtime/errors.js';
+import { failpoint } from '../runtime/failpoint.js';
 import { numberedPath, type ImageFiles } from './generations.js';
 import { holdPath } from './swap.js';
 import type { ImagePaths } from './paths.js';
@@ -37,7 +38,7 @@ export interface Published {
  * With backup, the current image is hard-linked to NAME.img.old (via a temp name) before the new one is
  * renamed over NAME.img, so there is no instant without NAME.img and the old inode stays readable.
  */
-export function publishImage(paths: ImagePaths, backup: boolean, keep: number, files: ImageFiles): Published {
+export async function publishImage(paths: ImagePaths, backup: boolean, keep: number, files: ImageFiles): Promise<Published> {
   try {
     fsyncPath(paths.tmp);
     let backupPath: string | null = null;
@@ -52,6 +53,7 @@ export function publishImage(paths: ImagePaths, backup: boolean, keep: number, f
       else fs.rmSync(statePath(paths.backup), { force: true });
       backupPath = paths.backup;
     }
+    await failpoint('publish');
     fs.renameSync(paths.tmp, paths.image);
     fsyncPath(path.dirname(paths.image));
     return { image: paths.image, backup: backupPath };

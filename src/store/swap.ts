@@ -1,6 +1,7 @@
 // Makes another generation the active image with renames only: NAME.img always names a complete image, never missing for an instant.
 import fs from 'node:fs';
 import { ModuleError } from '../runtime/errors.js';
+import { failpoint } from '../runtime/failpoint.js';
 import { numberedPath, placeStates, type Generation } from './generations.js';
 import type { ImagePaths } from './paths.js';
 import type { ImageState } from './state.js';
@@ -28,7 +29,7 @@ function numbered(paths: ImagePaths, g: Generation): string {
  * `target` becomes NAME.img; of the others, the newest becomes NAME.img.old and the rest NAME.img.GENERATION.
  * `others` is every other kept generation (the current active included), newest first.
  */
-export function activate(paths: ImagePaths, target: Generation, others: Generation[], active: Generation | null): void {
+export async function activate(paths: ImagePaths, target: Generation, others: Generation[], active: Generation | null): Promise<void> {
   const hold = holdPath(paths);
   const where = new Map<Generation, string>(others.map((g) => [g, g.file]));
   try {
@@ -38,6 +39,7 @@ export function activate(paths: ImagePaths, target: Generation, others: Generati
       where.set(active, hold);
     }
     fs.renameSync(target.file, paths.image);
+    await failpoint('revert-swap');
     const [newest, ...rest] = others;
     const atOld = others.find((g) => where.get(g) === paths.backup);
     if (atOld && atOld !== newest) {

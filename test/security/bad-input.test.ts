@@ -101,8 +101,10 @@ describe('bad input', function () {
     process.stdout.write(`      bad input: ${cases().length} cases, ${rejected} rejected cleanly\n`);
   });
 
-  for (const c of cases()) {
-    it(`rejects ${c.title}`, async () => {
+  // Titles are known up front; the arguments need the scratch dir, made in before(), so they are built again here.
+  for (const [index, { title }] of cases().entries()) {
+    it(`rejects ${title}`, async () => {
+      const c = cases()[index]!;
       const module = c.module ?? 'ltsp_image';
       const baseArgs = { name: module === 'ltsp_image' ? p('srv/ltsp/good') : 'good', base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp') };
       const input = c.input ?? JSON.stringify({ ...(module === 'ltsp_image_info' ? { base_dir: baseArgs.base_dir } : baseArgs), ...c.args });

@@ -1,2 +1,0 @@
-export const WORKER_FLAG = '--ltsp-namespace-worker';
-//# sourceMappingURL=protocol.js.map

@@ -1,0 +1,61 @@
+// Starts a module in the background (for kill, SIGTERM and concurrency tests) and waits for a failpoint or a process to appear.
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { bundleDir, parseSingleJson, type ModuleRun } from './run-module.js';
+
+export interface Background {
+  child: ResultPromise<{ reject: false; encoding: 'utf8' }>;
+  stderr: () => string;
+  /** Resolves when stderr says the failpoint was reached. */
+  reached: (failpoint: string, timeoutMs?: number) => Promise<void>;
+  result: () => Promise<ModuleRun>;
+}
+
+const started = new Set<Background['child']>();
+
+/** Kills whatever a failed test left paused at a failpoint, so it cannot hold locks for the next tests. */
+export async function killStarted(): Promise<void> {
+  for (const child of started) child.kill('SIGKILL');
+  await Promise.all([...started].map((child) => child.catch(() => undefined)));
+  started.clear();
+}
+
+export function startModule(name: string, args: Record<string, unknown>, env: Record<string, string> = {}): Background {
+  const child = execa(process.execPath, [path.join(bundleDir, name)], {
+    input: JSON.stringify(args),
+    reject: false,
+    encoding: 'utf8',
+    env,
+  });
+  started.add(child);
+  let err = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  return {
+    child,
+    stderr: () => err,
+    reached: async (failpoint, timeoutMs = 60000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!err.includes(`failpoint ${failpoint} reached`)) {
+        if (Date.now() > deadline) throw new Error(`failpoint ${failpoint} not reached; stderr: ${err}`);
+        if (child.exitCode !== null) throw new Error(`module exited before failpoint ${failpoint}: ${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    result: async () => {
+      const done = await child;
+      const stdout = String(done.stdout);
+      return { code: done.exitCode ?? -1, stdout, stderr: err, result: parseSingleJson(stdout) };
+    },
+  };
+}
+
+/** Waits until a process whose command line matches is running. */
+export async function waitForProcess(pattern: string, timeoutMs = 60000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await execa('pgrep', ['-f', pattern], { reject: false })).exitCode !== 0) {
+    if (Date.now() > deadline) throw new Error(`no process matching ${pattern}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
