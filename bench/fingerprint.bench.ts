@@ -1,70 +1,20 @@
 // Holds the fingerprint to its budget: a warm 200k-entry walk within 1.25x of find -xdev -printf, and a 1M-entry walk under 150 MB of peak RSS.
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileExcludes } from '../src/fingerprint/exclude-matcher.js';
 import { computeFingerprint } from '../src/fingerprint/fingerprint.js';
 import { BUILTIN_EXCLUDES } from '../src/squashfs/builtin-excludes.js';
+import { BENCH, MEMORY, SPEED, ensureTree, findOnce, median } from './lib.js';
 
-function projectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
-}
-
-const BENCH = path.join(projectRoot(), '.scratch', 'bench');
 const SCRIPT = fileURLToPath(import.meta.url);
 const RUNS = 5;
-
-interface Shape {
-  name: string;
-  /** Directories per level (top, middle, leaf) and entries per leaf directory (one of them a symlink). */
-  fanout: [number, number, number];
-  files: number;
-}
-
-const SPEED: Shape = { name: 'tree-200k', fanout: [20, 20, 25], files: 19 };
-const MEMORY: Shape = { name: 'tree-1m', fanout: [20, 40, 50], files: 24 };
-
-/** Builds the tree once (a marker beside it says it is complete) and returns its path. */
-function ensureTree(shape: Shape): string {
-  const root = path.join(BENCH, shape.name);
-  const done = `${root}.complete`;
-  if (fs.existsSync(done)) return root;
-  fs.rmSync(root, { recursive: true, force: true });
-  const [tops, mids, leaves] = shape.fanout;
-  process.stdout.write(`building ${root} (once)...\n`);
-  for (let t = 0; t < tops; t++) {
-    for (let m = 0; m < mids; m++) {
-      for (let l = 0; l < leaves; l++) {
-        const dir = path.join(root, `top${t}`, `mid${m}`, `leaf${l}`);
-        fs.mkdirSync(dir, { recursive: true });
-        for (let f = 1; f < shape.files; f++) fs.writeFileSync(path.join(dir, `file-${f}.txt`), f % 10 === 0 ? `${dir} ${f}\n` : '');
-        fs.symlinkSync('file-1.txt', path.join(dir, 'link'));
-      }
-    }
-  }
-  fs.writeFileSync(done, '');
-  return root;
-}
-
-function findOnce(tree: string): Promise<number> {
-  const start = process.hrtime.bigint();
-  const child = spawn('find', [tree, '-xdev', '-printf', '%p %s %T@ %m %U %G\\n'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', () => resolve(Number(process.hrtime.bigint() - start) / 1e6));
-  });
-}
 
 async function fingerprintOnce(tree: string, manifestFile: string): Promise<{ ms: number; entries: number }> {
   const start = process.hrtime.bigint();
   const result = await computeFingerprint({ sources: [{ root: tree }], matcher: compileExcludes(BUILTIN_EXCLUDES), mode: 'mtime', manifestFile });
   return { ms: Number(process.hrtime.bigint() - start) / 1e6, entries: result.entries };
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function speed(): Promise<void> {
   const tree = ensureTree(SPEED);

@@ -1,0 +1,125 @@
+// Metrics for node_exporter, one syslog line per phase, and the plain stdin/stdout protocol Salt's stateful cmd.run reads.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { requireRoot } from '../helpers/root.js';
+import { runModule } from '../helpers/run-module.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A strict reader of the Prometheus text exposition format: every line a HELP, a TYPE, or a sample of a declared metric. */
+function parsePrometheus(text: string): Sample[] {
+  const declared = new Map<string, string>();
+  const samples: Sample[] = [];
+  assert.ok(text.endsWith('\n'), 'the exposition ends with a newline');
+  for (const line of text.trimEnd().split('\n')) {
+    let m = /^# HELP ([a-zA-Z_:][a-zA-Z0-9_:]*) .+$/.exec(line);
+    if (m) continue;
+    m = /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (gauge|counter|untyped)$/.exec(line);
+    if (m) {
+      declared.set(m[1]!, m[2]!);
+      continue;
+    }
+    m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\{((?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*)\} (-?[0-9.e+]+)$/.exec(line);
+    assert.ok(m, `not a valid exposition line: ${line}`);
+    assert.ok(declared.has(m[1]!), `sample before its TYPE: ${line}`);
+    const labels = Object.fromEntries([...m[2]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    samples.push({ name: m[1]!, labels, value: Number(m[3]) });
+  }
+  return samples;
+}
+
+describe('metrics, logs and the plain protocol', function () {
+  let scratch: string;
+  let source: string;
+  let metrics: string;
+  const args = (extra: Record<string, unknown> = {}) => ({
+    name: source,
+    image_name: 'obs',
+    base_dir: path.join(scratch, 'ltsp'),
+    tftp_dir: path.join(scratch, 'tftp'),
+    metrics_file: metrics,
+    ...extra,
+  });
+  const value = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
+    samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('obs-');
+    source = path.join(scratch, 'src');
+    metrics = path.join(scratch, 'ltsp_image_obs.prom');
+    fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
+    fs.writeFileSync(path.join(source, 'etc/hostname'), 'obs\n');
+    await new Promise((r) => setTimeout(r, 1100));
+  });
+  after(async () => {
+    if (scratch) await removeScratch(scratch);
+  });
+
+  it('writes valid Prometheus metrics after a build, an ok run and a failure', async () => {
+    assert.equal((await runModule('ltsp_image', args())).result.changed, true);
+    let samples = parsePrometheus(fs.readFileSync(metrics, 'utf8'));
+    assert.equal(value(samples, 'ltsp_image_result', { image: 'obs', result: 'changed' }), 1);
+    assert.equal(value(samples, 'ltsp_image_generation', { image: 'obs' }), 1);
+    assert.equal(value(samples, 'ltsp_image_drifted'), 0);
+    assert.ok(value(samples, 'ltsp_image_size_bytes')! > 0);
+    assert.ok(Math.abs(value(samples, 'ltsp_image_last_run_timestamp_seconds')! - Date.now() / 1000) < 60);
+
+    assert.equal((await runModule('ltsp_image', args())).result.changed, false);
+    samples = parsePrometheus(fs.readFileSync(metrics, 'utf8'));
+    assert.equal(value(samples, 'ltsp_image_result', { result: 'ok' }), 1);
+    assert.equal(value(samples, 'ltsp_image_result', { result: 'changed' }), 0);
+
+    const failed = await runModule('ltsp_image', args({ mksquashfs_params: ['-b', '3'] }));
+    assert.equal(failed.code, 1);
+    samples = parsePrometheus(fs.readFileSync(metrics, 'utf8'));
+    assert.equal(value(samples, 'ltsp_image_result', { result: 'failed' }), 1);
+    assert.equal(value(samples, 'ltsp_image_generation'), 1, 'the active image is still generation 1');
+    assert.deepEqual(fs.readdirSync(scratch).filter((n) => n.includes('.tmp')), [], 'a temp metrics file was left');
+
+    const before = fs.readFileSync(metrics, 'utf8');
+    await runModule('ltsp_image', args({ _ansible_check_mode: true }));
+    assert.equal(fs.readFileSync(metrics, 'utf8'), before, 'check mode wrote metrics');
+  });
+
+  it('logs one line per phase to syslog', async () => {
+    const socket = path.join(scratch, 'log.sock');
+    const collected = path.join(scratch, 'log.txt');
+    const listener = execa('python3', [
+      '-c',
+      'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nopen(sys.argv[2],"w").close()\nwhile True:\n  d=s.recv(65536)\n  open(sys.argv[2],"ab").write(d+b"\\n")',
+      socket,
+      collected,
+    ], { reject: false });
+    try {
+      while (!fs.existsSync(collected)) await new Promise((r) => setTimeout(r, 50));
+      fs.writeFileSync(path.join(source, 'etc/hostname'), 'obs2\n');
+      await new Promise((r) => setTimeout(r, 1100));
+      const run = await runModule('ltsp_image', args({ metrics_file: null }), { env: { LTSP_IMAGE_SYSLOG_SOCKET: socket } });
+      assert.equal(run.result.changed, true, run.stdout);
+      await new Promise((r) => setTimeout(r, 500));
+      const log = fs.readFileSync(collected, 'utf8');
+      for (const phase of ['resolved', 'source_changed', 'mount done', 'cleanup done', 'mksquashfs done', 'Built']) {
+        assert.match(log, new RegExp(`ltsp_image\\[\\d+\\]: .*${phase}`), `no ${phase} line in:\n${log}`);
+      }
+    } finally {
+      listener.kill();
+      await listener;
+    }
+  });
+
+  it('speaks the plain protocol Salt reads: JSON on stdin, one object out with changed and comment', async () => {
+    const { stdout, exitCode } = await execa('bundle/ltsp_image', { input: JSON.stringify(args({ metrics_file: null })), reject: false });
+    const result = JSON.parse(stdout) as { changed: boolean; comment: string; msg: string };
+    assert.equal(exitCode, 0);
+    assert.equal(result.changed, false);
+    assert.equal(result.comment, result.msg);
+  });
+});

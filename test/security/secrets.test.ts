@@ -1,0 +1,135 @@
+// Hostile data: the server's secrets never reach the image, odd file names survive, and symlinks out of the source are never followed.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
+import { ROOT_HASH } from '../helpers/chroot-accounts.js';
+import { filesContaining, listImage, unpackImage } from '../helpers/image.js';
+import { requireRoot } from '../helpers/root.js';
+import { runModule } from '../helpers/run-module.js';
+import { killStarted, startModule } from '../helpers/spawn-module.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+const SEEDED: [string, string, number][] = [
+  ['etc/NetworkManager/system-connections/school-wifi.nmconnection', '[wifi-security]\npsk=SECRET-WIFI-PSK-4242\n', 0o600],
+  ['root/.ssh/authorized_keys', 'ssh-ed25519 AAAASECRET-ROOT-AUTHORIZED-KEY admin@laptop\n', 0o600],
+  ['var/lib/sudo/ts/alice', 'SECRET-SUDO-TIMESTAMP\n', 0o600],
+  ['etc/mysql/debian.cnf', '[client]\npassword = SECRET-MYSQL-PASSWORD\n', 0o600],
+  ['etc/epoptes/server.key', '-----BEGIN PRIVATE KEY-----\nSECRET-EPOPTES-KEY\n', 0o600],
+  ['var/spool/cron/crontabs/alice', '0 * * * * curl https://x/?token=SECRET-CRON-TOKEN\n', 0o600],
+  ['var/mail/alice', 'From: bank\nSECRET-MAIL-CONTENT\n', 0o660],
+  ['home/alice/.bash_history', 'mysql -pSECRET-HISTORY-PASSWORD\n', 0o600],
+];
+
+describe('hostile data and secrets', function () {
+  let scratch: string;
+  let fixture: ChrootFixture;
+  let base: string;
+  let tftp: string;
+  let unpacked: string;
+  let checks = 0;
+
+  const build = (extra: Record<string, unknown> = {}) => runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp, ...extra });
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('secrets-');
+    base = path.join(scratch, 'srv/ltsp');
+    tftp = path.join(scratch, 'srv/tftp');
+    fixture = await makeChrootFixture(path.join(base, 'fixture'));
+    for (const [rel, content, mode] of SEEDED) {
+      fs.mkdirSync(path.dirname(path.join(fixture.root, rel)), { recursive: true });
+      fs.writeFileSync(path.join(fixture.root, rel), content, { mode });
+    }
+    fs.writeFileSync(path.join(scratch, 'outside.txt'), 'SECRET-OUTSIDE-FILE\n');
+    fs.symlinkSync(path.join(scratch, 'outside.txt'), path.join(fixture.root, 'etc/points-outside'));
+    fs.symlinkSync('/etc/shadow', path.join(fixture.root, 'etc/host-shadow'));
+    await settle();
+    const run = await build();
+    assert.equal(run.code, 0, run.stdout);
+    unpacked = await unpackImage(path.join(base, 'images/fixture.img'), path.join(scratch, 'unpacked'));
+  });
+  afterEach(killStarted);
+  after(async function () {
+    if (scratch) await removeScratch(scratch);
+    process.stdout.write(`      secrets: ${checks} checks, none leaked\n`);
+  });
+
+  it('no seeded secret, password hash or old host key is in any file of the image', () => {
+    const needles = [...SEEDED.map(([, c]) => /SECRET-[A-Z-]+/.exec(c)![0]), ...fixture.needles.filter((n) => n !== ROOT_HASH), 'SECRET-OUTSIDE-FILE'];
+    assert.deepEqual(filesContaining(unpacked, needles), []);
+    checks += needles.length;
+  });
+
+  it("the image's passwd, shadow, group and gshadow agree with each other", () => {
+    const names = (file: string) => fs.readFileSync(path.join(unpacked, file), 'utf8').trim().split('\n').map((l) => l.split(':')[0]).sort();
+    assert.deepEqual(names('etc/shadow'), names('etc/passwd'));
+    assert.deepEqual(names('etc/gshadow'), names('etc/group'));
+    const groups = new Set(names('etc/group'));
+    for (const line of fs.readFileSync(path.join(unpacked, 'etc/group'), 'utf8').trim().split('\n')) {
+      for (const member of (line.split(':')[3] ?? '').split(',').filter(Boolean)) assert.ok(names('etc/passwd').includes(member), `${member} in a group but not in passwd`);
+    }
+    for (const line of fs.readFileSync(path.join(unpacked, 'etc/passwd'), 'utf8').trim().split('\n')) {
+      const gid = line.split(':')[3];
+      assert.ok([...groups].length > 0 && gid !== undefined);
+    }
+    checks += 3;
+  });
+
+  it('symlinks out of the source are stored as symlinks, never followed by the build or the fingerprint', async () => {
+    const entries = await listImage(path.join(base, 'images/fixture.img'));
+    assert.equal(entries.get('etc/points-outside')?.target, path.join(scratch, 'outside.txt'));
+    assert.equal(entries.get('etc/host-shadow')?.target, '/etc/shadow');
+    fs.appendFileSync(path.join(scratch, 'outside.txt'), 'changed outside the source\n');
+    await settle();
+    const again = await build();
+    assert.equal(again.result.reason, 'up_to_date', again.stdout);
+    checks += 3;
+  });
+
+  it('file names with newlines, spaces, leading dashes, non-UTF-8 bytes and a 1000-level tree are built, fingerprinted and reported', async () => {
+    const odd = Buffer.from(path.join(fixture.root, 'usr/lib/odd'));
+    fs.mkdirSync(odd);
+    const names = [Buffer.from('new\nline'), Buffer.from('with space'), Buffer.from('-rf'), Buffer.concat([Buffer.from('latin1-'), Buffer.from([0xe9, 0xff])])];
+    for (const name of names) fs.writeFileSync(Buffer.concat([odd, Buffer.from('/'), name]), 'x\n');
+    let deep = path.join(fixture.root, 'usr/lib/deep');
+    for (let i = 0; i < 1000; i++) deep = path.join(deep, 'd');
+    fs.mkdirSync(deep, { recursive: true });
+    fs.writeFileSync(path.join(deep, 'bottom'), 'deep\n');
+    await settle();
+    const run = await build();
+    assert.equal(run.result.reason, 'source_changed', run.stdout);
+    const drift = run.result.drift as { added: number; added_paths: string[] };
+    assert.ok(drift.added >= 1004, JSON.stringify(drift));
+    const { stdout } = await execa('unsquashfs', ['-lln', '-d', '', path.join(base, 'images/fixture.img')], { encoding: 'buffer' });
+    for (const name of names.slice(1)) assert.ok(Buffer.from(stdout).includes(name), `${name.toString('latin1')} not in the image`);
+    assert.ok(Buffer.from(stdout).includes(Buffer.from(`${'/d'.repeat(1000)}/bottom`)));
+    assert.equal((await build()).result.reason, 'up_to_date');
+    fs.appendFileSync(Buffer.concat([odd, Buffer.from('/'), names[0]!]), 'more\n');
+    await settle();
+    const changed = await build();
+    assert.equal(changed.result.reason, 'source_changed');
+    assert.ok((changed.result.drift as { modified_paths: string[] }).modified_paths.some((p) => p.startsWith('usr/lib/odd/new')), changed.stdout);
+    checks += 4;
+  });
+
+  it('keeps its work dir 0700 during a build, and never makes an image, backup or state file world-writable', async () => {
+    fs.writeFileSync(path.join(fixture.root, 'etc/trigger'), `${Date.now()}\n`);
+    await settle();
+    const run = startModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'mksquashfs' });
+    await run.reached('mksquashfs');
+    const work = fs.readdirSync('/tmp').filter((n) => n.startsWith('ltsp-image.fixture.'));
+    assert.equal(work.length, 1);
+    assert.equal(fs.statSync(path.join('/tmp', work[0]!)).mode & 0o777, 0o700);
+    run.child.kill('SIGKILL');
+    await run.child;
+    assert.equal((await build()).code, 0);
+    const images = path.join(base, 'images');
+    assert.equal(fs.statSync(images).mode & 0o777, 0o700);
+    for (const name of fs.readdirSync(images)) assert.equal(fs.statSync(path.join(images, name)).mode & 0o002, 0, `${name} is world-writable`);
+    checks += 2;
+  });
+});
