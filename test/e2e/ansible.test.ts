@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ltspImageSchema } from '../../src/generated/ltsp_image.js';
 import { ltspImageRevertSchema } from '../../src/generated/ltsp_image_revert.js';
+import { ltspImageInfoSchema } from '../../src/generated/ltsp_image_info.js';
 import { ansibleDoc, runPlaybook } from '../helpers/ansible.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
@@ -14,7 +15,7 @@ function optionNames(schema: Record<string, unknown>): string[] {
 }
 
 describe('ansible-doc', () => {
-  for (const [module, schema] of [['ltsp_image', ltspImageSchema], ['ltsp_image_revert', ltspImageRevertSchema]] as const) {
+  for (const [module, schema] of [['ltsp_image', ltspImageSchema], ['ltsp_image_revert', ltspImageRevertSchema], ['ltsp_image_info', ltspImageInfoSchema]] as const) {
     it(`documents every option of ${module} with its type and default`, async () => {
       const doc = await ansibleDoc(module);
       for (const name of optionNames(schema)) assert.match(doc, new RegExp(`^[-=] ${name}\\b`, 'm'), `${name} missing from ansible-doc`);
@@ -41,6 +42,8 @@ describe('ansible-playbook', function () {
     fs.mkdirSync(path.join(scratch, 'srv/ltsp/demo/proc'), { recursive: true });
     fs.mkdirSync(path.join(scratch, 'srv/ltsp/demo/etc'), { recursive: true });
     fs.writeFileSync(path.join(scratch, 'srv/ltsp/demo/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nstudent:x:1000:1000::/home/student:/bin/sh\n');
+    // Files younger than the timestamp granularity would count as racily clean and rebuild once more.
+    await new Promise((r) => setTimeout(r, 1100));
     playbook = path.join(scratch, 'play.yml');
     fs.writeFileSync(
       playbook,
@@ -55,6 +58,10 @@ describe('ansible-playbook', function () {
       check_mode: true
     - name: build
       ltsp_image: { name: demo, base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
+    - name: unchanged
+      ltsp_image: name=demo base_dir={{ base }} tftp_dir={{ tftp }} backup=yes kernel=no
+    - name: change the source
+      ansible.builtin.copy: { dest: "{{ base }}/demo/etc/motd", content: "changed\n" }
     - name: rebuild
       ltsp_image: name=demo base_dir={{ base }} tftp_dir={{ tftp }} backup=yes kernel=no
     - name: revert
@@ -62,6 +69,15 @@ describe('ansible-playbook', function () {
       diff: true
     - name: revert again
       ltsp_image_revert: { name: demo, base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
+    - name: info
+      ltsp_image_info: { base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
+      register: info
+    - name: use info
+      ansible.builtin.set_fact:
+        active_generation: "{{ (info.images | selectattr('name', 'equalto', 'demo') | first).generation }}"
+        drifted_names: "{{ info.drifted }}"
+    - name: show info
+      ansible.builtin.debug: { msg: "{{ active_generation }} {{ drifted_names | length }}" }
     - name: broken
       ltsp_image: { name: no-such-image, base_dir: "{{ base }}" }
       ignore_errors: true
@@ -75,7 +91,7 @@ describe('ansible-playbook', function () {
     if (scratch) await removeScratch(scratch);
   });
 
-  it('runs the modules: check, build, key=value args, revert with diff, idempotent revert, failures with their msg', async () => {
+  it('runs the modules: check, build, no-op, key=value args, drift, revert with diff, idempotent revert, failures with their msg', async () => {
     const run = await runPlaybook(playbook);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     const t = (name: string) => run.tasks.get(name) ?? assert.fail(`no result for task ${name}: ${run.stdout}`);
@@ -83,12 +99,18 @@ describe('ansible-playbook', function () {
     assert.match(String(t('check').msg), /^Would build/);
     assert.equal(t('build').changed, true);
     assert.match(String(t('build').msg), /^Built .*demo\.img/);
+    assert.equal(t('unchanged').changed, false);
+    assert.equal(t('unchanged').reason, 'up_to_date');
     assert.equal(t('rebuild').changed, true);
+    assert.equal(t('rebuild').reason, 'source_changed');
+    assert.deepEqual((t('rebuild').drift as { added_paths: string[] }).added_paths, ['etc/motd']);
     assert.equal(t('revert').changed, true);
     assert.equal(t('revert').reason, 'reverted');
     assert.ok((t('revert').diff as { before: string }).before.includes('active:'));
     assert.equal(t('revert again').changed, false);
     assert.equal(t('revert again').reason, 'already_reverted');
+    assert.equal(t('info').changed, false);
+    assert.equal(t('show info').msg, '1 1', 'the reverted-to generation 1 is active, and its source has drifted since');
     assert.equal(t('broken').failed, true);
     assert.match(String(t('broken').msg), /^Image does not exist: no-such-image/);
     assert.equal(t('typo').failed, true);

@@ -1,0 +1,91 @@
+// ltsp_image_info lists images read-only, with their generations, kernel state and drift.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { treeDigest } from '../helpers/image.js';
+import { requireRoot } from '../helpers/root.js';
+import { runModule } from '../helpers/run-module.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
+
+interface Info {
+  name: string;
+  generation: number;
+  drifted: boolean | null;
+  kernel_installed: boolean;
+  generations: { generation: number; active: boolean }[];
+  drift?: { modified_paths: string[] };
+}
+
+describe('ltsp_image_info', function () {
+  let scratch: string;
+  let base: string;
+  let tftp: string;
+  const info = async (extra: Record<string, unknown> = {}) => {
+    const r = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, ...extra });
+    assert.equal(r.code, 0, r.stdout);
+    assert.equal(r.result.changed, false);
+    return r.result as unknown as { images: Info[]; drifted: string[]; msg: string };
+  };
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('info-');
+    base = path.join(scratch, 'ltsp');
+    tftp = path.join(scratch, 'tftp');
+    for (const name of ['alpha', 'beta']) {
+      fs.mkdirSync(path.join(scratch, name, 'etc'), { recursive: true });
+      fs.mkdirSync(path.join(scratch, name, 'boot'), { recursive: true });
+      fs.writeFileSync(path.join(scratch, name, 'etc/hostname'), `${name}\n`);
+      fs.writeFileSync(path.join(scratch, name, 'boot/vmlinuz-6.1.0-1-amd64'), `kernel ${name}\n`);
+      fs.writeFileSync(path.join(scratch, name, 'boot/initrd.img-6.1.0-1-amd64'), `initrd ${name}\n`);
+    }
+    await settle();
+    for (const name of ['alpha', 'beta']) {
+      const r = await runModule('ltsp_image', { name: path.join(scratch, name), base_dir: base, tftp_dir: tftp });
+      assert.equal(r.code, 0, r.stdout);
+    }
+  });
+  after(async () => {
+    if (scratch) await removeScratch(scratch);
+  });
+
+  it('lists every image, none drifted, and changes nothing on disk', async () => {
+    const digest = await treeDigest(scratch);
+    const result = await info();
+    assert.deepEqual(result.images.map((i) => [i.name, i.generation, i.drifted, i.kernel_installed]), [
+      ['alpha', 1, false, true],
+      ['beta', 1, false, true],
+    ]);
+    assert.deepEqual(result.drifted, []);
+    assert.equal(await treeDigest(scratch), digest);
+  });
+
+  it('tells which source drifted and what, and reports generations and a missing kernel', async () => {
+    fs.writeFileSync(path.join(scratch, 'beta/etc/hostname'), 'beta2\n');
+    await settle();
+    assert.equal((await runModule('ltsp_image', { name: path.join(scratch, 'alpha'), base_dir: base, tftp_dir: tftp, force: true })).code, 0);
+    fs.rmSync(path.join(tftp, 'ltsp/alpha/initrd.img'));
+    const result = await info();
+    const [alpha, beta] = result.images;
+    assert.deepEqual(result.drifted, ['beta']);
+    assert.deepEqual(beta!.drift?.modified_paths, ['etc/hostname']);
+    assert.equal(alpha!.generation, 2);
+    assert.deepEqual(alpha!.generations.map((g) => [g.generation, g.active]), [[2, true], [1, false]]);
+    assert.equal(alpha!.kernel_installed, false);
+  });
+
+  it('skips the walk with drift: false, lists one image by name, and fails clearly for an unknown one', async () => {
+    const one = await info({ name: 'beta', drift: false });
+    assert.deepEqual(one.images.map((i) => [i.name, i.drifted]), [['beta', null]]);
+    const missing = await runModule('ltsp_image_info', { base_dir: base, name: 'gamma' });
+    assert.equal(missing.code, 1);
+    assert.match(String(missing.result.msg), /No image named gamma/);
+  });
+
+  it('supports check mode', async () => {
+    const result = await info({ _ansible_check_mode: true, drift: false });
+    assert.equal(result.images.length, 2);
+  });
+});
