@@ -5,8 +5,8 @@ import path from 'node:path';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle } from '../helpers/settle.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 describe('image generations', function () {
   let scratch: string;

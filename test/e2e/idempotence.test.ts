@@ -7,9 +7,8 @@ import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture
 import { requireRoot } from '../helpers/root.js';
 import { runModule, type ModuleRun } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle } from '../helpers/settle.js';
 
-/** Lets the timestamp granularity pass, so a change is not "racily clean" (which would rebuild once more). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 describe('ltsp_image idempotence', function () {
   let scratch: string;

@@ -6,8 +6,8 @@ import { treeDigest } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle } from '../helpers/settle.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 interface Info {
   name: string;

@@ -8,8 +8,8 @@ import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle } from '../helpers/settle.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 /** Holds an fcntl lock on a file from another process, as apt or another run would. */
 function holdLock(file: string) {

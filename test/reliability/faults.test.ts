@@ -10,8 +10,8 @@ import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { killStarted, startModule, waitForProcess } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle } from '../helpers/settle.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 /** No mount, loop device or child process of ours is left once the killed run's namespace is gone. */
 async function assertClean(before: HostSnapshot): Promise<void> {

@@ -10,8 +10,8 @@ import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle } from '../helpers/settle.js';
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1100));
 
 const SEEDED: [string, string, number][] = [
   ['etc/NetworkManager/system-connections/school-wifi.nmconnection', '[wifi-security]\npsk=SECRET-WIFI-PSK-4242\n', 0o600],
