@@ -2,6 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compile } from 'json-schema-to-typescript';
 import { ansibleDoc } from './ansible-doc.mjs';
 
@@ -21,6 +23,25 @@ async function typesFor(schema) {
   return `${banner}${ts.replace(/^export interface \w+ \{\n  \[k: string\]: unknown( \| undefined)?;\n\}\n/m, '')}\n${runtime}`;
 }
 
+/** The options validator as plain code (ajv standalone): no ajv to load and no schema to compile at each module run. */
+function validatorFor(schema) {
+  const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false, code: { source: true, esm: true } });
+  const validate = ajv.compile(schema.definitions.options);
+  const code = standaloneCode.default ? standaloneCode.default(ajv, validate) : standaloneCode(ajv, validate);
+  return `${banner}${code}\n`;
+}
+
+const VALIDATOR_TYPES = `${banner}import type { ErrorObject } from 'ajv';
+
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+declare const validate: CompiledValidator;
+export default validate;
+`;
+
 function camel(name) {
   return name.replace(/_(\w)/g, (_, c) => c.toUpperCase());
 }
@@ -32,6 +53,8 @@ for (const file of fs.readdirSync(path.join(root, 'schemas')).filter((f) => f.en
   const examplesFile = path.join(root, 'schemas', `${name}.examples.yml`);
   const examples = fs.existsSync(examplesFile) ? fs.readFileSync(examplesFile, 'utf8') : '';
   outputs.set(path.join('src', 'generated', `${name}.ts`), await typesFor(schema));
+  outputs.set(path.join('src', 'generated', `${name}.validate.js`), validatorFor(schema));
+  outputs.set(path.join('src', 'generated', `${name}.validate.d.ts`), VALIDATOR_TYPES);
   outputs.set(path.join('bundle', `${name}.yml`), ansibleDoc(schema, examples));
 }
 

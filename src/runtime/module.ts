@@ -4,7 +4,7 @@ import { splitContext, type RunContext } from './context.js';
 import { emitAndExit, guardStdout } from './emit.js';
 import { ModuleError, errorMessage, oneLine } from './errors.js';
 import { scrubArgumentValues } from './no-log.js';
-import { makeValidator } from './validate.js';
+import { makeValidator, type CompiledValidator } from './validate.js';
 import { syslog } from '../report/syslog.js';
 
 export interface ModuleResult {
@@ -23,6 +23,8 @@ export interface ModuleContext extends RunContext {
 export interface ModuleDefinition<O> {
   name: string;
   optionsSchema: Record<string, unknown>;
+  /** Generated from the same schema by scripts/generate.mjs. */
+  validate: CompiledValidator;
   run(options: O, context: ModuleContext): Promise<ModuleResult>;
 }
 
@@ -57,7 +59,7 @@ export async function runModule<O>(definition: ModuleDefinition<O>, argv: readon
     raw = await readArgs(argv);
     const split = splitContext(raw);
     context = split.context;
-    const options = makeValidator<O>(definition.optionsSchema)(split.options);
+    const options = makeValidator<O>(definition.optionsSchema, definition.validate)(split.options);
     const log = (message: string) => (context?.noLog ? Promise.resolve() : syslog(definition.name, message));
     const result = await definition.run(options, { ...context, signal: controller.signal, log });
     finish({ ...result, invocation: { module_args: options } }, context, raw, 0);

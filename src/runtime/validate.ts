@@ -1,5 +1,5 @@
-// Validates options against the module's schema (ajv, defaults applied) and turns ajv's errors into one line that names the option and the fix.
-import { Ajv, type ErrorObject } from 'ajv';
+// Validates options with the validator generated from the module's schema (defaults applied) and turns its errors into one line that names the option and the fix.
+import type { ErrorObject } from 'ajv';
 import { coerceStrings } from './coerce.js';
 import { ModuleError } from './errors.js';
 import { RUNTIME_KEYS } from './context.js';
@@ -58,10 +58,13 @@ function message(error: ErrorObject, options: Record<string, unknown>, schema: O
   }
 }
 
-export function makeValidator<T>(optionsSchema: Record<string, unknown>): (raw: Record<string, unknown>) => T {
+export interface CompiledValidator {
+  (data: unknown): boolean;
+  errors?: ErrorObject[] | null;
+}
+
+export function makeValidator<T>(optionsSchema: Record<string, unknown>, validate: CompiledValidator): (raw: Record<string, unknown>) => T {
   const schema = optionsSchema as unknown as OptionsSchema;
-  const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false });
-  const validate = ajv.compile(optionsSchema);
   const valid = [...Object.keys(schema.properties), ...RUNTIME_KEYS].sort();
   return (raw) => {
     const unknown = Object.keys(raw).filter((key) => !(key in schema.properties));
