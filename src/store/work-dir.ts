@@ -16,11 +16,24 @@ export function removeWorkDir(dir: string): string | null {
     for (const file of files) fs.rmSync(path.join(dir, file), { force: true });
     for (const sub of dirs) {
       const target = path.join(dir, sub);
-      if (fs.existsSync(target)) fs.rmdirSync(target);
+      if (fs.existsSync(target)) rmdirWhenFree(target);
     }
     return null;
   } catch (error) {
     return `Could not remove the work dir ${dir}: ${(error as Error).message}`;
+  }
+}
+
+/** A mount point of the worker's namespace stays busy for a moment after the worker exits, while the kernel tears it down. */
+function rmdirWhenFree(dir: string): void {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 100) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
   }
 }
 
