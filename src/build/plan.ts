@@ -1,5 +1,4 @@
 // Inspects the world into a plain-data BuildPlan: which sources, which image, which excludes and which exact mksquashfs argv.
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
@@ -43,7 +42,7 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   const params = splitParams(options.mksquashfs_params);
   checkParams(params);
   checkMksquashfs();
-  const workDir = newWorkDirPath(imageName, crypto.randomBytes(6).toString('hex'));
+  const workDir = newWorkDirPath(imageName, paths.imagesDir);
   const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
   return { imageName, sources, paths, excludes, workDir, params, command };
 }

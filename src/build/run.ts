@@ -143,7 +143,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       ensureImagesDir(plan.paths);
       locks.push(await lockImage(plan.paths, options.lock_timeout, context));
       removeLeftovers(plan.paths);
-      removeStaleWorkDirs(plan.imageName);
+      removeStaleWorkDirs(plan.imageName, plan.paths.imagesDir);
       locks.push(...(await lockPackageManagers(plan.sources, options.lock_timeout, context)));
     }
     makeWorkDir(plan.workDir, plan.excludes);

@@ -1,5 +1,5 @@
 // Installs the kernel and initrd that are inside a published squashfs image, read from a loop mount in the private namespace.
-import crypto from 'node:crypto';
+import path from 'node:path';
 import type { StagedKernel } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import { makeWorkDir, newWorkDirPath, removeWorkDir } from '../store/work-dir.js';
@@ -21,7 +21,7 @@ export async function installKernelFromImage(
   userPattern: string | null,
   signal: AbortSignal,
 ): Promise<InstalledKernel | null> {
-  const workDir = newWorkDirPath(imageName, crypto.randomBytes(6).toString('hex'));
+  const workDir = newWorkDirPath(imageName, path.dirname(image));
   makeWorkDir(workDir, []);
   try {
     const { events } = await runWorker(

@@ -40,7 +40,7 @@ export async function runLtspImageRevert(input: LtspImageRevertOptions, context:
   try {
     if (lock) {
       removeLeftovers(paths);
-      removeStaleWorkDirs(imageName);
+      removeStaleWorkDirs(imageName, paths.imagesDir);
     }
     return await revert(planRevert(options, imageName, paths), options, context);
   } finally {

@@ -1,4 +1,5 @@
 // The per-run 0700 work dir: made fresh, and removed with rmdir only, so a leaked mount could never make us delete a source.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,17 +46,19 @@ function listLowerDirs(dir: string): string[] {
   }
 }
 
-export function workDirPrefix(imageName: string): string {
-  return `ltsp-image.${imageName}.`;
+/** Names the image and its images dir: two base dirs may hold images of the same name, each under its own lock. */
+export function workDirPrefix(imageName: string, imagesDir: string): string {
+  const where = crypto.createHash('sha256').update(path.resolve(imagesDir)).digest('hex').slice(0, 8);
+  return `ltsp-image.${imageName}.${where}.`;
 }
 
-export function newWorkDirPath(imageName: string, random: string): string {
-  return path.join(os.tmpdir(), `${workDirPrefix(imageName)}${random}`);
+export function newWorkDirPath(imageName: string, imagesDir: string): string {
+  return path.join(os.tmpdir(), `${workDirPrefix(imageName, imagesDir)}${crypto.randomBytes(6).toString('hex')}`);
 }
 
 /** Work dirs of this image left by killed runs; only called under the image lock, when no other run can own one. */
-export function removeStaleWorkDirs(imageName: string): string[] {
-  const prefix = workDirPrefix(imageName);
+export function removeStaleWorkDirs(imageName: string, imagesDir: string): string[] {
+  const prefix = workDirPrefix(imageName, imagesDir);
   const removed: string[] = [];
   for (const name of fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(prefix))) {
     const dir = path.join(os.tmpdir(), name);
