@@ -52,9 +52,23 @@ export interface FingerprintResult {
 const FORMAT = 'ltsp-image-fingerprint 1';
 
 /**
+ * How long after a change a file may still change again unseen. Linux stamps files from a clock that ticks
+ * every 1 to 10 ms (one jiffy), so 50 ms covers any kernel; filesystems that store whole seconds (FAT even
+ * two) need whole seconds. A shorter window means no extra rebuild when a playbook changes a chroot and builds
+ * right away.
+ */
+const FINE_GRAIN_MS = 50;
+const COARSE_GRAIN_MS = 2000;
+
+function cutoff(ms: number): [number, number] {
+  const sec = Math.floor(ms / 1000);
+  return [sec, (ms - sec * 1000) * 1e6];
+}
+
+/**
  * Walks the sources, writes one manifest line per image entry in path order and returns the
  * sha256 over them. Racily clean entries (git's term): a regular file whose mtime or ctime is
- * no older than one second before the scan started may be written again within the same
+ * no older than the timestamp granularity before the scan started may be written again within the same
  * timestamp tick, after we looked, without its mtime or size changing. In mtime mode its line
  * gets a marker unique to this scan, so the next scan's line cannot equal it and the image is
  * rebuilt once the file has settled. Only regular files need this, since their mtime and size
@@ -77,11 +91,14 @@ export async function computeFingerprint(options: FingerprintOptions): Promise<F
 async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const { mode, contentDiscarded } = options;
   const hashFile = options.hashFile ?? sha256File;
-  const start = (options.clock ?? Date.now)() - 1000;
-  const cutSec = Math.floor(start / 1000);
-  const cutNsec = (start - cutSec * 1000) * 1e6;
-  const isRacy = (e: Entry): boolean =>
-    e.mtimeSec > cutSec || (e.mtimeSec === cutSec && e.mtimeNsec >= cutNsec) || e.ctimeSec > cutSec || (e.ctimeSec === cutSec && e.ctimeNsec >= cutNsec);
+  const started = (options.clock ?? Date.now)();
+  const fine = cutoff(started - FINE_GRAIN_MS);
+  const coarse = cutoff(started - COARSE_GRAIN_MS);
+  const isRacy = (e: Entry): boolean => {
+    // Both times on whole seconds: a filesystem that keeps no sub-second times (FAT, ext3's small inodes), so wait longer.
+    const [cutSec, cutNsec] = e.mtimeNsec === 0 && e.ctimeNsec === 0 ? coarse : fine;
+    return e.mtimeSec > cutSec || (e.mtimeSec === cutSec && e.mtimeNsec >= cutNsec) || e.ctimeSec > cutSec || (e.ctimeSec === cutSec && e.ctimeNsec >= cutNsec);
+  };
   const marker = `\t!racy:${randomBytes(8).toString('hex')}`;
   const walks = options.sources.map((source) =>
     walkTree(source.root, { matcher: options.matcher, prefix: source.prefix, hide: source.hide, lister: options.lister }),

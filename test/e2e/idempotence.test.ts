@@ -79,6 +79,13 @@ describe('ltsp_image idempotence', function () {
     expect(await run(), false, 'up_to_date');
   });
 
+  it('a build right after a change does not leave a second rebuild for the next run', async () => {
+    fs.writeFileSync(path.join(fixture.root, 'usr/sbin/fresh-tool'), 'v1\n');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await run(), true, 'source_changed');
+    expect(await run(), false, 'up_to_date');
+  });
+
   it('rebuilds on a config change and names the option', async () => {
     const r = await run({ mksquashfs_params: ['-comp', 'gzip', '-Xcompression-level', '1'] });
     expect(r, true, 'config_changed');
