@@ -39,6 +39,8 @@ export interface BuildOutcome {
 
 export interface BuildRecord {
   files: ImageFiles;
+  /** The source's newest time: the image's time and the time of files cleanup creates. */
+  newest: number;
   generation: number;
   fingerprint: string;
   identities: string[];
@@ -98,6 +100,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
         sources: plan.sources,
         overlay: options.overlay,
         cleanup: options.cleanup,
+        stableTime: build.newest,
         mksquashfs: plan.command,
         kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
       },

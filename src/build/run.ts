@@ -1,7 +1,9 @@
 // The ltsp_image module: resolve, lock, fingerprint, decide; stop there in check mode or when nothing changed, else rebuild or repair TFTP.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { CleanupStep } from '../cleanup/index.js';
 import { fingerprintSources, manifestDrift, type Drift } from '../fingerprint/sources.js';
+import { withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../kernel/from-image.js';
 import { kernelInPlace } from '../kernel/record.js';
@@ -43,6 +45,7 @@ interface Assessment {
   configHash: string;
   fingerprint: string;
   identities: string[];
+  newest: number;
 }
 
 async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<Assessment> {
@@ -85,7 +88,14 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
     decision.reason === 'source_changed' && previousManifest
       ? await manifestDrift(previousManifest, manifest, 20, decision.previous?.sourceIdentities ?? [], scan.identities)
       : undefined;
-  return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities };
+  return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
+}
+
+/** Cleanup that had to generate a key makes every build differ; the report says so. */
+function reproducibility(steps: CleanupStep[]): { reproducible: boolean; reproducible_note?: string } {
+  const random = steps.find((s) => s.step === 'snakeoil' && s.changed);
+  if (!random) return { reproducible: true };
+  return { reproducible: false, reproducible_note: 'cleanup generated a new snakeoil key and certificate, so each build of this source differs' };
 }
 
 function summary(plan: BuildPlan, a: Assessment, checkMode: boolean): string {
@@ -152,6 +162,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     const { decision } = a;
     await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
     const changed = decision.build || decision.kernelOnly;
+    const command = withSourceTime(plan.command, plan.params, a.newest);
     const common = {
       image: plan.paths.image,
       image_name: plan.imageName,
@@ -161,7 +172,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       ...(decision.configChanges ? { config_changes: decision.configChanges } : {}),
       ...(context.diff && changed && a.drift ? { diff: driftDiff(plan.paths.image, a.drift) } : {}),
       excluded: plan.excludes.length,
-      command: plan.command,
+      command,
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {
@@ -174,7 +185,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       const { newVmlinuz: _, ...report } = kernel ?? { newVmlinuz: false };
       return { changed: true, msg: summary(plan, a, false), ...common, generation, kernel: kernel ? report : null, durations: durations.toJSON() };
     }
-    const outcome = await applyBuild(plan, options, context, durations, {
+    const outcome = await applyBuild({ ...plan, command }, options, context, durations, {
+      newest: a.newest,
       files: a.files,
       generation: a.generation,
       fingerprint: a.fingerprint,
@@ -193,6 +205,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       size: outcome.size,
       kernel: outcome.kernel,
       cleanup: outcome.cleanup,
+      ...reproducibility(outcome.cleanup),
       durations: durations.toJSON(),
     };
   } finally {

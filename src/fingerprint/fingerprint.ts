@@ -42,6 +42,8 @@ export interface FingerprintOptions {
 export interface FingerprintResult {
   /** sha256 (hex) over the manifest's lines. */
   fingerprint: string;
+  /** Newest mtime (seconds) of the files and links the image will hold, for a reproducible mksquashfs -mkfs-time. */
+  newest: number;
   entries: number;
   /** Entries marked racily clean (see below). */
   racy: number;
@@ -107,7 +109,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const hash = createHash('sha256');
   const manifest = new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
-  const result: FingerprintResult = { fingerprint: '', entries: 0, racy: 0, hashed: 0 };
+  const result: FingerprintResult = { fingerprint: '', newest: 0, entries: 0, racy: 0, hashed: 0 };
   const facts: LineFacts = { mode, discarded: false };
 
   // The file a checksum-mode entry comes from: the last (topmost) source whose prefix holds it.
@@ -144,6 +146,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
         facts.content = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? await content(e) : undefined;
         const racy = mode === 'mtime' && e.type === 'f' && !facts.discarded && isRacy(e);
         if (racy) result.racy++;
+        if (e.type !== 'd' && !facts.discarded && e.mtimeSec > result.newest) result.newest = e.mtimeSec;
         lines.add(e, facts, racy ? marker : '');
       }
       result.entries += batch.length;

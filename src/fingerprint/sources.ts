@@ -27,6 +27,8 @@ export interface SourceScan {
   racy: number;
   /** One line per disk or filesystem file compared by identity (mtime mode). */
   identities: string[];
+  /** Newest mtime (seconds) among what the image will hold: the image's own time, so a rebuild of the same source is byte-identical. */
+  newest: number;
 }
 
 export interface Drift {
@@ -54,7 +56,7 @@ function identity(source: ResolvedSource): string {
 }
 
 /** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
-export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOptions, 'signal'>): Promise<{ fingerprint: string; entries: number; racy: number }> {
+export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOptions, 'signal'>): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
   return computeFingerprint({
     sources: roots,
     matcher: compileExcludes(options.excludes),
@@ -76,7 +78,8 @@ export async function fingerprintSources(sources: ResolvedSource[], options: Sca
   const roots = walkRoots(sources, (s) => s.path).filter((_, i) => walked.some((w) => w.i === i));
   const scan = await scanTrees(roots, options);
   const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
-  return { digest, entries: scan.entries, racy: scan.racy, identities };
+  const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
+  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes) };
 }
 
 /** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
@@ -96,7 +99,7 @@ async function scanMounted(sources: ResolvedSource[], options: ScanOptions): Pro
   );
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
-  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [] };
+  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest };
 }
 
 export async function manifestDrift(oldManifest: string, newManifest: string, limit: number, oldIdentities: string[] = [], newIdentities: string[] = []): Promise<Drift> {

@@ -206,6 +206,14 @@ export interface LtspImageResult {
    * Image generations removed by C(keep) and C(keep_days).
    */
   pruned?: string[];
+  /**
+   * Whether building the same source again gives a byte-identical image: the image's time is the source's newest file time and what cleanup rewrote keeps its original times. False when cleanup had to generate a key (a snakeoil certificate).
+   */
+  reproducible?: boolean;
+  /**
+   * Why the image is not reproducible, when it is not.
+   */
+  reproducible_note?: string;
   [k: string]: unknown | undefined;
 }
 
@@ -673,6 +681,17 @@ export const ltspImageSchema: Record<string, unknown> = {
           },
           "description": "Image generations removed by C(keep) and C(keep_days).",
           "x-returned": "when built"
+        },
+        "reproducible": {
+          "type": "boolean",
+          "description": "Whether building the same source again gives a byte-identical image: the image's time is the source's newest file time and what cleanup rewrote keeps its original times. False when cleanup had to generate a key (a snakeoil certificate).",
+          "x-returned": "when built",
+          "x-sample": true
+        },
+        "reproducible_note": {
+          "type": "string",
+          "description": "Why the image is not reproducible, when it is not.",
+          "x-returned": "when reproducible is false"
         }
       }
     }

@@ -10,6 +10,8 @@ export interface WorkerJob {
   sources: ResolvedSource[];
   overlay: boolean;
   cleanup: boolean;
+  /** After cleanup, give rewritten files their originals' times (new ones this time, in seconds). */
+  stableTime?: number | null;
   /** The full mksquashfs argv, or null when the job only reads the tree (kernel extraction). */
   mksquashfs: string[] | null;
   /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */
@@ -33,6 +35,6 @@ export type WorkerEvent =
   | { type: 'phase'; phase: WorkerPhase; seconds: number }
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
-  | { type: 'scan'; fingerprint: string; entries: number; racy: number }
+  | { type: 'scan'; fingerprint: string; entries: number; racy: number; newest: number }
   | { type: 'error'; phase: WorkerPhase; message: string }
   | { type: 'done' };

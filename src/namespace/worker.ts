@@ -6,6 +6,7 @@ import { runCleanup } from '../cleanup/index.js';
 import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel } from '../kernel/find.js';
 import { mountSources } from '../mount/mount-sources.js';
+import { stabilizeTimes } from '../mount/stable-times.js';
 import { errorMessage, oneLine } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
@@ -86,7 +87,10 @@ export async function workerMain(): Promise<void> {
       const done = await timed('scan', () => scanTrees(roots, { ...scan, compare: 'checksum', manifestFile: path.join(job.workDir, 'manifest.gz') }), state);
       send({ type: 'scan', ...done });
     }
-    if (job.cleanup) send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root), state) });
+    if (job.cleanup) {
+      send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root), state) });
+      if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(job.workDir, job.sources, root, job.stableTime);
+    }
     if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!), state);
     if (job.kernel) {
       const pattern = job.kernel.userPattern ?? undefined;

@@ -95,7 +95,7 @@ describe('ltsp_image builds', function () {
   it('keeps the previous image as NAME.img.old, and none with backup: false', async () => {
     const image = path.join(base, 'images/fixture.img');
     const firstInode = fs.statSync(image).ino;
-    const run = await build({ name: 'fixture' });
+    const run = await build({ name: 'fixture', force: true });
     assert.equal(run.result.backup, `${image}.old`);
     assert.equal(fs.statSync(`${image}.old`).ino, firstInode);
     assert.notEqual(fs.statSync(image).ino, firstInode);

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { workDirPrefix } from '../../src/store/work-dir.js';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { hostSnapshot, type HostSnapshot } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
@@ -80,7 +81,8 @@ describe('faults', function () {
       const next = await runModule('ltsp_image', args());
       assert.equal(next.code, 0, next.stdout);
       assert.equal(fs.existsSync(`${image}.tmp`), false);
-      assert.deepEqual(fs.readdirSync('/tmp').filter((n) => n.startsWith('ltsp-image.fixture.')), [], 'stale work dirs');
+      const prefix = workDirPrefix('fixture', path.join(base, 'images'));
+      assert.deepEqual(fs.readdirSync('/tmp').filter((n) => n.startsWith(prefix)), [], 'stale work dirs');
       survived++;
     });
   }

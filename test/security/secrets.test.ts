@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { workDirPrefix } from '../../src/store/work-dir.js';
 import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
 import { ROOT_HASH } from '../helpers/chroot-accounts.js';
 import { filesContaining, listImage, unpackImage } from '../helpers/image.js';
@@ -121,7 +122,7 @@ describe('hostile data and secrets', function () {
     await settle();
     const run = startModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'mksquashfs' });
     await run.reached('mksquashfs');
-    const work = fs.readdirSync('/tmp').filter((n) => n.startsWith('ltsp-image.fixture.'));
+    const work = fs.readdirSync('/tmp').filter((n) => n.startsWith(workDirPrefix('fixture', path.join(base, 'images'))));
     assert.equal(work.length, 1);
     assert.equal(fs.statSync(path.join('/tmp', work[0]!)).mode & 0o777, 0o700);
     run.child.kill('SIGKILL');
