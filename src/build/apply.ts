@@ -103,10 +103,18 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
         stableTime: build.newest,
         mksquashfs: plan.command,
         kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
+        progress: context.progress.live,
       },
       context.signal,
       (event) => {
-        if (event.type === 'phase') void context.log(`${plan.imageName}: ${event.phase} done in ${event.seconds.toFixed(1)} s`);
+        // The worker's kernel phase finds the kernel in the tree; the parent's installs it to TFTP.
+        const label = (phase: string) => (phase === 'kernel' ? 'find kernel' : phase);
+        if (event.type === 'start') context.progress.start(label(event.phase));
+        if (event.type === 'progress') context.progress.advance(event.done, event.total);
+        if (event.type === 'phase') {
+          context.progress.end(label(event.phase), event.seconds);
+          void context.log(`${plan.imageName}: ${event.phase} done in ${event.seconds.toFixed(1)} s`);
+        }
       },
     );
     const { cleanup, staged } = collect(events, durations);

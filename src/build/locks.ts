@@ -11,6 +11,7 @@ export async function lockImage(paths: ImagePaths, timeout: number, context: Mod
     create: true,
     timeoutSeconds: timeout,
     signal: context.signal,
+    onWait: () => context.progress.note(`Another run is working on ${paths.image}, waiting for it to finish...`),
     timeoutMessage: `Another run is working on ${paths.image} and held its lock ${paths.lock} for ${timeout} s; try again later or raise lock_timeout`,
   });
   if ('missing' in outcome) throw new Error(`Cannot create the lock file ${paths.lock}: ${outcome.missing}`);
@@ -28,7 +29,7 @@ export async function lockPackageManagers(sources: ResolvedSource[], timeout: nu
         create: false,
         timeoutSeconds: timeout,
         signal: context.signal,
-        onWait: () => process.stderr.write(`A package management process is running in ${source.path}, waiting for it to finish...\n`),
+        onWait: () => context.progress.note(`A package management process is running in ${source.path}, waiting for it to finish...`),
         timeoutMessage: `A package management process is running in ${source.path} and held ${file} for ${timeout} s; let it finish or raise lock_timeout`,
       });
       if ('held' in outcome) held.push(outcome.held);

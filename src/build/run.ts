@@ -142,7 +142,7 @@ function recordMetrics(file: string, plan: BuildPlan | undefined, result: RunRes
 }
 
 async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<ModuleResult> {
-  const durations = new Durations();
+  const durations = new Durations(context.progress);
   const plan = await durations.time('resolve', () => planBuild(options));
   planned(plan);
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);

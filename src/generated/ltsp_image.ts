@@ -262,31 +262,54 @@ export const ltspImageSchema: Record<string, unknown> = {
       "properties": {
         "name": {
           "type": "string",
-          "description": "The image source. A simple name is looked up as the chroot C(BASE/NAME), the VM disk C(BASE/NAME.img), the exported image C(BASE/images/NAME.img), then C(BASE/NAME) and C(NAME) relative to the working dir. A path starting with C(/) or C(.) is used as is; C(/) builds a chrootless image of the server itself. Several sources can be stacked as C(img1,opts1,,img2,opts2) where opts may start with C(partition=N), C(fstype=TYPE), C(subdir=DIR) and the rest are mount options, e.g. C(/,,/boot/efi,subdir=boot/efi)."
+          "description": "The image source. A simple name is looked up as the chroot C(BASE/NAME), the VM disk C(BASE/NAME.img), the exported image C(BASE/images/NAME.img), then C(BASE/NAME) and C(NAME) relative to the working dir. A path starting with C(/) or C(.) is used as is; C(/) builds a chrootless image of the server itself. Several sources can be stacked as C(img1,opts1,,img2,opts2) where opts may start with C(partition=N), C(fstype=TYPE), C(subdir=DIR) and the rest are mount options, e.g. C(/,,/boot/efi,subdir=boot/efi).",
+          "x-cli": {
+            "positional": true,
+            "metavar": "IMAGE"
+          }
         },
         "image_name": {
           "type": "string",
-          "description": "Name of the exported image, instead of the one derived from C(name) (the last path component without C(.img); for C(/) the machine architecture, 32-bit x86 named C(x86_32))."
+          "description": "Name of the exported image, instead of the one derived from C(name) (the last path component without C(.img); for C(/) the machine architecture, 32-bit x86 named C(x86_32)).",
+          "x-cli": {
+            "metavar": "NAME"
+          }
         },
         "base_dir": {
           "type": "string",
           "default": "/srv/ltsp",
-          "description": "LTSP base directory (C(ltsp --base-dir)); images are written to C(BASE/images/). Must be an absolute path."
+          "description": "LTSP base directory (C(ltsp --base-dir)); images are written to C(BASE/images/). Must be an absolute path.",
+          "x-cli": {
+            "metavar": "DIR",
+            "path": true
+          }
         },
         "tftp_dir": {
           "type": "string",
           "default": "/srv/tftp",
-          "description": "TFTP directory (C(ltsp --tftp-dir)); the kernel and initrd go to C(TFTP/ltsp/NAME/). Must be an absolute path."
+          "description": "TFTP directory (C(ltsp --tftp-dir)); the kernel and initrd go to C(TFTP/ltsp/NAME/). Must be an absolute path.",
+          "x-cli": {
+            "metavar": "DIR",
+            "path": true
+          }
         },
         "backup": {
           "type": "boolean",
           "default": true,
-          "description": "Keep the previous C(NAME.img) as C(NAME.img.old) (C(ltsp image -b))."
+          "description": "Keep the previous C(NAME.img) as C(NAME.img.old) (C(ltsp image -b)).",
+          "x-cli": {
+            "short": "b",
+            "metavar": "0|1"
+          }
         },
         "cleanup": {
           "type": "boolean",
           "default": true,
-          "description": "Remove user accounts and sensitive data from a writable overlay before mksquashfs (C(ltsp image -c)). The source is never modified."
+          "description": "Remove user accounts and sensitive data from a writable overlay before mksquashfs (C(ltsp image -c)). The source is never modified.",
+          "x-cli": {
+            "short": "c",
+            "metavar": "0|1"
+          }
         },
         "ionice": {
           "type": [
@@ -294,7 +317,11 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "Prefix command line for mksquashfs, split on whitespace (C(ltsp image -i)). Unset means C(nice ionice -c3) when both work on the host; an empty string means no prefix."
+          "description": "Prefix command line for mksquashfs, split on whitespace (C(ltsp image -i)). Unset means C(nice ionice -c3) when both work on the host; an empty string means no prefix.",
+          "x-cli": {
+            "short": "i",
+            "metavar": "CMD"
+          }
         },
         "kernel_initrd": {
           "type": [
@@ -302,7 +329,11 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "A C(GLOB SED) pair searched before the built-in table when looking for the kernel and initrd in the image (C(ltsp image -k)), e.g. C(boot/vmlinuz-* s|vmlinuz|initrd.img|)."
+          "description": "A C(GLOB SED) pair searched before the built-in table when looking for the kernel and initrd in the image (C(ltsp image -k)), e.g. C(boot/vmlinuz-* s|vmlinuz|initrd.img|).",
+          "x-cli": {
+            "short": "k",
+            "metavar": "GLOB-REGEX"
+          }
         },
         "mksquashfs_params": {
           "type": [
@@ -315,7 +346,11 @@ export const ltspImageSchema: Record<string, unknown> = {
           "default": [],
           "description": "Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell.",
           "x-ansible-type": "list",
-          "x-ansible-elements": "str"
+          "x-ansible-elements": "str",
+          "x-cli": {
+            "short": "m",
+            "metavar": "PARAMS"
+          }
         },
         "add_image_excludes": {
           "type": [
@@ -323,7 +358,10 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "Extra exclude patterns (C(ADD_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines."
+          "description": "Extra exclude patterns (C(ADD_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines.",
+          "x-cli": {
+            "metavar": "PATTERNS"
+          }
         },
         "omit_image_excludes": {
           "type": [
@@ -331,7 +369,10 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "Exclude patterns to drop from the list (C(OMIT_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines."
+          "description": "Exclude patterns to drop from the list (C(OMIT_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines.",
+          "x-cli": {
+            "metavar": "PATTERNS"
+          }
         },
         "excludes_file": {
           "type": [
@@ -339,7 +380,11 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "File with the base exclude list. Unset means C(/etc/ltsp/image.excludes) when it exists, else the built-in list."
+          "description": "File with the base exclude list. Unset means C(/etc/ltsp/image.excludes) when it exists, else the built-in list.",
+          "x-cli": {
+            "metavar": "FILE",
+            "path": true
+          }
         },
         "overlay": {
           "type": "boolean",
@@ -355,7 +400,10 @@ export const ltspImageSchema: Record<string, unknown> = {
           "type": "integer",
           "minimum": 0,
           "default": 600,
-          "description": "Seconds to wait for the package manager lock of a directory source, and for another run on the same image, before failing."
+          "description": "Seconds to wait for the package manager lock of a directory source, and for another run on the same image, before failing.",
+          "x-cli": {
+            "metavar": "SECONDS"
+          }
         },
         "compare": {
           "type": "string",
@@ -364,7 +412,10 @@ export const ltspImageSchema: Record<string, unknown> = {
             "checksum"
           ],
           "default": "mtime",
-          "description": "How the source is compared with the last build. C(mtime) compares type, mode, owner, size, modification time and symlink target of every path that ends up in the image; C(checksum) compares the content's sha256 instead of the time (unchanged files are not read again, thanks to a cache) and walks the filesystems inside raw disk sources, which C(mtime) compares by the disk file's identity."
+          "description": "How the source is compared with the last build. C(mtime) compares type, mode, owner, size, modification time and symlink target of every path that ends up in the image; C(checksum) compares the content's sha256 instead of the time (unchanged files are not read again, thanks to a cache) and walks the filesystems inside raw disk sources, which C(mtime) compares by the disk file's identity.",
+          "x-cli": {
+            "metavar": "mtime|checksum"
+          }
         },
         "verify": {
           "type": "boolean",
@@ -380,7 +431,10 @@ export const ltspImageSchema: Record<string, unknown> = {
           "type": "integer",
           "minimum": 1,
           "default": 1,
-          "description": "How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, so clients still running from an older image keep working."
+          "description": "How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, so clients still running from an older image keep working.",
+          "x-cli": {
+            "metavar": "N"
+          }
         },
         "keep_days": {
           "type": [
@@ -389,7 +443,10 @@ export const ltspImageSchema: Record<string, unknown> = {
           ],
           "minimum": 0,
           "default": null,
-          "description": "Also prune kept generations (C(NAME.img.GENERATION), never C(NAME.img) or C(NAME.img.old)) built more than this many days ago."
+          "description": "Also prune kept generations (C(NAME.img.GENERATION), never C(NAME.img) or C(NAME.img.old)) built more than this many days ago.",
+          "x-cli": {
+            "metavar": "DAYS"
+          }
         },
         "metrics_file": {
           "type": [
@@ -397,7 +454,11 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "After each run (not in check mode), write Prometheus text-format metrics for this image to this file, atomically: last run and build times, build duration, size, drift, result and generation. Point it into node_exporter's textfile collector directory, one file per image, e.g. C(/var/lib/prometheus/node-exporter/ltsp_image_x86_64.prom)."
+          "description": "After each run (not in check mode), write Prometheus text-format metrics for this image to this file, atomically: last run and build times, build duration, size, drift, result and generation. Point it into node_exporter's textfile collector directory, one file per image, e.g. C(/var/lib/prometheus/node-exporter/ltsp_image_x86_64.prom).",
+          "x-cli": {
+            "metavar": "FILE",
+            "path": true
+          }
         }
       }
     },

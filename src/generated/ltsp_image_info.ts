@@ -94,17 +94,29 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "Only this image (a name such as C(x86_64)); unset lists them all."
+          "description": "Only this image (a name such as C(x86_64)); unset lists them all.",
+          "x-cli": {
+            "positional": true,
+            "metavar": "IMAGE"
+          }
         },
         "base_dir": {
           "type": "string",
           "default": "/srv/ltsp",
-          "description": "LTSP base directory; the images are in C(BASE/images/). Must be an absolute path."
+          "description": "LTSP base directory; the images are in C(BASE/images/). Must be an absolute path.",
+          "x-cli": {
+            "metavar": "DIR",
+            "path": true
+          }
         },
         "tftp_dir": {
           "type": "string",
           "default": "/srv/tftp",
-          "description": "TFTP directory, to tell whether each image's kernel and initrd are installed."
+          "description": "TFTP directory, to tell whether each image's kernel and initrd are installed.",
+          "x-cli": {
+            "metavar": "DIR",
+            "path": true
+          }
         },
         "drift": {
           "type": "boolean",

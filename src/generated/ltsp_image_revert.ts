@@ -122,17 +122,29 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
       "properties": {
         "name": {
           "type": "string",
-          "description": "The image: a simple name, or a path resolved to the image name as M(ltsp_image) does (C(/) names the machine architecture)."
+          "description": "The image: a simple name, or a path resolved to the image name as M(ltsp_image) does (C(/) names the machine architecture).",
+          "x-cli": {
+            "positional": true,
+            "metavar": "IMAGE"
+          }
         },
         "base_dir": {
           "type": "string",
           "default": "/srv/ltsp",
-          "description": "LTSP base directory; the images are in C(BASE/images/). Must be an absolute path."
+          "description": "LTSP base directory; the images are in C(BASE/images/). Must be an absolute path.",
+          "x-cli": {
+            "metavar": "DIR",
+            "path": true
+          }
         },
         "tftp_dir": {
           "type": "string",
           "default": "/srv/tftp",
-          "description": "TFTP directory; the kernel and initrd go to C(TFTP/ltsp/NAME/). Must be an absolute path."
+          "description": "TFTP directory; the kernel and initrd go to C(TFTP/ltsp/NAME/). Must be an absolute path.",
+          "x-cli": {
+            "metavar": "DIR",
+            "path": true
+          }
         },
         "kernel": {
           "type": "boolean",
@@ -145,7 +157,11 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "A C(GLOB SED) pair searched before the built-in table when looking for the kernel and initrd in the image."
+          "description": "A C(GLOB SED) pair searched before the built-in table when looking for the kernel and initrd in the image.",
+          "x-cli": {
+            "short": "k",
+            "metavar": "GLOB-REGEX"
+          }
         },
         "force": {
           "type": "boolean",
@@ -156,7 +172,10 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
           "type": "integer",
           "minimum": 1,
           "default": 1,
-          "description": "How many generations back from the newest the active image should be. 1 is the previous image; more needs images kept with M(ltsp_image)'s C(keep)."
+          "description": "How many generations back from the newest the active image should be. 1 is the previous image; more needs images kept with M(ltsp_image)'s C(keep).",
+          "x-cli": {
+            "metavar": "N"
+          }
         }
       }
     },

@@ -16,6 +16,8 @@ export interface WorkerJob {
   mksquashfs: string[] | null;
   /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */
   kernel: { userPattern: string | null } | null;
+  /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */
+  progress?: boolean;
   /** Fingerprint the mounted sources (compare: checksum with disk sources), writing workDir/manifest.gz. */
   scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null } | null;
 }
@@ -32,7 +34,9 @@ export interface StagedKernel {
 }
 
 export type WorkerEvent =
+  | { type: 'start'; phase: WorkerPhase }
   | { type: 'phase'; phase: WorkerPhase; seconds: number }
+  | { type: 'progress'; done: number; total: number }
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
   | { type: 'scan'; fingerprint: string; entries: number; racy: number; newest: number }

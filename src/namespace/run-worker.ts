@@ -39,7 +39,7 @@ export async function runWorker(job: WorkerJob, signal: AbortSignal, onEvent: (e
       buffered = buffered.slice(newline + 1);
       try {
         const event = JSON.parse(line) as WorkerEvent;
-        events.push(event);
+        if (event.type !== 'progress') events.push(event);
         onEvent(event);
       } catch {
         process.stderr.write(`${line}\n`);

@@ -9,6 +9,7 @@ import { mountSources } from '../mount/mount-sources.js';
 import { stabilizeTimes } from '../mount/stable-times.js';
 import { errorMessage, oneLine } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
+import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
 
 function send(event: WorkerEvent): void {
@@ -40,10 +41,27 @@ function reason(text: string): string {
   return oneLine((errors.length ? errors.slice(0, 2) : lines.slice(-3)).join('\n'));
 }
 
-async function squash(argv: string[]): Promise<void> {
-  const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
+/** Progress readings go out at most every 100 ms, and always the last one. */
+function reportProgress(stdout: NodeJS.ReadableStream | null): void {
+  const reader = new ProgressReader();
+  let sent = 0;
+  stdout?.on('data', (chunk: Buffer) => {
+    const reading = reader.feed(chunk.toString());
+    const now = Date.now();
+    if (reading && (now - sent >= 100 || reading.done === reading.total)) {
+      sent = now;
+      send({ type: 'progress', ...reading });
+    }
+  });
+}
+
+async function squash(command: string[], watched: boolean): Promise<void> {
+  const argv = watched ? onPseudoTerminal(command) : command;
+  const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
+  if (watched) reportProgress(child.stdout);
+  const result = await child;
   if (result.exitCode !== 0) {
-    const output = argv[argv.indexOf('mksquashfs') + 2] ?? '';
+    const output = command[command.indexOf('mksquashfs') + 2] ?? '';
     if (/No space left/i.test(`${result.stderr}${result.all}`)) {
       throw new Error(`no space left on the filesystem of ${path.dirname(output)} while writing ${path.basename(output)}; free some space there or move base_dir`);
     }
@@ -66,6 +84,7 @@ function stageKernel(found: { vmlinuz: string; initrd: string; vmlinuzPath: stri
 
 async function timed<T>(phase: WorkerPhase, work: () => Promise<T>, state: { phase: WorkerPhase }): Promise<T> {
   state.phase = phase;
+  send({ type: 'start', phase });
   await failpoint(phase);
   const start = process.hrtime.bigint();
   const result = await work();
@@ -91,7 +110,7 @@ export async function workerMain(): Promise<void> {
       send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root), state) });
       if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(job.workDir, job.sources, root, job.stableTime);
     }
-    if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!), state);
+    if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!, job.progress === true), state);
     if (job.kernel) {
       const pattern = job.kernel.userPattern ?? undefined;
       const kernel = await timed('kernel', async () => {

@@ -1,8 +1,11 @@
 // Times the phases of a run for the `durations` field of the result.
 import { round } from './format.js';
+import { quietProgress, type Progress } from './progress.js';
 
 export class Durations {
   private readonly seconds: Record<string, number> = {};
+
+  constructor(private readonly progress: Progress = quietProgress) {}
 
   add(phase: string, seconds: number): void {
     this.seconds[phase] = round((this.seconds[phase] ?? 0) + seconds);
@@ -10,10 +13,13 @@ export class Durations {
 
   async time<T>(phase: string, work: () => Promise<T> | T): Promise<T> {
     const start = process.hrtime.bigint();
+    this.progress.start(phase);
     try {
       return await work();
     } finally {
-      this.add(phase, Number(process.hrtime.bigint() - start) / 1e9);
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      this.add(phase, seconds);
+      this.progress.end(phase, seconds);
     }
   }
 

@@ -13,3 +13,17 @@ export function emitAndExit(result: Record<string, unknown>, code: number): void
   emitted = true;
   realWrite(`${JSON.stringify(result)}\n`, () => process.exit(code));
 }
+
+/** Human output of a command-line run, past the guard. */
+export function printOut(text: string): void {
+  realWrite(text);
+}
+
+export function emitJson(result: Record<string, unknown>): void {
+  realWrite(`${JSON.stringify(result)}\n`);
+}
+
+/** Exits once stdout has taken everything written to it, even when it is a slow pipe. */
+export function exitAfterOutput(code: number): void {
+  realWrite('', () => process.exit(code));
+}

@@ -3,9 +3,12 @@ import { readArgs, type RawArgs } from './args.js';
 import { splitContext, type RunContext } from './context.js';
 import { emitAndExit, guardStdout } from './emit.js';
 import { ModuleError, errorMessage, oneLine } from './errors.js';
+import { abortOnSignals } from './interrupt.js';
 import { scrubArgumentValues } from './no-log.js';
 import { makeValidator, type CompiledValidator } from './validate.js';
+import { quietProgress, type Progress } from '../report/progress.js';
 import { syslog } from '../report/syslog.js';
+import type { Summarize } from '../cli/summary.js';
 
 export interface ModuleResult {
   changed: boolean;
@@ -18,14 +21,20 @@ export interface ModuleContext extends RunContext {
   signal: AbortSignal;
   /** One line to syslog, tagged with the module name. */
   log(message: string): Promise<void>;
+  /** Phases and mksquashfs progress, for a person watching the command-line run. */
+  progress: Progress;
 }
 
 export interface ModuleDefinition<O> {
   name: string;
   optionsSchema: Record<string, unknown>;
+  /** One line on what the module does, for --help. */
+  description: string;
   /** Generated from the same schema by scripts/generate.mjs. */
   validate: CompiledValidator;
   run(options: O, context: ModuleContext): Promise<ModuleResult>;
+  /** The lines a person sees after a command-line run, below the one-line message. */
+  summarize: Summarize;
 }
 
 function finish(result: Record<string, unknown>, context: RunContext | undefined, raw: RawArgs, code: number): void {
@@ -51,17 +60,14 @@ export async function runModule<O>(definition: ModuleDefinition<O>, argv: readon
   const fail = (error: unknown) => finish(failure(error, context), context, raw, 1);
   process.on('uncaughtException', fail);
   process.on('unhandledRejection', fail);
-  const controller = new AbortController();
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-    process.on(sig, () => controller.abort(new ModuleError(`Interrupted by ${sig}; the previous image was left as it was`)));
-  }
+  const signal = abortOnSignals();
   try {
     raw = await readArgs(argv);
     const split = splitContext(raw);
     context = split.context;
     const options = makeValidator<O>(definition.optionsSchema, definition.validate)(split.options);
     const log = (message: string) => (context?.noLog ? Promise.resolve() : syslog(definition.name, message));
-    const result = await definition.run(options, { ...context, signal: controller.signal, log });
+    const result = await definition.run(options, { ...context, signal, log, progress: quietProgress });
     finish({ ...result, invocation: { module_args: options } }, context, raw, 0);
   } catch (error) {
     fail(error);

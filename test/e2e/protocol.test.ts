@@ -17,9 +17,14 @@ describe('module protocol', function () {
     assertFailed(run, /Option name must be a string, got an integer \(5\)/);
   });
 
-  it('fails clearly on an unreadable args file', async () => {
-    const run = await runModule('ltsp_image', '', { argv: ['/nonexistent/args'] });
-    assertFailed(run, /Cannot read the arguments file \/nonexistent\/args \(ENOENT\)/);
+  it('fails clearly on an args file that is not JSON', async () => {
+    const args = path.join(dir, 'broken-args');
+    fs.writeFileSync(args, '{"name": "x", }');
+    assertFailed(await runModule('ltsp_image', '', { argv: [args] }), /Arguments in .*broken-args are not valid JSON/);
+  });
+
+  it('reads stdin when its only argument is -', async () => {
+    assertFailed(await runModule('ltsp_image', JSON.stringify({ name: 'nothing-here', base_dir: dir }), { argv: ['-'], stdinToo: true }), /Image does not exist: nothing-here/);
   });
 
   it('fails clearly on input that is not JSON', async () => {

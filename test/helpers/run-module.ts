@@ -22,6 +22,8 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string>;
   file?: string;
+  /** Send the input on stdin even though argv is given. */
+  stdinToo?: boolean;
 }
 
 export function parseSingleJson(stdout: string): ModuleRun['result'] {
@@ -35,8 +37,8 @@ export async function runModule(name: string, input: unknown, options: RunOption
   const file = options.file ?? path.join(bundleDir, name);
   const stdin = typeof input === 'string' || Buffer.isBuffer(input) ? input : JSON.stringify(input);
   const child = await execa(options.node ?? process.execPath, [file, ...(options.argv ?? [])], {
-    input: options.argv?.length ? undefined : stdin,
-    stdin: options.argv?.length ? 'ignore' : undefined,
+    input: options.argv?.length && !options.stdinToo ? undefined : stdin,
+    stdin: options.argv?.length && !options.stdinToo ? 'ignore' : undefined,
     cwd: options.cwd ?? projectRoot,
     env: options.env ?? {},
     reject: false,

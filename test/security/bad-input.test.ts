@@ -16,6 +16,8 @@ interface Case {
   module?: string;
   /** An args file path instead of stdin. */
   file?: string;
+  /** A person's command line instead (run with --json, so the failure is one JSON object too). */
+  cli?: string[];
   msg: RegExp;
 }
 
@@ -31,8 +33,21 @@ function cases(): Case[] {
     { title: 'JSON null', input: 'null', msg: /are null, not a JSON object/ },
     { title: 'empty stdin', input: '', msg: /No arguments in stdin/ },
     { title: 'non-UTF-8 bytes around the JSON', input: Buffer.from([0xff, 0xfe, 0x7b, 0x7d]), msg: /not valid JSON/ },
-    { title: 'an args file that is a directory', file: '/', msg: /Cannot read the arguments file \/ \(EISDIR\)/ },
-    { title: 'a missing args file', file: '/nonexistent/args', msg: /Cannot read the arguments file .*ENOENT/ },
+    { title: 'an args file with broken JSON', file: p('broken-args'), msg: /Arguments in .*broken-args are not valid JSON/ },
+    { title: 'a command line with -b maybe', cli: ['-b', 'maybe', 'good'], msg: /^Option -b\/--backup takes 0 or 1, got "maybe"$/ },
+    { title: 'a command line with --keep=-1', cli: ['--keep=-1', 'good'], msg: /^Option --keep takes a whole number \(N\), got "-1"$/ },
+    { title: 'a command line with --keep=0', cli: ['--keep=0', 'good'], msg: /^Option --keep must be >= 1, got an integer \(0\)$/ },
+    { title: 'a command line with --compare sha1', cli: ['--compare', 'sha1', 'good'], msg: /^Option --compare must be one of "mtime", "checksum", got a string \("sha1"\)$/ },
+    { title: 'a command line with an unknown flag', cli: ['--frobnicate', 'good'], msg: /^Unknown option --frobnicate; see ltsp_image --help$/ },
+    { title: 'a command line with the reference -r', cli: ['-r', 'good'], msg: /^ltsp_image has no -r: to go back to the previous image, run ltsp_image_revert IMAGE$/ },
+    { title: 'a command line with a flag missing its value', cli: ['good', '--base-dir'], msg: /^Option --base-dir needs a value \(DIR\)$/ },
+    { title: 'a command line without an image', cli: ['-b', '0'], msg: /^Name the IMAGE: e\.g\. ltsp_image x86_64/ },
+    { title: 'a command line with --no-backup (not a switch)', cli: ['--no-backup', 'good'], msg: /^Unknown option --no-backup/ },
+    { title: 'a command line with a missing image path', cli: ['/nonexistent/args'], msg: /^Image does not exist: \/nonexistent\/args$/ },
+    { title: 'a command line with a shell in the image name', cli: [`$(touch ${marker})`], msg: /neither a simple name nor a path/ },
+    { title: 'a command line with a reserved mksquashfs flag', cli: ['-m', `-ef ${marker}`, 'good'], msg: /^Option -m\/--mksquashfs-params: -ef is set by the module itself; remove it$/ },
+    { title: 'a command line with --image-name for two images', cli: ['--image-name', 'x', 'good', 'good'], msg: /^Option --image-name names one image; give one IMAGE with it$/ },
+    { title: 'a revert command line with --steps 0', module: 'ltsp_image_revert', cli: ['--steps', '0', 'good'], msg: /^Option --steps must be >= 1/ },
     { title: 'name as a number', args: { name: 5 }, msg: /Option name must be a string, got an integer \(5\)/ },
     { title: 'name as a boolean', args: { name: true }, msg: /Option name must be a string, got a boolean/ },
     { title: 'name as null', args: { name: null }, msg: /Option name must be a string, got null/ },
@@ -90,6 +105,7 @@ describe('bad input', function () {
     fs.mkdirSync(p('srv/ltsp/good/etc'), { recursive: true });
     fs.writeFileSync(p('srv/ltsp/good/etc/hostname'), 'good\n');
     fs.writeFileSync(p('notes.txt'), 'just text\n');
+    fs.writeFileSync(p('broken-args'), '{"name": ');
     await execa('mkfifo', [p('fifo')]);
     fs.symlinkSync(p('loop'), p('loop'));
     const ok = await runModule('ltsp_image', { name: p('srv/ltsp/good'), base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp') });
@@ -108,9 +124,10 @@ describe('bad input', function () {
       const module = c.module ?? 'ltsp_image';
       const baseArgs = { name: module === 'ltsp_image' ? p('srv/ltsp/good') : 'good', base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp') };
       const input = c.input ?? JSON.stringify({ ...(module === 'ltsp_image_info' ? { base_dir: baseArgs.base_dir } : baseArgs), ...c.args });
-      const child = await execa(process.execPath, [path.join(projectRoot, 'bundle', module), ...(c.file ? [c.file] : [])], {
-        input: c.file ? undefined : input,
-        stdin: c.file ? 'ignore' : undefined,
+      const argv = c.cli ? ['--base-dir', 'srv/ltsp', '--tftp-dir', 'srv/tftp', ...c.cli, '--json'] : c.file ? [c.file] : [];
+      const child = await execa(process.execPath, [path.join(projectRoot, 'bundle', module), ...argv], {
+        input: argv.length ? undefined : input,
+        stdin: argv.length ? 'ignore' : undefined,
         reject: false,
         encoding: 'utf8',
         cwd: scratch,

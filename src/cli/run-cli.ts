@@ -1,0 +1,112 @@
+// A person's run: flags in, each IMAGE run in turn with live phases on a terminal, then a short summary (or --json's module result).
+import { emitJson, printOut } from '../runtime/emit.js';
+import { errorMessage, oneLine } from '../runtime/errors.js';
+import { splitContext } from '../runtime/context.js';
+import { abortOnSignals } from '../runtime/interrupt.js';
+import type { ModuleDefinition, ModuleResult } from '../runtime/module.js';
+import { makeValidator } from '../runtime/validate.js';
+import { quietProgress, type Progress } from '../report/progress.js';
+import { syslog } from '../report/syslog.js';
+import { TOOL_VERSION } from '../generated/version.js';
+import { flagLabel, flagTable, type FlagTable } from './flags.js';
+import { helpText } from './help.js';
+import { parseCommandLine, UsageError, type CommandLine } from './parse.js';
+import { colors } from './colors.js';
+import { LineProgress, TerminalProgress } from './terminal.js';
+
+type Outcome = Record<string, unknown> & { changed: boolean; failed?: boolean; msg: string };
+
+/** Validation names options as in the schema (lock_timeout); a person typed --lock-timeout. */
+function inFlagTerms(message: string, table: FlagTable): string {
+  return message.replace(/^(Option|Missing required option:) (\w+)/, (whole, lead: string, option: string) => {
+    if (option === table.positional.option) return `${lead} ${table.positional.metavar}`;
+    const flag = table.flags.find((f) => f.option === option);
+    return flag ? `${lead} ${flagLabel(flag)}` : whole;
+  });
+}
+
+function watcher(line: CommandLine): Progress & { finish(): void } {
+  if (process.stderr.isTTY) return new TerminalProgress(process.stderr);
+  if (line.json) return { ...quietProgress, finish() {} };
+  return new LineProgress(process.stderr);
+}
+
+async function runOne<O>(definition: ModuleDefinition<O>, line: CommandLine, table: FlagTable, image: string | undefined, signal: AbortSignal): Promise<Outcome> {
+  const { context } = splitContext({ check_mode: line.check });
+  const progress = watcher(line);
+  try {
+    const raw = { ...line.options, ...(image === undefined ? {} : { [table.positional.option]: image }) };
+    const options = makeValidator<O>(definition.optionsSchema, definition.validate)(raw);
+    const log = (message: string) => syslog(definition.name, message);
+    const result: ModuleResult = await definition.run(options, { ...context, signal, log, progress });
+    const warnings = context.warnings.length ? { warnings: context.warnings } : {};
+    return { ...result, comment: result.msg, ...warnings, invocation: { module_args: options } };
+  } catch (error) {
+    const msg = inFlagTerms(oneLine(errorMessage(error)), table);
+    return { failed: true, changed: false, msg, comment: msg, ...(context.warnings.length ? { warnings: context.warnings } : {}) };
+  } finally {
+    progress.finish();
+  }
+}
+
+function report(definition: ModuleDefinition<unknown>, line: CommandLine, outcome: Outcome, label: string): void {
+  const c = colors(process.stdout);
+  const status = outcome.failed ? c.red('failed') : outcome.changed ? c.yellow(line.check ? 'would change' : 'changed') : c.green('ok');
+  const lines = [`${c.bold(label)}: ${status}: ${outcome.msg}`];
+  if (!outcome.failed) lines.push(...definition.summarize(outcome));
+  for (const warning of (outcome.warnings as string[] | undefined) ?? []) lines.push(`  ${c.yellow('warning')}    ${warning}`);
+  printOut(`${lines.join('\n')}\n`);
+}
+
+function usageFailure(program: string, line: Partial<CommandLine>, message: string): number {
+  if (line.json) emitJson({ failed: true, changed: false, msg: message, comment: message });
+  else process.stderr.write(`${program}: ${message}\n`);
+  return 1;
+}
+
+/** Returns the exit status: 0 when every image is ok or changed, 1 when one failed or the command line is wrong. */
+export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: readonly string[]): Promise<number> {
+  const program = definition.name;
+  const table = flagTable(definition.optionsSchema);
+  let line: CommandLine;
+  try {
+    line = parseCommandLine(argv, table, program);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    return usageFailure(program, { json: argv.includes('--json') }, error.message);
+  }
+  if (line.help || argv.length === 0) {
+    printOut(helpText(program, definition.description, table));
+    return line.help ? 0 : 1;
+  }
+  if (line.version) {
+    printOut(`${program} ${TOOL_VERSION}\n`);
+    return 0;
+  }
+  if (table.positional.required && !line.images.length) {
+    return usageFailure(program, line, `Name the ${table.positional.metavar}: e.g. ${program} x86_64, or ${program} / for the server itself; see ${program} --help`);
+  }
+  if (line.images.length > 1 && line.options.image_name !== undefined) {
+    return usageFailure(program, line, `Option --image-name names one image; give one ${table.positional.metavar} with it`);
+  }
+  const signal = abortOnSignals();
+  const outcomes: Outcome[] = [];
+  const runs: (string | undefined)[] = line.images.length ? line.images : [undefined];
+  for (const image of runs) {
+    if (signal.aborted) break;
+    if (process.stderr.isTTY && runs.length > 1) process.stderr.write(`${colors(process.stderr).bold(`${program} ${image}`)}\n`);
+    const outcome = await runOne(definition as ModuleDefinition<unknown>, line, table, image, signal);
+    outcomes.push(outcome);
+    if (!line.json) report(definition as ModuleDefinition<unknown>, line, outcome, String(outcome.image_name ?? image ?? program));
+  }
+  if (line.json) emitJson(outcomes.length === 1 ? outcomes[0]! : combine(outcomes));
+  return outcomes.some((o) => o.failed) || signal.aborted ? 1 : 0;
+}
+
+/** Several images under --json: one object, shaped like an Ansible loop's registered result. */
+function combine(outcomes: Outcome[]): Outcome {
+  const failed = outcomes.filter((o) => o.failed).length;
+  const changed = outcomes.filter((o) => o.changed).length;
+  const msg = `${outcomes.length} images: ${changed} changed, ${failed} failed`;
+  return { changed: changed > 0, ...(failed ? { failed: true } : {}), msg, comment: msg, results: outcomes };
+}
