@@ -105,7 +105,8 @@ function summary(plan: BuildPlan, a: Assessment, checkMode: boolean): string {
   if (decision.reason === 'held') return `${name} is held after a revert: ${decision.why}`;
   if (decision.kernelOnly) return `${checkMode ? 'Would reinstall' : 'Reinstalled'} the kernel and initrd of ${name}: ${decision.why}`;
   const drift = a.drift ? ` (${a.drift.added} added, ${a.drift.removed} removed, ${a.drift.modified} modified)` : '';
-  return `${checkMode ? 'Would build' : 'Built'} ${plan.paths.image}: ${decision.reason.replace('_', ' ')}, ${decision.why}${drift}`;
+  const why = decision.reason === 'source_changed' ? '' : decision.reason === 'config_changed' ? ` (${decision.configChanges?.join(', ') || 'module format'})` : `, ${decision.why}`;
+  return `${checkMode ? 'Would build' : 'Built'} ${plan.paths.image}: ${decision.reason.replace('_', ' ')}${why}${drift}`;
 }
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */

@@ -241,7 +241,8 @@ export const ltspImageSchema: Record<string, unknown> = {
     ],
     "notes": [
       "Supports check mode (nothing is built) and diff mode.",
-      "Outside Ansible, send the arguments as one JSON object on stdin; C(check_mode) and C(diff) may then be given as arguments."
+      "Outside Ansible, send the arguments as one JSON object on stdin; C(check_mode) and C(diff) may then be given as arguments.",
+      "The same file is a command for people: run with flags and image names instead of JSON (see C(ltsp_image --help)), it prints phases and a summary, or the result with C(--json)."
     ],
     "seealso": [
       {
@@ -482,7 +483,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           "type": "string",
           "description": "What happened, in one line.",
           "x-returned": "always",
-          "x-sample": "Built /srv/ltsp/images/x86_64.img (55.2 MB) in 9.4 s"
+          "x-sample": "Built /srv/ltsp/images/x86_64.img: source changed (2 added, 0 removed, 14 modified); 55.2 MB in 9.4 s"
         },
         "comment": {
           "type": "string",

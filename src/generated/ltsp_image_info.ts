@@ -71,7 +71,8 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
       "Node.js >= 18.19 on the managed host"
     ],
     "notes": [
-      "Supports check mode (it is read-only anyway)."
+      "Supports check mode (it is read-only anyway).",
+      "The same file is a command for people: run with flags and image names instead of JSON (see C(ltsp_image_info --help)), it prints phases and a summary, or the result with C(--json)."
     ],
     "seealso": [
       {

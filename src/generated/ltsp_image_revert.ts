@@ -103,7 +103,8 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
       "root privileges"
     ],
     "notes": [
-      "Supports check mode and diff mode."
+      "Supports check mode and diff mode.",
+      "The same file is a command for people: run with flags and image names instead of JSON (see C(ltsp_image_revert --help)), it prints phases and a summary, or the result with C(--json)."
     ],
     "seealso": [
       {
