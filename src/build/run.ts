@@ -1,7 +1,5 @@
 // The ltsp_image module: resolve, lock, fingerprint, decide; stop there in check mode or when nothing changed, else rebuild or repair TFTP.
-import fs from 'node:fs';
 import path from 'node:path';
-import type { CleanupStep } from '../cleanup/index.js';
 import { fingerprintSources, manifestDrift, type Drift } from '../fingerprint/sources.js';
 import { withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
@@ -9,7 +7,6 @@ import { installKernelFromImage } from '../kernel/from-image.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
-import { writeMetrics, type RunResult } from '../report/metrics.js';
 import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
@@ -24,17 +21,7 @@ import { decide, type Decision } from './decide.js';
 import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from './locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
-
-function sourceReport(plan: BuildPlan) {
-  return plan.sources.map((s) => ({
-    path: s.path,
-    kind: s.kind,
-    ...(s.subdir ? { subdir: s.subdir } : {}),
-    ...(s.partition ? { partition: s.partition } : {}),
-    ...(s.fstype ? { fstype: s.fstype } : {}),
-    ...(s.options.length ? { options: s.options } : {}),
-  }));
-}
+import { recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 
 interface Assessment {
   files: ImageFiles;
@@ -91,24 +78,6 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
   return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
 }
 
-/** Cleanup that had to generate a key makes every build differ; the report says so. */
-function reproducibility(steps: CleanupStep[]): { reproducible: boolean; reproducible_note?: string } {
-  const random = steps.find((s) => s.step === 'snakeoil' && s.changed);
-  if (!random) return { reproducible: true };
-  return { reproducible: false, reproducible_note: 'cleanup generated a new snakeoil key and certificate, so each build of this source differs' };
-}
-
-function summary(plan: BuildPlan, a: Assessment, checkMode: boolean): string {
-  const { decision } = a;
-  const name = plan.imageName;
-  if (decision.reason === 'up_to_date') return `${name} is up to date: ${decision.why}`;
-  if (decision.reason === 'held') return `${name} is held after a revert: ${decision.why}`;
-  if (decision.kernelOnly) return `${checkMode ? 'Would reinstall' : 'Reinstalled'} the kernel and initrd of ${name}: ${decision.why}`;
-  const drift = a.drift ? ` (${a.drift.added} added, ${a.drift.removed} removed, ${a.drift.modified} modified)` : '';
-  const why = decision.reason === 'source_changed' ? '' : decision.reason === 'config_changed' ? ` (${decision.configChanges?.join(', ') || 'module format'})` : `, ${decision.why}`;
-  return `${checkMode ? 'Would build' : 'Built'} ${plan.paths.image}: ${decision.reason.replace('_', ' ')}${why}${drift}`;
-}
-
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<ModuleResult> {
   const options = input as Options;
@@ -124,22 +93,6 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
     await context.log(`failed: ${(error as Error).message}`);
     throw error;
   }
-}
-
-function recordMetrics(file: string, plan: BuildPlan | undefined, result: RunResult, report: ModuleResult | null, started: number, fallbackName = ''): void {
-  const active = plan ? readImageFiles(plan.paths).active : null;
-  const state = active?.state ?? null;
-  const reason = report?.reason;
-  writeMetrics(file, {
-    image: plan?.imageName ?? fallbackName,
-    result,
-    lastRun: Math.round(started / 1000),
-    lastBuild: state ? Math.round(Date.parse(state.builtAt) / 1000) : null,
-    buildSeconds: state?.buildSeconds ?? null,
-    size: active ? fs.statSync(active.file).size : null,
-    drifted: reason === undefined ? null : reason === 'source_changed' || reason === 'config_changed',
-    generation: state?.generation ?? null,
-  });
 }
 
 async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<ModuleResult> {
@@ -177,14 +130,14 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {
-      return { changed, msg: summary(plan, a, context.checkMode), ...common, generation, durations: durations.toJSON() };
+      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode), ...common, generation, durations: durations.toJSON() };
     }
     if (decision.kernelOnly) {
       const kernel = await durations.time('kernel', () =>
         installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd ?? null, context.signal),
       );
       const { newVmlinuz: _, ...report } = kernel ?? { newVmlinuz: false };
-      return { changed: true, msg: summary(plan, a, false), ...common, generation, kernel: kernel ? report : null, durations: durations.toJSON() };
+      return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, kernel: kernel ? report : null, durations: durations.toJSON() };
     }
     const outcome = await applyBuild({ ...plan, command }, options, context, durations, {
       newest: a.newest,
@@ -198,7 +151,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     return {
       changed: true,
-      msg: `${summary(plan, a, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${hint}`,
+      msg: `${summary(plan, a.decision, a.drift, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${hint}`,
       ...common,
       generation,
       backup: outcome.backup,

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModuleError } from '../runtime/errors.js';
+import { statIfAny } from '../store/stat.js';
 import { checkImageName, deriveImageName } from './image-name.js';
 import { choosePartition, probeFile } from './probe.js';
 import { parseSourceSpecs, type SourceSpec } from './spec.js';
@@ -27,14 +28,9 @@ export interface ResolvedSources {
 }
 
 /** A path that cannot be followed (too long, a symlink loop, a file used as a dir) is as good as missing here. */
-function statOrNull(p: string): fs.Stats | undefined {
-  try {
-    return fs.statSync(p, { throwIfNoEntry: false });
-  } catch (error) {
-    if (['ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'EACCES'].includes((error as NodeJS.ErrnoException).code ?? '')) return undefined;
-    throw error;
-  }
-}
+/** A name that loops, is too long or is not reachable is simply not found here, as the reference's `test -e` sees it. */
+const UNREACHABLE = ['ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'EACCES'];
+const statOrNull = (p: string) => statIfAny(p, UNREACHABLE);
 
 function isDir(p: string): boolean {
   return statOrNull(p)?.isDirectory() ?? false;

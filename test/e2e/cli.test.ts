@@ -50,6 +50,11 @@ describe('command line', function () {
       for (const flag of ['-C, --check', '--json', '-h, --help']) assert.ok(run.stdout.includes(flag), `${module} --help shows ${flag}`);
       assert.ok(run.stdout.split('\n').every((l) => l.length <= 80 || !l.trim().includes(' ')), 'lines fit 80 columns');
     }
+    const version = await cli('ltsp_image_info', ['--version']);
+    assert.match(version.stdout, /^ltsp_image_info \d+\.\d+\.\d+$/);
+    const bare = await cli('ltsp_image', []);
+    assert.equal(bare.exitCode, 1, 'no arguments and nothing piped: the JSON protocol says so');
+    assert.match(parseSingleJson(bare.stdout).msg ?? '', /No arguments in stdin/);
     const help = (await cli('ltsp_image', ['-h'], node18)).stdout;
     for (const flag of ['-b, --backup=0|1', '-c, --cleanup=0|1', '-i, --ionice=CMD', '-k, --kernel-initrd=GLOB-REGEX', '-m, --mksquashfs-params=PARAMS', '--force', '--[no-]kernel']) {
       assert.ok(help.includes(flag), `ltsp_image --help (Node 18) shows ${flag}`);
