@@ -4,6 +4,7 @@ import { executable } from './command.js';
 /**
  * Runs argv[1:] with stdout on a fresh pseudo-terminal (stderr stays as it is) and copies what it prints to our stdout.
  * A fixed program: the command comes in as argv, never through a shell. Exits with the command's status (128+N for signal N).
+ * Python 3.5 and later (Ubuntu 20.04 has 3.8): nothing newer than os.openpty and os.WIFSIGNALED.
  */
 const PTY_PROGRAM = [
   'import os, sys, signal, struct, fcntl, termios',
@@ -29,8 +30,8 @@ const PTY_PROGRAM = [
   '    if not data:',
   '        break',
   '    os.write(1, data)',
-  'code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])',
-  'sys.exit(128 - code if code < 0 else code)',
+  'status = os.waitpid(pid, 0)[1]',
+  'sys.exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))',
 ].join('\n');
 
 /** The argv that shows mksquashfs's bar to us, or the argv itself when python3 is not here (then there is no bar, only the phase). */
