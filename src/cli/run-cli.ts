@@ -8,22 +8,14 @@ import { makeValidator } from '../runtime/validate.js';
 import { quietProgress, type Progress } from '../report/progress.js';
 import { syslog } from '../report/syslog.js';
 import { TOOL_VERSION } from '../generated/version.js';
-import { flagLabel, flagTable, type FlagTable } from './flags.js';
+import { flagTable, type FlagTable } from './flags.js';
 import { helpText } from './help.js';
 import { parseCommandLine, UsageError, type CommandLine } from './parse.js';
 import { colors } from './colors.js';
 import { LineProgress, TerminalProgress } from './terminal.js';
+import { inFlagTerms } from './wording.js';
 
 type Outcome = Record<string, unknown> & { changed: boolean; failed?: boolean; msg: string };
-
-/** Validation names options as in the schema (lock_timeout); a person typed --lock-timeout. */
-function inFlagTerms(message: string, table: FlagTable): string {
-  return message.replace(/^(Option|Missing required option:) (\w+)/, (whole, lead: string, option: string) => {
-    if (option === table.positional.option) return `${lead} ${table.positional.metavar}`;
-    const flag = table.flags.find((f) => f.option === option);
-    return flag ? `${lead} ${flagLabel(flag)}` : whole;
-  });
-}
 
 function watcher(line: CommandLine): Progress & { finish(): void } {
   if (process.stderr.isTTY) return new TerminalProgress(process.stderr);
@@ -40,7 +32,8 @@ async function runOne<O>(definition: ModuleDefinition<O>, line: CommandLine, tab
     const log = (message: string) => syslog(definition.name, message);
     const result: ModuleResult = await definition.run(options, { ...context, signal, log, progress });
     const warnings = context.warnings.length ? { warnings: context.warnings } : {};
-    return { ...result, comment: result.msg, ...warnings, invocation: { module_args: options } };
+    const msg = inFlagTerms(result.msg, table);
+    return { ...result, msg, comment: msg, ...warnings, invocation: { module_args: options } };
   } catch (error) {
     const msg = inFlagTerms(oneLine(errorMessage(error)), table);
     return { failed: true, changed: false, msg, comment: msg, ...(context.warnings.length ? { warnings: context.warnings } : {}) };

@@ -12,6 +12,7 @@ import { ltspImageSchema } from '../../src/generated/ltsp_image.js';
 import { ltspImageInfoSchema } from '../../src/generated/ltsp_image_info.js';
 import { fromSchema } from '../../src/runtime/definition.js';
 import { ProgressReader } from '../../src/squashfs/progress.js';
+import { inFlagTerms } from '../../src/cli/wording.js';
 
 const table = flagTable(fromSchema(ltspImageSchema).optionsSchema);
 const parse = (...argv: string[]) => parseCommandLine(argv, table, 'ltsp_image');
@@ -84,6 +85,19 @@ describe('command line: parsing', () => {
     refuse(['--no-force-x', 'a'], /^Unknown option --no-force-x; see ltsp_image --help$/);
     refuse(['-x', 'a'], /^Unknown option -x; see ltsp_image --help$/);
     refuse(['--revert=1', 'a'], /^ltsp_image has no --revert: to go back to the previous image, run ltsp_image_revert IMAGE$/);
+  });
+});
+
+describe('command line: messages', () => {
+  it('name the flags a person types instead of the options', () => {
+    const say = (message: string) => inFlagTerms(message, table);
+    assert.equal(say('Option lock_timeout must be >= 0, got an integer (-1)'), 'Option --lock-timeout must be >= 0, got an integer (-1)');
+    assert.equal(say('Option mksquashfs_params: -ef is set by the module itself'), 'Option -m/--mksquashfs-params: -ef is set by the module itself');
+    assert.equal(say('Missing required option: name'), 'Missing required option: IMAGE');
+    assert.equal(say('x is held; use force: true to rebuild it'), 'x is held; use --force to rebuild it');
+    assert.equal(say('set kernel: false or backup: false'), 'set --no-kernel or -b/--backup 0');
+    assert.equal(say('held the lock for 600 s; try again later or raise lock_timeout'), 'held the lock for 600 s; try again later or raise --lock-timeout');
+    assert.equal(say('Built /srv/ltsp/images/x86_64.img: config changed (name, cleanup)'), 'Built /srv/ltsp/images/x86_64.img: config changed (name, cleanup)');
   });
 });
 
