@@ -100,6 +100,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
         sources: plan.sources,
         overlay: options.overlay,
         cleanup: options.cleanup,
+        excludes: plan.excludes,
         stableTime: build.newest,
         mksquashfs: plan.command,
         kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,

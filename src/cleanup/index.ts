@@ -6,13 +6,13 @@ import { removePrinters } from './printers.js';
 import { replaceSnakeoil } from './snakeoil.js';
 import { replaceSshHostKeys } from './ssh-host-keys.js';
 import { truncateFiles } from './truncate.js';
-import { messageOf, type CleanupStep, type CleanupStepName, type StepOutcome } from './types.js';
+import { messageOf, type CleanupContext, type CleanupStep, type CleanupStepName, type StepOutcome } from './types.js';
 import { removeUsers } from './users.js';
 
-export type { CleanupStep, CleanupStepName } from './types.js';
+export type { CleanupContext, CleanupStep, CleanupStepName } from './types.js';
 export { CLEANUP_TRUNCATED, isContentDiscarded } from './truncate.js';
 
-const STEPS: ReadonlyArray<readonly [CleanupStepName, (root: string) => Promise<StepOutcome>]> = [
+const STEPS: ReadonlyArray<readonly [CleanupStepName, (root: string, context: CleanupContext) => Promise<StepOutcome>]> = [
   ['printers', removePrinters],
   ['users', removeUsers],
   ['dns', restoreResolvConf],
@@ -27,7 +27,7 @@ const STEPS: ReadonlyArray<readonly [CleanupStepName, (root: string) => Promise<
  * non-regular files are skipped and named in their step's detail. A step that fails stops
  * the cleanup with an error naming it, since squashing a half-cleaned tree could leak secrets.
  */
-export async function runCleanup(root: string): Promise<CleanupStep[]> {
+export async function runCleanup(root: string, context: CleanupContext = { excluded: () => false }): Promise<CleanupStep[]> {
   if (!path.isAbsolute(root)) throw new Error(`cleanup root must be an absolute path: ${root}`);
   // The root itself comes from the caller and may be reached through a symlink; only what is under it is untrusted.
   const stat = await fs.stat(root);
@@ -37,7 +37,7 @@ export async function runCleanup(root: string): Promise<CleanupStep[]> {
   for (const [step, run] of STEPS) {
     let outcome: StepOutcome;
     try {
-      outcome = await run(root);
+      outcome = await run(root, context);
     } catch (error) {
       throw new Error(`cleanup step ${step} failed on ${root}: ${messageOf(error)}`, { cause: error });
     }

@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { findHostCommand, runHostCommand, withScratchDir } from './host-tools.js';
 import { describeSkips, inspect, removeEntry, replaceRegular, type TreeEntry } from './tree-fs.js';
-import { countedList, joinDetail, messageOf, type StepOutcome } from './types.js';
+import { countedList, joinDetail, messageOf, type CleanupContext, type StepOutcome } from './types.js';
 
 /** The key types the reference tool looks for, in its order. */
 export const SSH_HOST_KEY_TYPES = ['dsa', 'ecdsa', 'ed25519', 'rsa'] as const;
@@ -68,15 +68,30 @@ async function replaceKey(root: string, keygen: string, scratch: string, key: Pr
   return null;
 }
 
-export async function replaceSshHostKeys(root: string): Promise<StepOutcome> {
-  const { present, skipped } = await findPresentKeys(root);
-  if (present.length === 0) return { changed: false, detail: skipped.length > 0 ? joinDetail(skipped) : 'no host keys' };
+/**
+ * The default exclude list keeps every host key out of the image, so generating new ones (most of the cleanup's
+ * time, for RSA) would be wasted: those are only deleted, which leaves the same image and no old key even if an
+ * exclude did not apply. Keys the image does keep (the user dropped that exclude) get new ones.
+ */
+export async function replaceSshHostKeys(root: string, context: CleanupContext = { excluded: () => false }): Promise<StepOutcome> {
+  const found = await findPresentKeys(root);
+  const { skipped } = found;
+  const left = found.present.filter((key) => context.excluded(key.rel) && context.excluded(`${key.rel}.pub`));
+  for (const key of left) {
+    await removeEntry(root, key.rel);
+    await removeEntry(root, `${key.rel}.pub`);
+  }
+  const removed = left.length ? [`removed ${countedList(left.length, 'host key', 'host keys', left.map((k) => k.type))} that the excludes keep out of the image`] : [];
+  const present = found.present.filter((key) => !left.includes(key));
+  if (present.length === 0) {
+    return { changed: left.length > 0, detail: removed.length || skipped.length ? joinDetail([...removed, ...skipped]) : 'no host keys' };
+  }
 
   const types = present.map((key) => key.type);
   const keygen = await findHostCommand('ssh-keygen');
   if (keygen === null) {
     const kept = countedList(present.length, 'host key', 'host keys', types);
-    return { changed: false, detail: joinDetail([`ssh-keygen not found on the host, kept ${kept}`, ...skipped]) };
+    return { changed: left.length > 0, detail: joinDetail([...removed, `ssh-keygen not found on the host, kept ${kept}`, ...skipped]) };
   }
 
   const replaced: string[] = [];
@@ -89,7 +104,7 @@ export async function replaceSshHostKeys(root: string): Promise<StepOutcome> {
     }
   });
 
-  const parts: string[] = [];
+  const parts: string[] = [...removed];
   if (replaced.length > 0) parts.push(`replaced ${countedList(replaced.length, 'host key', 'host keys', replaced)}`);
   if (removedOnly.length > 0) {
     parts.push(`removed without replacement ${countedList(removedOnly.length, 'host key', 'host keys', removedOnly)}`);

@@ -10,6 +10,12 @@ export interface CleanupStep {
   detail: string;
 }
 
+/** What a step may know about the build besides the tree. */
+export interface CleanupContext {
+  /** Whether mksquashfs leaves this image-relative path out of the image: work on it would be wasted. */
+  excluded(rel: string): boolean;
+}
+
 /** A step's result before index.ts labels it with the step name. */
 export type StepOutcome = Omit<CleanupStep, 'step'>;
 

@@ -10,6 +10,8 @@ export interface WorkerJob {
   sources: ResolvedSource[];
   overlay: boolean;
   cleanup: boolean;
+  /** The exclude patterns mksquashfs gets, so cleanup skips work on what never reaches the image. */
+  excludes?: string[];
   /** After cleanup, give rewritten files their originals' times (new ones this time, in seconds). */
   stableTime?: number | null;
   /** The full mksquashfs argv, or null when the job only reads the tree (kernel extraction). */

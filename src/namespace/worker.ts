@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { runCleanup } from '../cleanup/index.js';
+import { compileExcludes } from '../fingerprint/exclude-matcher.js';
 import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel } from '../kernel/find.js';
 import { mountSources } from '../mount/mount-sources.js';
@@ -107,7 +108,9 @@ export async function workerMain(): Promise<void> {
       send({ type: 'scan', ...done });
     }
     if (job.cleanup) {
-      send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root), state) });
+      const matcher = compileExcludes(job.excludes ?? []);
+      const context = { excluded: (rel: string) => matcher.excludes(Buffer.from(rel).toString('latin1')) };
+      send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root, context), state) });
       if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(job.workDir, job.sources, root, job.stableTime);
     }
     if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!, job.progress === true), state);

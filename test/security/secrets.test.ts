@@ -32,6 +32,7 @@ describe('hostile data and secrets', function () {
   let tftp: string;
   let unpacked: string;
   let checks = 0;
+  let firstCleanup: { step: string; detail: string }[] = [];
 
   const build = (extra: Record<string, unknown> = {}) => runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp, ...extra });
 
@@ -51,6 +52,7 @@ describe('hostile data and secrets', function () {
     await settle();
     const run = await build();
     assert.equal(run.code, 0, run.stdout);
+    firstCleanup = run.result.cleanup as typeof firstCleanup;
     unpacked = await unpackImage(path.join(base, 'images/fixture.img'), path.join(scratch, 'unpacked'));
   });
   afterEach(killStarted);
@@ -63,6 +65,25 @@ describe('hostile data and secrets', function () {
     const needles = [...SEEDED.map(([, c]) => /SECRET-[A-Z-]+/.exec(c)![0]), ...fixture.needles.filter((n) => n !== ROOT_HASH), 'SECRET-OUTSIDE-FILE'];
     assert.deepEqual(filesContaining(unpacked, needles), []);
     checks += needles.length;
+  });
+
+  it('host keys: left out of the image by default (not even regenerated), renewed when the excludes let them in', async () => {
+    const entries = await listImage(path.join(base, 'images/fixture.img'));
+    assert.deepEqual([...entries.keys()].filter((p) => p.startsWith('etc/ssh/ssh_host_')), []);
+    const first = firstCleanup.find((s) => s.step === 'ssh_host_keys')?.detail;
+    assert.equal(first, 'removed 2 host keys (ed25519, rsa) that the excludes keep out of the image');
+    const kept = await build({ image_name: 'withkeys', omit_image_excludes: 'etc/ssh/ssh_host_*', kernel: false });
+    assert.equal(kept.code, 0, kept.stdout);
+    const steps = kept.result.cleanup as { step: string; detail: string }[];
+    assert.equal(steps.find((s) => s.step === 'ssh_host_keys')?.detail, 'replaced 2 host keys (ed25519, rsa)');
+    const dir = await unpackImage(path.join(base, 'images/withkeys.img'), path.join(scratch, 'withkeys'));
+    for (const type of ['ed25519', 'rsa'] as const) {
+      const key = fs.readFileSync(path.join(dir, `etc/ssh/ssh_host_${type}_key`), 'utf8');
+      assert.match(key, /BEGIN OPENSSH PRIVATE KEY/);
+      assert.notEqual(key, fixture.secrets.hostKeys[type], `${type}: a new key, not the server's`);
+      assert.equal(fs.statSync(path.join(dir, `etc/ssh/ssh_host_${type}_key`)).mode & 0o777, 0o600);
+    }
+    checks += 2;
   });
 
   it("the image's passwd, shadow, group and gshadow agree with each other", () => {

@@ -10,6 +10,8 @@ import { CLEANUP_TRUNCATED, isContentDiscarded, runCleanup, type CleanupStep } f
 import { DEFAULT_ID_RANGES, parseLoginDefs, parseLoginDefsNumber } from '../../src/cleanup/login-defs.js';
 import { keepCommentLines, printerNames } from '../../src/cleanup/printers.js';
 import { commonNameFrom } from '../../src/cleanup/snakeoil.js';
+import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
+import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
@@ -247,6 +249,31 @@ describe('cleanup', () => {
   describe('runCleanup', () => {
     it('rejects a relative root', async () => {
       await assert.rejects(runCleanup('relative/tree'), /absolute/);
+    });
+
+    it('only deletes the host keys the excludes keep out of the image, and renews those the image keeps', async () => {
+      const root = await tempDir('cleanup-excluded-keys-');
+      for (const type of KEY_TYPES) await generateHostKey(root, type);
+      const oldRsa = await read(root, 'etc/ssh/ssh_host_rsa_key');
+      const builtin = compileExcludes(BUILTIN_EXCLUDES);
+      const steps = await runCleanup(root, { excluded: (rel) => builtin.excludes(rel) });
+      assert.deepEqual(stepByName(steps, 'ssh_host_keys'), {
+        step: 'ssh_host_keys',
+        changed: true,
+        detail: 'removed 3 host keys (ecdsa, ed25519, rsa) that the excludes keep out of the image',
+      });
+      assert.deepEqual(await fs.readdir(path.join(root, 'etc/ssh')), []);
+
+      for (const type of KEY_TYPES) await generateHostKey(root, type);
+      // Only the ed25519 pair is excluded; the rsa private key alone is not enough to skip it.
+      const some = compileExcludes(['etc/ssh/ssh_host_ed25519_key*', 'etc/ssh/ssh_host_rsa_key']);
+      const again = await runCleanup(root, { excluded: (rel) => some.excludes(rel) });
+      assert.equal(
+        stepByName(again, 'ssh_host_keys').detail,
+        'removed 1 host key (ed25519) that the excludes keep out of the image; replaced 2 host keys (ecdsa, rsa)',
+      );
+      assert.deepEqual((await fs.readdir(path.join(root, 'etc/ssh'))).sort(), ['ssh_host_ecdsa_key', 'ssh_host_ecdsa_key.pub', 'ssh_host_rsa_key', 'ssh_host_rsa_key.pub']);
+      assert.notEqual(await read(root, 'etc/ssh/ssh_host_rsa_key'), oldRsa);
     });
 
     it('changes nothing on an empty tree', async () => {
