@@ -15,7 +15,7 @@ import { colors } from './colors.js';
 import { LineProgress, TerminalProgress } from './terminal.js';
 import { inFlagTerms } from './wording.js';
 
-type Outcome = Record<string, unknown> & { changed: boolean; failed?: boolean; msg: string };
+type Outcome = Record<string, unknown> & { changed: boolean; failed?: boolean; skipped?: boolean; msg: string };
 
 function watcher(line: CommandLine): Progress & { finish(): void } {
   if (process.stderr.isTTY) return new TerminalProgress(process.stderr);
@@ -44,9 +44,9 @@ async function runOne<O>(definition: ModuleDefinition<O>, line: CommandLine, tab
 
 function report(definition: ModuleDefinition<unknown>, line: CommandLine, outcome: Outcome, label: string): void {
   const c = colors(process.stdout);
-  const status = outcome.failed ? c.red('failed') : outcome.changed ? c.yellow(line.check ? 'would change' : 'changed') : c.green('ok');
+  const status = outcome.failed ? c.red('failed') : outcome.skipped ? c.yellow('skipped') : outcome.changed ? c.yellow(line.check ? 'would change' : 'changed') : c.green('ok');
   const lines = [`${c.bold(label)}: ${status}: ${outcome.msg}`];
-  if (!outcome.failed) lines.push(...definition.summarize(outcome));
+  if (!outcome.failed && !outcome.skipped) lines.push(...definition.summarize(outcome));
   for (const warning of (outcome.warnings as string[] | undefined) ?? []) lines.push(`  ${c.yellow('warning')}    ${warning}`);
   printOut(`${lines.join('\n')}\n`);
 }
@@ -86,7 +86,13 @@ export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: r
   const outcomes: Outcome[] = [];
   const runs: (string | undefined)[] = line.images.length ? line.images : [undefined];
   for (const image of runs) {
-    if (signal.aborted) break;
+    if (signal.aborted) {
+      // Interrupted: the images not started yet are listed, as an Ansible loop marks skipped items.
+      const skipped: Outcome = { changed: false, skipped: true, msg: 'Not started: the run was interrupted', comment: 'Not started: the run was interrupted' };
+      outcomes.push(skipped);
+      if (!line.json) report(definition as ModuleDefinition<unknown>, line, skipped, String(image));
+      continue;
+    }
     if (process.stderr.isTTY && runs.length > 1) process.stderr.write(`${colors(process.stderr).bold(`${program} ${image}`)}\n`);
     const outcome = await runOne(definition as ModuleDefinition<unknown>, line, table, image, signal);
     outcomes.push(outcome);
@@ -100,6 +106,7 @@ export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: r
 function combine(outcomes: Outcome[]): Outcome {
   const failed = outcomes.filter((o) => o.failed).length;
   const changed = outcomes.filter((o) => o.changed).length;
-  const msg = `${outcomes.length} images: ${changed} changed, ${failed} failed`;
+  const skipped = outcomes.filter((o) => o.skipped).length;
+  const msg = `${outcomes.length} images: ${changed} changed, ${failed} failed${skipped ? `, ${skipped} not started` : ''}`;
   return { changed: changed > 0, ...(failed ? { failed: true } : {}), msg, comment: msg, results: outcomes };
 }

@@ -177,7 +177,7 @@ describe('command line', function () {
       const image = path.join(images, 'bulky.img');
       const before = sha(image);
       const host = await hostSnapshot();
-      term = await Terminal.start([process.execPath, path.join(bundleDir, 'ltsp_image'), ...PLACES, '--force', '-m', '-processors 1 -comp xz', 'bulky'], { cwd: scratch, env: { LANG: 'C' } });
+      term = await Terminal.start([process.execPath, path.join(bundleDir, 'ltsp_image'), ...PLACES, '--force', '-m', '-processors 1 -comp xz', 'bulky', 'classroom'], { cwd: scratch, env: { LANG: 'C' } });
       await term.waitFor(() => / mksquashfs +#+\.+ +\d+%/.test(term!.raw()), 'the ASCII bar');
       await term.keys('C-c');
       assert.equal(await term.waitForExit(), 1);
@@ -185,6 +185,7 @@ describe('command line', function () {
       assert.ok(lines.includes('  x mksquashfs'), lines.join('\n'));
       assert.ok(lines.some((l) => /^bulky: failed: Interrupted by SIGINT; the previous image was left as it was$/.test(l)), lines.join('\n'));
       assert.ok(lines.some((l) => /^ {2}\+ mount +[\d.]+ s$/.test(l)), lines.join('\n'));
+      assert.ok(lines.includes('classroom: skipped: Not started: the run was interrupted'), lines.join('\n'));
       assert.doesNotMatch(term.raw(), /Traceback|KeyboardInterrupt/);
       assert.equal(sha(image), before);
       assert.equal(fs.existsSync(`${image}.tmp`), false);
