@@ -13,6 +13,7 @@ import { helpText } from './help.js';
 import { parseCommandLine, UsageError, type CommandLine } from './parse.js';
 import { colors } from './colors.js';
 import { LineProgress, TerminalProgress } from './terminal.js';
+import type { Summarize } from './summary.js';
 import { inFlagTerms } from './wording.js';
 
 type Outcome = Record<string, unknown> & { changed: boolean; failed?: boolean; skipped?: boolean; msg: string };
@@ -42,11 +43,11 @@ async function runOne<O>(definition: ModuleDefinition<O>, line: CommandLine, tab
   }
 }
 
-function report(definition: ModuleDefinition<unknown>, line: CommandLine, outcome: Outcome, label: string): void {
+function report(summarize: Summarize, line: CommandLine, outcome: Outcome, label: string): void {
   const c = colors(process.stdout);
   const status = outcome.failed ? c.red('failed') : outcome.skipped ? c.yellow('skipped') : outcome.changed ? c.yellow(line.check ? 'would change' : 'changed') : c.green('ok');
   const lines = [`${c.bold(label)}: ${status}: ${outcome.msg}`];
-  if (!outcome.failed && !outcome.skipped) lines.push(...definition.summarize(outcome));
+  if (!outcome.failed && !outcome.skipped) lines.push(...summarize(outcome));
   for (const warning of (outcome.warnings as string[] | undefined) ?? []) lines.push(`  ${c.yellow('warning')}    ${warning}`);
   printOut(`${lines.join('\n')}\n`);
 }
@@ -90,13 +91,13 @@ export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: r
       // Interrupted: the images not started yet are listed, as an Ansible loop marks skipped items.
       const skipped: Outcome = { changed: false, skipped: true, msg: 'Not started: the run was interrupted', comment: 'Not started: the run was interrupted' };
       outcomes.push(skipped);
-      if (!line.json) report(definition as ModuleDefinition<unknown>, line, skipped, String(image));
+      if (!line.json) report(definition.summarize, line, skipped, String(image));
       continue;
     }
     if (process.stderr.isTTY && runs.length > 1) process.stderr.write(`${colors(process.stderr).bold(`${program} ${image}`)}\n`);
-    const outcome = await runOne(definition as ModuleDefinition<unknown>, line, table, image, signal);
+    const outcome = await runOne(definition, line, table, image, signal);
     outcomes.push(outcome);
-    if (!line.json) report(definition as ModuleDefinition<unknown>, line, outcome, String(outcome.image_name ?? image ?? program));
+    if (!line.json) report(definition.summarize, line, outcome, String(outcome.image_name ?? image ?? program));
   }
   if (line.json) emitJson(outcomes.length === 1 ? outcomes[0]! : combine(outcomes));
   return outcomes.some((o) => o.failed) || signal.aborted ? 1 : 0;

@@ -34,7 +34,7 @@ export class TerminalProgress implements Progress {
   readonly live = true;
   private phase: string | null = null;
   private started = 0;
-  private advance_: { done: number; total: number } | null = null;
+  private reading: { done: number; total: number } | null = null;
   private frame = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly g: Glyphs;
@@ -46,7 +46,7 @@ export class TerminalProgress implements Progress {
   start(phase: string): void {
     this.phase = phase;
     this.started = Date.now();
-    this.advance_ = null;
+    this.reading = null;
     this.timer ??= setInterval(() => this.draw(), 100);
     this.timer.unref();
     this.draw();
@@ -59,7 +59,7 @@ export class TerminalProgress implements Progress {
   }
 
   advance(done: number, total: number): void {
-    this.advance_ = { done, total };
+    this.reading = { done, total };
     this.draw();
   }
 
@@ -82,7 +82,7 @@ export class TerminalProgress implements Progress {
     const elapsed = clock((Date.now() - this.started) / 1000);
     const columns = this.out.columns || 80;
     const width = Math.max(10, Math.min(40, columns - 36));
-    const meter = this.advance_ ? ` ${bar(this.advance_.done, this.advance_.total, width, this.g)}` : '';
+    const meter = this.reading ? ` ${bar(this.reading.done, this.reading.total, width, this.g)}` : '';
     this.out.write(`${CLEAR}  ${spin} ${this.phase.padEnd(12)}${meter}  ${elapsed}`);
   }
 }
