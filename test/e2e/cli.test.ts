@@ -173,6 +173,15 @@ describe('command line', function () {
       assert.equal(percents.at(-1), 100);
     });
 
+    it('works the same with Node 18.19', async () => {
+      term = await Terminal.start([node18, path.join(bundleDir, 'ltsp_image'), ...PLACES, '--force', '-m', '-processors 1', 'bulky'], { cwd: scratch, env: { LANG: 'C.UTF-8' } });
+      assert.equal(await term.waitForExit(), 0, term.lines().join('\n'));
+      const lines = term.lines();
+      assert.ok(lines.some((l) => /^ {2}✓ mksquashfs +[\d.]+ s$/.test(l)), lines.join('\n'));
+      assert.ok(lines.some((l) => /^bulky: changed: Built .*bulky\.img: forced/.test(l)), lines.join('\n'));
+      assert.match(term.raw(), / mksquashfs +[█░]{10,} +100%/);
+    });
+
     it('draws ASCII without a UTF-8 locale, and Ctrl-C stops cleanly, leaving the image as it was', async () => {
       const image = path.join(images, 'bulky.img');
       const before = sha(image);
