@@ -1,7 +1,7 @@
 // TFTP can be repaired without rebuilding the image only if we can tell whether its kernel copies are still current.
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { statIfAny } from '../store/stat.js';
 
 /** Large enough to compare a 100 MB initrd quickly, small enough to keep memory flat. */
 const CHUNK = 1 << 20;
@@ -21,16 +21,6 @@ export function kernelDestinations(tftpDir: string, imageName: string): KernelDe
   return { dir, vmlinuz: path.join(dir, 'vmlinuz'), initrd: path.join(dir, 'initrd.img') };
 }
 
-async function statOrNull(file: string): Promise<Stats | null> {
-  try {
-    return await stat(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw error;
-  }
-}
-
 /** Fills `buffer` from the current position unless the file ends first; returns the bytes read. */
 async function readFully(handle: FileHandle, buffer: Buffer): Promise<number> {
   let filled = 0;
@@ -44,8 +34,9 @@ async function readFully(handle: FileHandle, buffer: Buffer): Promise<number> {
 
 /** True when both paths are regular files with the same size and bytes. */
 export async function sameContent(a: string, b: string): Promise<boolean> {
-  const [statsA, statsB] = await Promise.all([statOrNull(a), statOrNull(b)]);
-  if (statsA === null || statsB === null || !statsA.isFile() || !statsB.isFile()) return false;
+  const statsA = statIfAny(a);
+  const statsB = statIfAny(b);
+  if (!statsA?.isFile() || !statsB?.isFile()) return false;
   if (statsA.size !== statsB.size) return false;
   if (statsA.dev === statsB.dev && statsA.ino === statsB.ino) return true;
   const handleA = await open(a, 'r');

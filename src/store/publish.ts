@@ -5,17 +5,9 @@ import { ModuleError } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { numberedPath, type ImageFiles } from './generations.js';
 import { holdPath } from './swap.js';
+import { fsyncPath } from './fsync.js';
 import type { ImagePaths } from './paths.js';
 import { readState, statePath } from './state.js';
-
-function fsyncPath(file: string): void {
-  const fd = fs.openSync(file, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function describe(error: unknown, what: string): ModuleError {
   const code = (error as NodeJS.ErrnoException).code;

@@ -3,17 +3,9 @@ import fs from 'node:fs';
 import { ModuleError } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { numberedPath, placeStates, type Generation } from './generations.js';
+import { fsyncPath } from './fsync.js';
 import type { ImagePaths } from './paths.js';
 import type { ImageState } from './state.js';
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** The temp name the active image is hard-linked to while its replacement is renamed over NAME.img. */
 export function holdPath(paths: ImagePaths): string {
@@ -56,7 +48,7 @@ export async function activate(paths: ImagePaths, target: Generation, others: Ge
         where.set(g, numbered(paths, g));
       }
     }
-    fsyncDir(paths.imagesDir);
+    fsyncPath(paths.imagesDir);
   } catch (error) {
     if (error instanceof ModuleError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
