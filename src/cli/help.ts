@@ -1,5 +1,6 @@
 // The --help text, written from the same schema as the Ansible docs, so the flags and their descriptions never drift apart.
 import type { Flag, FlagTable } from './flags.js';
+import { GLOBAL_FLAGS } from './parse.js';
 
 const WIDTH = 80;
 const COLUMN = 30;
@@ -49,10 +50,7 @@ export function helpText(program: string, summary: string, table: FlagTable): st
   const lines = [`Usage: ${program} [OPTION]... ${images}`, plain(summary), '', ...wrap(positional.description, 2, '')];
   lines.push('', 'Options:');
   for (const flag of table.flags) lines.push(...wrap(`${flag.description}${shownDefault(flag)}`, COLUMN, synopsis(flag)));
-  lines.push(...wrap('Only tell what would be done (check mode); change nothing.', COLUMN, '  -C, --check'));
-  lines.push(...wrap("Print the module's JSON result (one object; several images give one with a results list) instead of a summary.", COLUMN, '      --json'));
-  lines.push(...wrap('Show this help.', COLUMN, '  -h, --help'));
-  lines.push(...wrap('Show the version.', COLUMN, '      --version'));
+  for (const global of GLOBAL_FLAGS) lines.push(...wrap(global.help, COLUMN, global.names.length > 1 ? `  ${global.names.join(', ')}` : `      ${global.names[0]}`));
   lines.push(
     '',
     ...wrap(

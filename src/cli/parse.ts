@@ -16,15 +16,15 @@ export interface CommandLine {
 const TRUE = ['1', 'true', 'yes', 'on'];
 const FALSE = ['0', 'false', 'no', 'off'];
 
-/** Flags every module takes besides its options. */
-const GLOBAL: Record<string, keyof Pick<CommandLine, 'check' | 'json' | 'help' | 'version'>> = {
-  '--check': 'check',
-  '-C': 'check',
-  '--json': 'json',
-  '--help': 'help',
-  '-h': 'help',
-  '--version': 'version',
-};
+/** Flags every module takes besides its options; --help lists them from here too. */
+export const GLOBAL_FLAGS: readonly { names: readonly string[]; key: 'check' | 'json' | 'help' | 'version'; help: string }[] = [
+  { names: ['-C', '--check'], key: 'check', help: 'Only tell what would be done (check mode); change nothing.' },
+  { names: ['--json'], key: 'json', help: "Print the module's JSON result (one object; several images give one with a results list) instead of a summary." },
+  { names: ['-h', '--help'], key: 'help', help: 'Show this help.' },
+  { names: ['--version'], key: 'version', help: 'Show the version.' },
+];
+
+const GLOBAL: Record<string, (typeof GLOBAL_FLAGS)[number]['key']> = Object.fromEntries(GLOBAL_FLAGS.flatMap((g) => g.names.map((n) => [n, g.key])));
 
 function convert(flag: Flag, value: string): unknown {
   if (flag.types.includes('boolean')) {

@@ -1,9 +1,8 @@
 // A person's run: flags in, each IMAGE run in turn with live phases on a terminal, then a short summary (or --json's module result).
 import { emitJson, printOut } from '../runtime/emit.js';
-import { errorMessage, oneLine } from '../runtime/errors.js';
 import { splitContext } from '../runtime/context.js';
 import { abortOnSignals } from '../runtime/interrupt.js';
-import type { ModuleDefinition, ModuleResult } from '../runtime/module.js';
+import { failure, withCommonFields, type ModuleDefinition, type ModuleResult } from '../runtime/module.js';
 import { makeValidator } from '../runtime/validate.js';
 import { quietProgress, type Progress } from '../report/progress.js';
 import { syslog } from '../report/syslog.js';
@@ -24,23 +23,21 @@ function watcher(line: CommandLine): Progress & { finish(): void } {
   return new LineProgress(process.stderr);
 }
 
-async function runOne<O>(definition: ModuleDefinition<O>, line: CommandLine, table: FlagTable, image: string | undefined, signal: AbortSignal): Promise<Outcome> {
+async function runOne<O>(definition: ModuleDefinition<O>, validate: (raw: Record<string, unknown>) => O, line: CommandLine, table: FlagTable, image: string | undefined, signal: AbortSignal): Promise<Outcome> {
   const { context } = splitContext({ check_mode: line.check });
   const progress = watcher(line);
+  let result: Record<string, unknown>;
   try {
-    const raw = { ...line.options, ...(image === undefined ? {} : { [table.positional.option]: image }) };
-    const options = makeValidator<O>(definition.optionsSchema, definition.validate)(raw);
+    const options = validate({ ...line.options, ...(image === undefined ? {} : { [table.positional.option]: image }) });
     const log = (message: string) => syslog(definition.name, message);
-    const result: ModuleResult = await definition.run(options, { ...context, signal, log, progress });
-    const warnings = context.warnings.length ? { warnings: context.warnings } : {};
-    const msg = inFlagTerms(result.msg, table);
-    return { ...result, msg, comment: msg, ...warnings, invocation: { module_args: options } };
+    const done: ModuleResult = await definition.run(options, { ...context, signal, log, progress });
+    result = { ...done, invocation: { module_args: options } };
   } catch (error) {
-    const msg = inFlagTerms(oneLine(errorMessage(error)), table);
-    return { failed: true, changed: false, msg, comment: msg, ...(context.warnings.length ? { warnings: context.warnings } : {}) };
+    result = failure(error, context);
   } finally {
     progress.finish();
   }
+  return withCommonFields({ ...result, msg: inFlagTerms(String(result.msg), table) }, context.warnings) as Outcome;
 }
 
 function report(summarize: Summarize, line: CommandLine, outcome: Outcome, label: string): void {
@@ -83,6 +80,7 @@ export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: r
   if (line.images.length > 1 && line.options.image_name !== undefined) {
     return usageFailure(program, line, `Option --image-name names one image; give one ${table.positional.metavar} with it`);
   }
+  const validate = makeValidator<O>(definition.optionsSchema, definition.validate);
   const signal = abortOnSignals();
   const outcomes: Outcome[] = [];
   const runs: (string | undefined)[] = line.images.length ? line.images : [undefined];
@@ -95,7 +93,7 @@ export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: r
       continue;
     }
     if (process.stderr.isTTY && runs.length > 1) process.stderr.write(`${colors(process.stderr).bold(`${program} ${image}`)}\n`);
-    const outcome = await runOne(definition, line, table, image, signal);
+    const outcome = await runOne(definition, validate, line, table, image, signal);
     outcomes.push(outcome);
     if (!line.json) report(definition.summarize, line, outcome, String(outcome.image_name ?? image ?? program));
   }

@@ -24,6 +24,11 @@ export function clock(seconds: number): string {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
+/** A finished phase's time: hundredths below 10 s, where they say something. */
+function phaseTime(seconds: number): string {
+  return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+}
+
 export function bar(done: number, total: number, width: number, g: Glyphs): string {
   const ratio = total > 0 ? Math.min(1, done / total) : 0;
   const filled = Math.round(ratio * width);
@@ -53,7 +58,7 @@ export class TerminalProgress implements Progress {
   }
 
   end(phase: string, seconds: number): void {
-    this.out.write(`${CLEAR}  ${this.g.done} ${phase.padEnd(12)} ${seconds.toFixed(seconds < 10 ? 2 : 1)} s\n`);
+    this.out.write(`${CLEAR}  ${this.g.done} ${phase.padEnd(12)} ${phaseTime(seconds)}\n`);
     if (this.phase === phase) this.phase = null;
     this.draw();
   }
@@ -96,7 +101,7 @@ export class LineProgress implements Progress {
   start(): void {}
 
   end(phase: string, seconds: number): void {
-    this.out.write(`  ${phase} done in ${seconds.toFixed(seconds < 10 ? 2 : 1)} s\n`);
+    this.out.write(`  ${phase} done in ${phaseTime(seconds)}\n`);
   }
 
   advance(): void {}

@@ -37,16 +37,18 @@ export interface ModuleDefinition<O> {
   summarize: Summarize;
 }
 
-function finish(result: Record<string, unknown>, context: RunContext | undefined, raw: RawArgs, code: number): void {
-  const warnings = context?.warnings ?? [];
+/** The fields every result carries, module or command line: msg, comment (the same text, for Salt), and warnings when there are any. */
+export function withCommonFields(result: Record<string, unknown>, warnings: readonly string[]): Record<string, unknown> & { msg: string } {
   const msg = typeof result.msg === 'string' ? result.msg : '';
-  let out: Record<string, unknown> = { ...result, msg, comment: msg };
-  if (warnings.length) out.warnings = warnings;
-  if (context?.noLog) out = scrubArgumentValues(out, raw);
-  emitAndExit(out, code);
+  return { ...result, msg, comment: msg, ...(warnings.length ? { warnings: [...warnings] } : {}) };
 }
 
-function failure(error: unknown, context: RunContext | undefined): Record<string, unknown> {
+function finish(result: Record<string, unknown>, context: RunContext | undefined, raw: RawArgs, code: number): void {
+  const out = withCommonFields(result, context?.warnings ?? []);
+  emitAndExit(context?.noLog ? scrubArgumentValues(out, raw) : out, code);
+}
+
+export function failure(error: unknown, context: RunContext | undefined): Record<string, unknown> {
   const extra = error instanceof ModuleError ? error.extra : {};
   const result: Record<string, unknown> = { ...extra, failed: true, changed: false, msg: oneLine(errorMessage(error)) };
   if ((context?.verbosity ?? 0) >= 3 && error instanceof Error && error.stack) result.exception = error.stack;
