@@ -1,7 +1,8 @@
 // Ansible hands `key=value` task arguments over as strings; accept them for bool, int and list options as AnsibleModule does.
 type PropSchema = { type?: string | string[] };
 
-const TRUE = ['yes', 'on', '1', 'true', 't', 'y'];
+/** The strings AnsibleModule reads as true and false. */
+export const TRUE = ['yes', 'on', '1', 'true', 't', 'y'];
 const FALSE = ['no', 'off', '0', 'false', 'f', 'n'];
 
 function types(prop: PropSchema): string[] {

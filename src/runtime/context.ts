@@ -1,5 +1,6 @@
 // Separates Ansible's internal `_ansible_*` keys (and their plain equivalents) from the module's own options.
 import type { RawArgs } from './args.js';
+import { TRUE } from './coerce.js';
 
 export interface RunContext {
   checkMode: boolean;
@@ -16,7 +17,7 @@ export interface RunContext {
 export const RUNTIME_KEYS = ['check_mode', 'diff'] as const;
 
 function truthy(value: unknown): boolean {
-  if (typeof value === 'string') return ['1', 'true', 'yes', 'on', 'y', 't'].includes(value.toLowerCase());
+  if (typeof value === 'string') return TRUE.includes(value.toLowerCase());
   return value === true || value === 1;
 }
 
