@@ -48,6 +48,11 @@ export interface BuildRecord {
   configHash: string;
 }
 
+/** The worker's kernel phase finds the kernel in the tree; the parent's installs it to TFTP. */
+function label(phase: string): string {
+  return phase === 'kernel' ? 'find kernel' : phase;
+}
+
 function collect(events: WorkerEvent[], durations: Durations): { cleanup: CleanupStep[]; staged: StagedKernel | null } {
   let cleanup: CleanupStep[] = [];
   let staged: StagedKernel | null = null;
@@ -108,8 +113,6 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
       },
       context.signal,
       (event) => {
-        // The worker's kernel phase finds the kernel in the tree; the parent's installs it to TFTP.
-        const label = (phase: string) => (phase === 'kernel' ? 'find kernel' : phase);
         if (event.type === 'start') context.progress.start(label(event.phase));
         if (event.type === 'progress') context.progress.advance(event.done, event.total);
         if (event.type === 'phase') {
