@@ -3,7 +3,8 @@ import crypto from 'node:crypto';
 import type { ResolvedSource } from '../source/resolve.js';
 
 /** Bumped whenever the module changes what it puts into an image, so old images get rebuilt once. */
-export const IMAGE_FORMAT_VERSION = 1;
+// 2: no password hash of any account (pwmerge --ltsp semantics); images of version 1 shipped root's.
+export const IMAGE_FORMAT_VERSION = 2;
 
 export interface BuildConfig {
   format_version: number;

@@ -6,6 +6,7 @@ import { ModuleError } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { checkMksquashfs, checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squashfs/command.js';
 import { effectiveExcludes } from '../squashfs/excludes.js';
+import { refuseNonConvergent } from '../source/converge.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
 import { imagePaths, type ImagePaths } from '../store/paths.js';
 import { checkDirOption } from '../store/dirs.js';
@@ -39,6 +40,7 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   const { imageName, sources } = await resolveSources(options.name, baseDir, options.image_name);
   const paths = imagePaths(baseDir, tftpDir, imageName);
   const excludes = effectiveExcludes(options);
+  refuseNonConvergent(sources, paths, imageName, excludes);
   const params = splitParams(options.mksquashfs_params);
   checkParams(params);
   checkMksquashfs();

@@ -1,15 +1,20 @@
 // The server's user accounts and password hashes must not reach netboot clients; clients get users from the server at login.
 import type { Stats } from 'node:fs';
-import { pruneAccounts, type AccountTexts } from './accounts.js';
+import { AccountFormatError, scrubAccounts, type ScrubbedAccounts } from './accounts.js';
 import { DEFAULT_ID_RANGES, parseLoginDefs, type IdRanges } from './login-defs.js';
-import { describeSkips, inspect, readRegular, removeEntry, replaceRegular, skipReason, type TreeEntry } from './tree-fs.js';
+import { inspect, listDirectory, readRegular, removeEntry, replaceRegular, skipReason, type FileOwnership, type TreeEntry } from './tree-fs.js';
 import { countedList, joinDetail, type StepOutcome } from './types.js';
 
 const ACCOUNT_FILES = ['passwd', 'shadow', 'group', 'gshadow'] as const;
 type AccountFile = (typeof ACCOUNT_FILES)[number];
 
-// Written by shadow-utils on every change; they hold the same secrets as the files we rewrite.
-const BACKUP_FILES = ['passwd-', 'shadow-', 'group-', 'gshadow-', 'subuid-', 'subgid-'] as const;
+// shadow-utils' backups (passwd- ...): the reference removes every etc/NAME? of these, since they hold the same secrets.
+const BACKUP_OF = /^(passwd|shadow|group|gshadow|subuid|subgid).$/;
+
+// What the reference's pwmerge leaves: passwd and group made by root with umask 022, shadow files 0640 owned like the old shadow.
+const PUBLIC: FileOwnership = { uid: 0, gid: 0, mode: 0o644 };
+
+const FIX = 'make it a regular file in the source, or set cleanup: false (the image then ships the source accounts as they are)';
 
 async function readRanges(root: string): Promise<{ ranges: IdRanges; note: string }> {
   const rel = 'etc/login.defs';
@@ -20,34 +25,76 @@ async function readRanges(root: string): Promise<{ ranges: IdRanges; note: strin
   return { ranges: parseLoginDefs(data.toString('utf8')), note: '' };
 }
 
-async function rewriteAccounts(root: string): Promise<StepOutcome> {
-  const texts: AccountTexts = { passwd: null, shadow: null, group: null, gshadow: null };
-  const stats = new Map<AccountFile, Stats>();
-  // All four or none: rewriting passwd while a symlinked shadow keeps its entries would leave them inconsistent.
+/** "etc/passwd is a symlink", "etc/passwd: etc is a symlink". */
+function what(rel: string, entry: TreeEntry): string {
+  if (entry.kind === 'unsafe') return `${rel}: ${entry.reason}`;
+  return `${rel} ${entry.kind === 'symlink' ? 'is a symlink' : 'is not a regular file'}`;
+}
+
+/** A secret never ships silently: an account file cleanup cannot rewrite in place stops the build. */
+async function readAccountFile(root: string, name: 'passwd' | 'group'): Promise<string | null> {
+  const rel = `etc/${name}`;
+  const entry = await inspect(root, rel);
+  if (entry.kind === 'missing') return null;
+  if (entry.kind !== 'regular') throw new Error(`cannot remove the users: ${what(rel, entry)}; ${FIX}`);
+  return (await readRegular(root, rel)).data.toString('utf8');
+}
+
+/** shadow and gshadow are never read, only replaced, so a symlink there is replaced too; a directory is not. */
+async function shadowOwner(root: string, groups: string): Promise<{ owner: FileOwnership; entries: Map<AccountFile, TreeEntry> }> {
+  const entries = new Map<AccountFile, TreeEntry>();
   for (const name of ACCOUNT_FILES) {
-    const rel = `etc/${name}`;
-    const entry = await inspect(root, rel);
-    if (entry.kind === 'missing') continue;
-    if (entry.kind !== 'regular') return { changed: false, detail: `${skipReason(rel, entry)}, account files left as they are` };
-    const { data, stat } = await readRegular(root, rel);
-    texts[name] = data.toString('utf8');
-    stats.set(name, stat);
+    const entry = await inspect(root, `etc/${name}`);
+    if (entry.kind === 'directory' || entry.kind === 'other' || entry.kind === 'unsafe') {
+      throw new Error(`cannot remove the password hashes: ${what(`etc/${name}`, entry)}; ${FIX}`);
+    }
+    entries.set(name, entry);
   }
-  if (texts.passwd === null && texts.group === null) return { changed: false, detail: 'no etc/passwd or etc/group' };
+  const shadow = entries.get('shadow');
+  if (shadow?.kind === 'regular') return { owner: { uid: shadow.stat.uid, gid: shadow.stat.gid, mode: 0o640 }, entries };
+  const gid = /^shadow:[^:]*:(\d+):/m.exec(groups)?.[1];
+  return { owner: { uid: 0, gid: gid === undefined ? 0 : Number(gid), mode: 0o640 }, entries };
+}
+
+function same(entry: TreeEntry | undefined, stat: Stats | undefined, text: string, old: string | null, owner: FileOwnership): boolean {
+  if (entry?.kind !== 'regular' || stat === undefined || old !== text) return false;
+  return stat.uid === owner.uid && stat.gid === owner.gid && (stat.mode & 0o7777) === owner.mode;
+}
+
+async function rewriteAccounts(root: string): Promise<StepOutcome> {
+  const passwd = await readAccountFile(root, 'passwd');
+  const group = await readAccountFile(root, 'group');
+  const present = await Promise.all(ACCOUNT_FILES.map(async (name) => (await inspect(root, `etc/${name}`)).kind !== 'missing'));
+  if (!present.includes(true)) return { changed: false, detail: 'no account files' };
 
   const { ranges, note } = await readRanges(root);
-  const pruned = pruneAccounts(texts, ranges);
+  let scrubbed: ScrubbedAccounts;
+  try {
+    scrubbed = scrubAccounts({ passwd, group }, ranges);
+  } catch (error) {
+    if (!(error instanceof AccountFormatError)) throw error;
+    throw new Error(`cannot remove the users: ${error.message}; fix the source's account files or set cleanup: false`);
+  }
+  const { owner, entries } = await shadowOwner(root, scrubbed.group);
+  const old: Record<AccountFile, string | null> = { passwd, group, shadow: null, gshadow: null };
+  for (const name of ['shadow', 'gshadow'] as const) {
+    const entry = entries.get(name);
+    if (entry?.kind === 'regular') old[name] = (await readRegular(root, `etc/${name}`)).data.toString('utf8');
+  }
+
   let changed = false;
+  const replacedLinks: string[] = [];
   for (const name of ACCOUNT_FILES) {
-    const before = texts[name];
-    const after = pruned[name];
-    const stat = stats.get(name);
-    if (before === null || after === null || after === before || stat === undefined) continue;
-    await replaceRegular(root, `etc/${name}`, after, { uid: stat.uid, gid: stat.gid, mode: stat.mode });
+    const entry = entries.get(name);
+    const ownership = name === 'shadow' || name === 'gshadow' ? owner : PUBLIC;
+    const stat = entry?.kind === 'regular' ? entry.stat : undefined;
+    if (same(entry, stat, scrubbed[name], old[name], ownership)) continue;
+    if (entry?.kind === 'symlink') replacedLinks.push(`etc/${name}`);
+    await replaceRegular(root, `etc/${name}`, scrubbed[name], ownership);
     changed = true;
   }
 
-  const { removedUsers, removedGroups } = pruned;
+  const { removedUsers, removedGroups, resetPasswordFields } = scrubbed;
   const summary =
     removedUsers.length === 0 && removedGroups.length === 0
       ? 'no normal users or groups'
@@ -57,25 +104,29 @@ async function rewriteAccounts(root: string): Promise<StepOutcome> {
           'groups',
           removedGroups,
         )}`;
-  return { changed, detail: joinDetail([summary, note]) };
+  return {
+    changed,
+    detail: joinDetail([
+      summary,
+      'locked every shadow entry',
+      resetPasswordFields.length === 0 ? '' : `reset the password field of ${countedList(resetPasswordFields.length, 'entry', 'entries', resetPasswordFields)}`,
+      replacedLinks.length === 0 ? '' : `replaced the symlinks ${replacedLinks.join(', ')} with regular files`,
+      note,
+    ]),
+  };
 }
 
 async function removeBackups(root: string): Promise<StepOutcome> {
+  const listing = await listDirectory(root, 'etc');
+  if (!Array.isArray(listing)) return { changed: false, detail: '' };
   const removed: string[] = [];
-  const skipped: Array<{ rel: string; entry: TreeEntry }> = [];
-  for (const name of BACKUP_FILES) {
-    const rel = `etc/${name}`;
-    const entry = await inspect(root, rel);
-    if (entry.kind === 'missing') continue;
-    if (entry.kind !== 'regular') {
-      skipped.push({ rel, entry });
-      continue;
-    }
-    await removeEntry(root, rel);
-    removed.push(name);
+  for (const dirent of listing.filter((entry) => BACKUP_OF.test(entry.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const rel = `etc/${dirent.name}`;
+    if (dirent.isDirectory()) throw new Error(`cannot remove the account backup ${rel}: it is a directory; remove it from the source or set cleanup: false`);
+    if (await removeEntry(root, rel)) removed.push(dirent.name);
   }
   const summary = removed.length === 0 ? '' : `deleted ${countedList(removed.length, 'backup', 'backups', removed)}`;
-  return { changed: removed.length > 0, detail: joinDetail([summary, ...describeSkips(skipped)]) };
+  return { changed: removed.length > 0, detail: summary };
 }
 
 export async function removeUsers(root: string): Promise<StepOutcome> {

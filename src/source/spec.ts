@@ -12,6 +12,17 @@ export interface SourceSpec {
   options: string[];
 }
 
+// Options that would make a source writable (rw, defaults, remount), mount something else (bind, move) or
+// change which bytes are mounted (loop, offset, sizelimit): sources are always mounted read-only, as the module chose.
+const REFUSED_OPTIONS = new Set(['rw', 'defaults', 'remount', 'bind', 'rbind', 'move', 'loop', 'offset', 'sizelimit', 'user', 'users', 'owner', 'group']);
+
+function checkMountOption(opt: string): void {
+  const key = opt.split('=')[0] ?? '';
+  if (REFUSED_OPTIONS.has(key) || key.startsWith('make-') || key.startsWith('x-') || key.startsWith('X-')) {
+    throw new ModuleError(`Option name: mount option ${JSON.stringify(opt)} is not allowed: sources are always mounted read-only by the module; remove it`);
+  }
+}
+
 function parseOne(part: string, index: number): SourceSpec {
   const [spec = '', ...opts] = part.split(',');
   if (!spec) throw new ModuleError(`Option name: stacked source ${index + 1} is empty; write img1,opts1,,img2,opts2`);
@@ -32,6 +43,7 @@ function parseOne(part: string, index: number): SourceSpec {
       }
       out.subdir = clean;
     } else {
+      checkMountOption(opt);
       out.options.push(opt);
     }
   }

@@ -53,6 +53,8 @@ export function checkMksquashfs(): void {
   if (!executable('mksquashfs')) throw new ModuleError('mksquashfs not found in PATH: install squashfs-tools (apt-get install squashfs-tools)');
 }
 
+export const LAST_SQUASHFS_TIME = 2 ** 32 - 1;
+
 /**
  * The image's own time taken from the source (its newest file), so two builds of the same source are
  * byte-identical; unless the user chose a time (-mkfs-time, -all-time) or SOURCE_DATE_EPOCH, which mksquashfs reads.
@@ -60,7 +62,9 @@ export function checkMksquashfs(): void {
 export function withSourceTime(argv: string[], params: string[], seconds: number): string[] {
   if (process.env.SOURCE_DATE_EPOCH || params.some((p) => p === '-mkfs-time' || p === '-all-time')) return argv;
   const at = argv.indexOf('-ef') + 2;
-  return [...argv.slice(0, at), '-mkfs-time', String(seconds), ...argv.slice(at)];
+  // squashfs times are 32 bits: mksquashfs refuses a later -mkfs-time, so a file dated 2106 or later would fail every build.
+  const time = Math.min(Math.max(0, Math.floor(seconds)), LAST_SQUASHFS_TIME);
+  return [...argv.slice(0, at), '-mkfs-time', String(time), ...argv.slice(at)];
 }
 
 export function mksquashfsArgv(prefix: string[], root: string, output: string, excludesFile: string, params: string[]): string[] {

@@ -71,6 +71,6 @@ export async function acquireLock(request: LockRequest): Promise<LockOutcome> {
   }
   await child;
   if (last === 'timeout') throw new ModuleError(request.timeoutMessage);
-  if (/No such file|Read-only file system|Permission denied/.test(last)) return { missing: last.replace(/^error: /, '') };
+  if (/No such file|Read-only file system|Permission denied|not a regular file|Too many levels of symbolic links/.test(last)) return { missing: last.replace(/^error: /, '') };
   throw new ModuleError(`Cannot take the lock ${request.file}: ${last.replace(/^error: /, '') || 'the lock helper (perl) failed'}`);
 }

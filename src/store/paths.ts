@@ -30,10 +30,17 @@ export function imagePaths(baseDir: string, tftpDir: string, name: string): Imag
   };
 }
 
-/** The images dir is created 0700 as the reference does: images can hold whatever the source had. */
+/**
+ * The images dir (and a missing base dir) is created 0755 whatever our umask, as the reference's umask 022 gives:
+ * ltsp http, NFS and other readers of the images need it. Existing dirs keep the mode their admin chose.
+ */
 export function ensureImagesDir(paths: ImagePaths, baseOption = 'base_dir'): void {
   try {
-    fs.mkdirSync(paths.imagesDir, { recursive: true, mode: 0o700 });
+    const first = fs.mkdirSync(paths.imagesDir, { recursive: true, mode: 0o755 });
+    for (let dir = paths.imagesDir; first !== undefined; dir = path.dirname(dir)) {
+      fs.chmodSync(dir, 0o755);
+      if (dir === first || dir === path.dirname(dir)) break;
+    }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ModuleError(`Cannot create ${paths.imagesDir} (${code}); check option ${baseOption} and that it is writable`);

@@ -73,8 +73,10 @@ describe('ltsp_image builds', function () {
   it('leaves no user, password hash or old secret in the image, and keeps system accounts', async () => {
     const image = path.join(base, 'images/fixture.img');
     const unpacked = await unpackImage(image, path.join(scratch, 'unpacked'));
-    // root is a system account: its hash stays, as with the reference tool.
-    assert.deepEqual(filesContaining(unpacked, fixture.needles.filter((n) => n !== ROOT_HASH)), []);
+    // Root's hash too: the reference's pwmerge --ltsp never carries a shadow field over (issue 11).
+    assert.ok(fixture.needles.includes(ROOT_HASH));
+    assert.deepEqual(filesContaining(unpacked, fixture.needles), []);
+    assert.match(fs.readFileSync(path.join(unpacked, 'etc/shadow'), 'utf8'), /^root:!:::::::$/m);
     const passwd = fs.readFileSync(path.join(unpacked, 'etc/passwd'), 'utf8');
     assert.match(passwd, /^root:/m);
     assert.doesNotMatch(passwd, /^(alice|bob):/m);
@@ -102,7 +104,8 @@ describe('ltsp_image builds', function () {
     const noBackup = await build({ name: 'fixture', image_name: 'nobackup', backup: false });
     assert.equal(noBackup.result.backup, null);
     assert.equal(fs.existsSync(path.join(base, 'images/nobackup.img.old')), false);
-    assert.equal((fs.statSync(path.join(base, 'images')).mode & 0o777), 0o700);
+    // 0755 like the reference's umask 022 gives: ltsp http and NFS clients read the images dir.
+    assert.equal((fs.statSync(path.join(base, 'images')).mode & 0o777), 0o755);
   });
 
   it('builds from a GPT disk (EFI skipped), a DOS disk (swap skipped) and a bare ext4 file, like the directory', async () => {

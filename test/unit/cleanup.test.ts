@@ -4,8 +4,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { pruneAccounts } from '../../src/cleanup/accounts.js';
-import { parseColonFile, pruneMemberFields, serializeColonFile } from '../../src/cleanup/colon-files.js';
+import { scrubAccounts } from '../../src/cleanup/accounts.js';
 import { CLEANUP_TRUNCATED, isContentDiscarded, runCleanup, type CleanupStep } from '../../src/cleanup/index.js';
 import { DEFAULT_ID_RANGES, parseLoginDefs, parseLoginDefsNumber } from '../../src/cleanup/login-defs.js';
 import { keepCommentLines, printerNames } from '../../src/cleanup/printers.js';
@@ -199,23 +198,53 @@ describe('cleanup', () => {
       assert.equal(parseLoginDefsNumber('0'), 0);
     });
 
-    it('round-trips colon files and edits member lists only where asked', () => {
-      for (const text of ['', '\n', 'a:x:1:\n', 'a:x:1:\n# comment\n\nb:x:2:', '+::::::\n']) {
-        assert.equal(serializeColonFile(parseColonFile(text)), text);
-      }
-      const removed = new Set(['alice', 'bob']);
-      assert.equal(pruneMemberFields('sudo:*:alice:alice,carol,bob', [2, 3], removed), 'sudo:*::carol');
-      assert.equal(pruneMemberFields('# alice,bob', [3], removed), '# alice,bob');
+    it('scrubs accounts as pwmerge --ltsp does, as pure text', () => {
+      const scrubbed = scrubAccounts({ passwd: PASSWD, group: GROUP }, DEFAULT_ID_RANGES);
+      assert.deepEqual(scrubbed.removedUsers, ['alice', 'bob']);
+      assert.deepEqual(scrubbed.removedGroups, ['alice', 'bob']);
+      assert.deepEqual(names(scrubbed.passwd), ['root', 'daemon', 'systemd-network', 'nobody']);
+      assert.equal(scrubbed.shadow, 'root:!:::::::\ndaemon:!:::::::\nsystemd-network:!:::::::\nnobody:!:::::::\n');
+      assert.match(scrubbed.group, /^sudo:x:27:$/m);
+      assert.match(scrubbed.gshadow, /^users:\*::daemon$/m);
+      assert.deepEqual(scrubbed.resetPasswordFields, []);
     });
 
-    it('prunes normal accounts and keeps system ones, as pure text', () => {
-      const pruned = pruneAccounts({ passwd: PASSWD, shadow: SHADOW, group: GROUP, gshadow: null }, DEFAULT_ID_RANGES);
-      assert.deepEqual(pruned.removedUsers, ['alice', 'bob']);
-      assert.deepEqual(pruned.removedGroups, ['alice', 'bob']);
-      assert.deepEqual(names(pruned.passwd ?? ''), ['root', 'daemon', 'systemd-network', 'nobody']);
-      assert.deepEqual(names(pruned.shadow ?? ''), ['root', 'daemon', 'systemd-network', 'nobody']);
-      assert.equal(pruned.gshadow, null);
-      assert.match(pruned.group ?? '', /^sudo:x:27:$/m);
+    it('keeps the groups of kept accounts and prunes member lists like the reference', () => {
+      const passwd = [
+        'root:x:0:0:root:/root:/bin/bash',
+        'svc:x:120:1500:service with a normal-range group:/srv/svc:/usr/sbin/nologin',
+        'lp:x:7:7:lp:/var/spool/lpd:/usr/sbin/nologin',
+        'alice:x:1000:1000::/home/alice:/bin/bash',
+        '',
+      ].join('\n');
+      const group = [
+        'root:x:0:',
+        'lp:x:7:lp,ghost',
+        'svcgroup:x:1500:',
+        'shared:x:1600:alice,svc,svc',
+        'alicefans:x:1700:alice',
+        'empty:x:1800:',
+        'alice:x:1000:',
+        '',
+      ].join('\n');
+      const scrubbed = scrubAccounts({ passwd, group }, DEFAULT_ID_RANGES);
+      assert.deepEqual(scrubbed.removedUsers, ['alice']);
+      assert.deepEqual(scrubbed.removedGroups, ['alicefans', 'empty', 'alice']);
+      assert.equal(scrubbed.group, 'root:x:0:\nlp:x:7:\nsvcgroup:x:1500:\nshared:x:1600:svc\n');
+      assert.equal(scrubbed.gshadow, 'root:*::\nlp:*::\nsvcgroup:*::\nshared:*::svc\n');
+      assert.equal(scrubbed.shadow, 'root:!:::::::\nsvc:!:::::::\nlp:!:::::::\n');
+    });
+
+    it('replaces hashes in passwd and group password fields and refuses lines it cannot parse', () => {
+      const scrubbed = scrubAccounts(
+        { passwd: 'root:$6$salt$hash:0:0:root:/root:/bin/sh\nnobody:*:65534:65534::/:/bin/false\n', group: 'root:$1$x$y:0:\nnogroup::65534:\n' },
+        DEFAULT_ID_RANGES,
+      );
+      assert.equal(scrubbed.passwd, 'root:x:0:0:root:/root:/bin/sh\nnobody:*:65534:65534::/:/bin/false\n');
+      assert.equal(scrubbed.group, 'root:x:0:\nnogroup::65534:\n');
+      assert.deepEqual(scrubbed.resetPasswordFields, ['root', 'root']);
+      assert.throws(() => scrubAccounts({ passwd: 'root:x:0:0:root\n', group: null }, DEFAULT_ID_RANGES), /^Error: etc\/passwd line 1 has 5 fields, not 7$/);
+      assert.throws(() => scrubAccounts({ passwd: null, group: 'a:x:b:\n' }, DEFAULT_ID_RANGES), /etc\/group line 1 has a non-numeric ID/);
     });
 
     it('keeps only comment lines of printers.conf and names the queues', () => {
@@ -308,7 +337,7 @@ describe('cleanup', () => {
       assert.equal(stepByName(steps, 'printers').detail, 'removed 2 printers (office, lab)');
       assert.equal(
         stepByName(steps, 'users').detail,
-        'removed 2 users (alice, bob) and 2 groups (alice, bob); deleted 6 backups (passwd-, shadow-, group-, gshadow-, subuid-, subgid-)',
+        'removed 2 users (alice, bob) and 2 groups (alice, bob); locked every shadow entry; deleted 6 backups (group-, gshadow-, passwd-, shadow-, subgid-, subuid-)',
       );
       assert.equal(stepByName(steps, 'ssh_host_keys').detail, 'replaced 3 host keys (ecdsa, ed25519, rsa)');
       assert.equal(
@@ -323,7 +352,8 @@ describe('cleanup', () => {
 
       // Users
       assert.equal(await read(root, 'etc/passwd'), PASSWD.split('\n').slice(0, 4).join('\n') + '\n');
-      assert.equal(await read(root, 'etc/shadow'), SHADOW.split('\n').slice(0, 4).join('\n') + '\n');
+      assert.equal(await read(root, 'etc/shadow'), 'root:!:::::::\ndaemon:!:::::::\nsystemd-network:!:::::::\nnobody:!:::::::\n');
+      assert.doesNotMatch(await read(root, 'etc/shadow'), /\$/);
       assert.doesNotMatch(await read(root, 'etc/shadow'), /alice|bob/);
       assert.match(await read(root, 'etc/group'), /^sudo:x:27:$/m);
       assert.match(await read(root, 'etc/group'), /^users:x:100:daemon$/m);
@@ -409,8 +439,8 @@ describe('cleanup', () => {
       assert.match(stepByName(steps, 'users').detail, /^removed 1 user \(bob\) and 1 group \(bob\);/);
       assert.deepEqual(names(await read(root, 'etc/passwd')), ['root', 'daemon', 'systemd-network', 'nobody', 'alice', 'carol']);
       assert.match(await read(root, 'etc/group'), /^sudo:x:27:alice$/m);
-      assert.match(await read(root, 'etc/gshadow'), /^sudo:\*:alice:alice$/m);
-      assert.match(await read(root, 'etc/shadow'), /^alice:\$y\$/m);
+      assert.match(await read(root, 'etc/gshadow'), /^sudo:\*::alice$/m);
+      assert.match(await read(root, 'etc/shadow'), /^alice:!:::::::$/m);
       await assertAccountsConsistent(root);
       const shadow = await fs.stat(path.join(root, 'etc/shadow'));
       assert.deepEqual([shadow.uid, shadow.gid, shadow.mode & 0o7777], [0, 42, 0o640]);
@@ -429,7 +459,7 @@ describe('cleanup', () => {
         await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
         await fs.symlink(target, path.join(root, rel));
       };
-      await link('etc/passwd', path.join(outside, 'passwd'));
+      await link('etc/shadow', path.join(outside, 'passwd'));
       await link('etc/cups', outside);
       await link('var/log/outside.log', path.join(outside, 'syslog'));
       await link('etc/fstab', path.join(outside, 'fstab'));
@@ -438,7 +468,6 @@ describe('cleanup', () => {
       await link('etc/systemd/resolved.conf.d/ltsp.conf', path.join(outside, 'ltsp.conf'));
       await fs.rm(path.join(root, 'var/cache/debconf/passwords.dat'));
       await execa('mkfifo', [path.join(root, 'var/cache/debconf/passwords.dat')]);
-      const shadowBefore = await read(root, 'etc/shadow');
 
       const steps = await runCleanup(root);
 
@@ -448,8 +477,11 @@ describe('cleanup', () => {
       }
       assert.equal(stepByName(steps, 'printers').detail, 'skipped etc/cups/printers.conf: etc/cups is a symlink');
       assert.equal(stepByName(steps, 'printers').changed, false);
-      assert.match(stepByName(steps, 'users').detail, /^skipped etc\/passwd: symlink, account files left as they are; deleted 6 backups/);
-      assert.equal(await read(root, 'etc/shadow'), shadowBefore);
+      // shadow is never read, only replaced: the symlink goes, its target stays, the hashes are gone.
+      assert.match(stepByName(steps, 'users').detail, /; replaced the symlinks etc\/shadow with regular files; deleted 6 backups/);
+      assert.equal((await fs.lstat(path.join(root, 'etc/shadow'))).isFile(), true);
+      assert.doesNotMatch(await read(root, 'etc/shadow'), /\$/);
+      assert.deepEqual(await fs.stat(path.join(root, 'etc/shadow')).then((st) => [st.uid, st.gid, st.mode & 0o7777]), [0, 42, 0o640]);
       assert.equal(stepByName(steps, 'dns').detail, 'skipped etc/systemd/resolved.conf.d/ltsp.conf: symlink');
       assert.equal(await read(root, 'etc/resolv.conf'), 'nameserver 10.0.0.1\n');
       assert.equal(
@@ -477,25 +509,46 @@ describe('cleanup', () => {
       await fs.symlink(path.join(outside, 'etc'), path.join(root, 'etc'));
       await fs.symlink(path.join(outside, 'log'), path.join(root, 'var/log'));
 
-      const steps = await runCleanup(root);
+      await assert.rejects(runCleanup(root), /^Error: cleanup step users failed on .*: cannot remove the users: etc\/passwd: etc is a symlink; make it a regular file in the source, or set cleanup: false/);
 
       assert.equal(await read(outside, 'etc/passwd'), PASSWD);
       assert.equal(await read(outside, 'etc/shadow'), SHADOW);
       assert.equal(await read(outside, 'etc/group'), GROUP);
       assert.equal(await read(outside, 'etc/fstab'), 'UUID=host / ext4 defaults 0 1\n');
       assert.equal(await read(outside, 'log/syslog'), 'host log\n');
-      assert.ok(steps.every((s) => !s.changed), JSON.stringify(steps));
-      assert.equal(
-        stepByName(steps, 'users').detail,
-        'skipped etc/passwd: etc is a symlink, account files left as they are; ' +
-          'skipped etc/passwd-, etc/shadow-, etc/group-, etc/gshadow-, etc/subuid-, etc/subgid-: etc is a symlink',
-      );
-      assert.equal(
-        stepByName(steps, 'ssh_host_keys').detail,
-        'skipped etc/ssh/ssh_host_dsa_key, etc/ssh/ssh_host_ecdsa_key, etc/ssh/ssh_host_ed25519_key, etc/ssh/ssh_host_rsa_key: etc is a symlink',
-      );
-      assert.match(stepByName(steps, 'truncate').detail, /skipped var\/log: symlink/);
-      assert.match(stepByName(steps, 'truncate').detail, /skipped etc\/fstab: etc is a symlink/);
+    });
+
+    for (const file of ['passwd', 'group'] as const) {
+      it(`fails the build, naming the file, when etc/${file} is a symlink, and leaves both ends alone`, async function () {
+        requireRoot(this);
+        const root = await buildServerTree();
+        const outside = await tempDir('cleanup-outside-');
+        const content = await read(root, `etc/${file}`);
+        await put(outside, file, content);
+        await fs.rm(path.join(root, `etc/${file}`));
+        await fs.symlink(path.join(outside, file), path.join(root, `etc/${file}`));
+        const shadow = await read(root, 'etc/shadow');
+
+        await assert.rejects(runCleanup(root), new RegExp(`cannot remove the users: etc/${file} is a symlink; make it a regular file in the source, or set cleanup: false`));
+
+        assert.equal(await read(outside, file), content);
+        assert.equal(await read(root, 'etc/shadow'), shadow);
+      });
+    }
+
+    it('fails on an account line it cannot parse, without echoing it, and on a directory where shadow should be', async function () {
+      requireRoot(this);
+      const root = await buildServerTree();
+      await fs.appendFile(path.join(root, 'etc/passwd'), 'broken:$6$SECRET\n');
+      await assert.rejects(runCleanup(root), (error: Error) => {
+        assert.match(error.message, /cannot remove the users: etc\/passwd line 7 has 2 fields, not 7; fix the source's account files or set cleanup: false$/);
+        assert.doesNotMatch(error.message, /SECRET/);
+        return true;
+      });
+      const second = await buildServerTree();
+      await fs.rm(path.join(second, 'etc/gshadow'));
+      await fs.mkdir(path.join(second, 'etc/gshadow'));
+      await assert.rejects(runCleanup(second), /cannot remove the password hashes: etc\/gshadow is not a regular file/);
     });
 
     it('keeps keys and says so when ssh-keygen and openssl are missing on the host', async function () {
