@@ -19,6 +19,9 @@ export interface PlaybookRun {
   tasks: Map<string, TaskResult>;
 }
 
+/** Our own JSON stdout callback (test/ansible/callback_plugins), since Debian's ansible-core lacks ansible.posix.json. */
+export const RESULTS_CALLBACK = 'results_json';
+
 export function ansibleEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     ANSIBLE_LIBRARY: bundleDir,
@@ -27,13 +30,14 @@ export function ansibleEnv(extra: Record<string, string> = {}): Record<string, s
     ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
     ANSIBLE_LOCAL_TEMP: path.join(projectRoot, '.scratch/ansible-local'),
     ANSIBLE_REMOTE_TEMP: path.join(projectRoot, '.scratch/ansible-remote'),
+    ANSIBLE_CALLBACK_PLUGINS: path.join(projectRoot, 'test/ansible/callback_plugins'),
     ...extra,
   };
 }
 
 export async function runPlaybook(playbook: string, args: string[] = [], env: Record<string, string> = {}): Promise<PlaybookRun> {
   const child = await execa('ansible-playbook', ['-i', 'localhost,', '-c', 'local', ...args, playbook], {
-    env: ansibleEnv({ ANSIBLE_STDOUT_CALLBACK: 'json', ...env }),
+    env: ansibleEnv({ ANSIBLE_STDOUT_CALLBACK: RESULTS_CALLBACK, ...env }),
     reject: false,
     cwd: projectRoot,
   });
