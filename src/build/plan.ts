@@ -40,10 +40,10 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   const { imageName, sources } = await resolveSources(options.name, baseDir, options.image_name);
   const paths = imagePaths(baseDir, tftpDir, imageName);
   const excludes = effectiveExcludes(options);
-  refuseNonConvergent(sources, paths, imageName, excludes);
   const params = splitParams(options.mksquashfs_params);
   checkParams(params);
   checkMksquashfs();
+  refuseNonConvergent(sources, paths, imageName, excludes);
   const workDir = newWorkDirPath(imageName, paths.imagesDir);
   const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
   return { imageName, sources, paths, excludes, workDir, params, command };

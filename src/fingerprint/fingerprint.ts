@@ -96,10 +96,13 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const started = (options.clock ?? Date.now)();
   const fine = cutoff(started - FINE_GRAIN_MS);
   const coarse = cutoff(started - COARSE_GRAIN_MS);
+  // An mtime far ahead (touch -d 2106) was set by hand, not by a write in progress; ctime, which only the kernel sets, still tells.
+  const [aheadSec] = cutoff(started + COARSE_GRAIN_MS);
   const isRacy = (e: Entry): boolean => {
     // Both times on whole seconds: a filesystem that keeps no sub-second times (FAT, ext3's small inodes), so wait longer.
     const [cutSec, cutNsec] = e.mtimeNsec === 0 && e.ctimeNsec === 0 ? coarse : fine;
-    return e.mtimeSec > cutSec || (e.mtimeSec === cutSec && e.mtimeNsec >= cutNsec) || e.ctimeSec > cutSec || (e.ctimeSec === cutSec && e.ctimeNsec >= cutNsec);
+    const mtimeRecent = e.mtimeSec <= aheadSec && (e.mtimeSec > cutSec || (e.mtimeSec === cutSec && e.mtimeNsec >= cutNsec));
+    return mtimeRecent || e.ctimeSec > cutSec || (e.ctimeSec === cutSec && e.ctimeNsec >= cutNsec);
   };
   const marker = `\t!racy:${randomBytes(8).toString('hex')}`;
   const walks = options.sources.map((source) =>

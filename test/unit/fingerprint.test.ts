@@ -109,17 +109,28 @@ describe('image source fingerprint', () => {
 
   it('marks racily clean files so that they never compare equal', async () => {
     fs.writeFileSync(`${tree}/fresh`, 'just written');
-    const first = await fp({ clock: Date.now });
-    const second = await fp({ clock: Date.now });
+    // Both scans start "now", however long each takes on a busy machine; a later clock stands for a scan a second on.
+    const now = Date.now();
+    const first = await fp({ clock: () => now });
+    const second = await fp({ clock: () => now });
     assert.ok(first.racy >= 1);
     assert.notEqual(first.fingerprint, second.fingerprint);
     const lines: string[] = [];
     for await (const chunk of readLines(`${work}/manifest.gz`)) lines.push(...chunk);
     assert.match(lines.find((l) => l.startsWith('fresh\t'))!, /\t!racy:[0-9a-f]{16}$/);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const settled = await fp({ clock: Date.now });
-    assert.equal(settled.racy, 0, 'a scan a second after the last change sees nothing racy');
-    assert.equal((await fp({ clock: Date.now })).fingerprint, settled.fingerprint);
+    const settled = await fp({ clock: () => now + 2100 });
+    assert.equal(settled.racy, 0, 'a scan two seconds after the last change sees nothing racy');
+    assert.equal((await fp({ clock: () => now + 2100 })).fingerprint, settled.fingerprint);
+  });
+
+  it('does not take a hand-set future mtime (touch -d 2106) for a write in progress', async () => {
+    fs.writeFileSync(`${tree}/future`, 'dated ahead');
+    fs.utimesSync(`${tree}/future`, 2 ** 32 + 100, 2 ** 32 + 100);
+    const now = Date.now() + 2100;
+    const first = await fp({ clock: () => now });
+    assert.equal(first.racy, 0);
+    assert.equal((await fp({ clock: () => now })).fingerprint, first.fingerprint);
+    assert.equal(first.newest, 2 ** 32 + 100);
   });
 
   it('reads content once in checksum mode, and ignores a touch', async () => {
