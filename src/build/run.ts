@@ -4,6 +4,7 @@ import { fingerprintSources, manifestDrift, type Drift } from '../fingerprint/so
 import { withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../kernel/from-image.js';
+import { withLtspConf } from '../ltsp-conf/read.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
@@ -80,11 +81,14 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<ModuleResult> {
-  const options = input as Options;
+  let options = input as Options;
   const started = Date.now();
   let plan: BuildPlan | undefined;
   try {
-    const result = await build(options, context, (p) => (plan = p));
+    const applied = withLtspConf(options, context.explicit, (m) => context.warn(m));
+    options = applied.options;
+    const fromConf = applied.conf ? { from_ltsp_conf: applied.conf.origins } : {};
+    const result = { ...(await build(options, context, (p) => (plan = p))), ...fromConf };
     if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan!, result.changed ? 'changed' : 'ok', result, started);
     await context.log(String(result.msg));
     return result;

@@ -24,7 +24,7 @@ function watcher(line: CommandLine): Progress & { finish(): void } {
 }
 
 async function runOne<O>(definition: ModuleDefinition<O>, validate: (raw: Record<string, unknown>) => O, line: CommandLine, table: FlagTable, image: string | undefined, signal: AbortSignal): Promise<Outcome> {
-  const { context } = splitContext({ check_mode: line.check });
+  const { context } = splitContext({ ...line.options, check_mode: line.check });
   const progress = watcher(line);
   let result: Record<string, unknown>;
   try {

@@ -88,6 +88,10 @@ export interface LtspImageOptions {
    * After each run (not in check mode), write Prometheus text-format metrics for this image to this file, atomically: last run and build times, build duration, size, drift, result and generation. Point it into node_exporter's textfile collector directory, one file per image, e.g. C(/var/lib/prometheus/node-exporter/ltsp_image_x86_64.prom).
    */
   metrics_file?: string | null;
+  /**
+   * The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   */
+  ltsp_conf?: string | null;
 }
 /**
  * This interface was referenced by `LtspImage`'s JSON-Schema
@@ -155,6 +159,12 @@ export interface LtspImageResult {
     changed: boolean;
     detail: string;
   }[];
+  /**
+   * The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.
+   */
+  from_ltsp_conf?: {
+    [k: string]: string | undefined;
+  };
   /**
    * Number of exclude patterns passed to mksquashfs.
    */
@@ -460,6 +470,18 @@ export const ltspImageSchema: Record<string, unknown> = {
             "metavar": "FILE",
             "path": true
           }
+        },
+        "ltsp_conf": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "default": null,
+          "description": "The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "x-cli": {
+            "metavar": "FILE",
+            "path": true
+          }
         }
       }
     },
@@ -611,6 +633,17 @@ export const ltspImageSchema: Record<string, unknown> = {
                 "type": "string"
               }
             }
+          }
+        },
+        "from_ltsp_conf": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          },
+          "description": "The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.",
+          "x-returned": "when an ltsp.conf was read",
+          "x-sample": {
+            "mksquashfs_params": "/etc/ltsp/ltsp.conf:4"
           }
         },
         "excluded": {

@@ -11,6 +11,8 @@ export interface RunContext {
   ansibleVersion: string | undefined;
   warnings: string[];
   warn(message: string): void;
+  /** The options the caller gave (not null), as opposed to schema defaults: they win over /etc/ltsp/ltsp.conf. */
+  explicit: string[];
 }
 
 /** Keys every module accepts besides its own options, for callers other than Ansible. */
@@ -38,6 +40,7 @@ export function splitContext(raw: RawArgs): { options: RawArgs; context: RunCont
     tmpdir: typeof internal.tmpdir === 'string' ? internal.tmpdir : undefined,
     ansibleVersion: typeof internal.version === 'string' ? internal.version : undefined,
     warnings,
+    explicit: Object.keys(options).filter((key) => options[key] !== null && options[key] !== undefined),
     warn(message: string) {
       if (!warnings.includes(message)) warnings.push(message);
     },
