@@ -4,7 +4,7 @@ import { fingerprintSources, manifestDrift, type Drift } from '../fingerprint/so
 import { withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../kernel/from-image.js';
-import { withLtspConf } from '../ltsp-conf/read.js';
+import { aroundBuild } from '../ltsp-conf/around-build.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
@@ -85,10 +85,7 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
   const started = Date.now();
   let plan: BuildPlan | undefined;
   try {
-    const applied = withLtspConf(options, context.explicit, (m) => context.warn(m));
-    options = applied.options;
-    const fromConf = applied.conf ? { from_ltsp_conf: applied.conf.origins } : {};
-    const result = { ...(await build(options, context, (p) => (plan = p))), ...fromConf };
+    const result = await aroundBuild(options, context, (applied) => build((options = applied), context, (p) => (plan = p)));
     if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan!, result.changed ? 'changed' : 'ok', result, started);
     await context.log(String(result.msg));
     return result;

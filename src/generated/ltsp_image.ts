@@ -89,7 +89,7 @@ export interface LtspImageOptions {
    */
   metrics_file?: string | null;
   /**
-   * The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   * The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run with C(sh -c) in name order before and after the build (not in check mode), only when the file is owned by root and not writable by group or others; a failing PRE hook fails the run before anything is built. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
    */
   ltsp_conf?: string | null;
 }
@@ -165,6 +165,13 @@ export interface LtspImageResult {
   from_ltsp_conf?: {
     [k: string]: string | undefined;
   };
+  /**
+   * The ltsp.conf C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run, in order, with their exit status.
+   */
+  hooks?: {
+    name: string;
+    exit: number;
+  }[];
   /**
    * Number of exclude patterns passed to mksquashfs.
    */
@@ -477,7 +484,7 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "description": "The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run with C(sh -c) in name order before and after the build (not in check mode), only when the file is owned by root and not writable by group or others; a failing PRE hook fails the run before anything is built. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
           "x-cli": {
             "metavar": "FILE",
             "path": true
@@ -644,6 +651,26 @@ export const ltspImageSchema: Record<string, unknown> = {
           "x-returned": "when an ltsp.conf was read",
           "x-sample": {
             "mksquashfs_params": "/etc/ltsp/ltsp.conf:4"
+          }
+        },
+        "hooks": {
+          "type": "array",
+          "description": "The ltsp.conf C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run, in order, with their exit status.",
+          "x-returned": "when hooks ran",
+          "items": {
+            "type": "object",
+            "required": [
+              "name",
+              "exit"
+            ],
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "exit": {
+                "type": "integer"
+              }
+            }
           }
         },
         "excluded": {

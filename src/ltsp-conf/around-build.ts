@@ -1,0 +1,30 @@
+// Wraps one ltsp_image run the way `ltsp image` wraps its applet: ltsp.conf applied to the options, PRE hooks before, POST hooks after.
+import type { ModuleContext } from '../runtime/module.js';
+import { runHooks, hooksOf, type HookRun } from './hooks.js';
+import { withLtspConf } from './read.js';
+
+interface DirOptions {
+  ltsp_conf?: string | null;
+  base_dir: string;
+  tftp_dir: string;
+}
+
+/** Check mode runs no hook: it says which it would have run. */
+export async function aroundBuild<O extends DirOptions, R extends { changed: boolean }>(
+  input: O,
+  context: ModuleContext,
+  build: (options: O) => Promise<R>,
+): Promise<R & { from_ltsp_conf?: Record<string, string>; hooks?: HookRun[] }> {
+  const { options, conf } = withLtspConf(input, context.explicit, (m) => context.warn(m));
+  if (!conf) return build(options);
+  const env = { BASE_DIR: options.base_dir, TFTP_DIR: options.tftp_dir };
+  if (context.checkMode) {
+    const skipped = [...hooksOf(conf, 'PRE'), ...hooksOf(conf, 'POST')].map((h) => h.name);
+    if (skipped.length) context.warn(`Check mode runs no ltsp.conf hook: ${skipped.join(', ')} not run`);
+  }
+  const pre = context.checkMode ? [] : await runHooks(conf, 'PRE', env, context);
+  const result = await build(options);
+  const post = context.checkMode ? [] : await runHooks(conf, 'POST', { ...env, LTSP_IMAGE_CHANGED: result.changed ? '1' : '0' }, context);
+  const hooks = [...pre, ...post];
+  return { ...result, from_ltsp_conf: conf.origins, ...(hooks.length ? { hooks } : {}) };
+}
