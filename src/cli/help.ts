@@ -44,10 +44,15 @@ function synopsis(flag: Flag): string {
   return `  ${flag.short ? `-${flag.short}, ` : '    '}${long}`;
 }
 
-export function helpText(program: string, summary: string, table: FlagTable): string {
+/** detects: a command line without IMAGE runs on every detected image (ltsp_image, as `ltsp image` does). */
+export function helpText(program: string, summary: string, table: FlagTable, detects = false): string {
   const { positional } = table;
-  const images = positional.required ? `${positional.metavar}...` : `[${positional.metavar}...]`;
+  const images = positional.required && !detects ? `${positional.metavar}...` : `[${positional.metavar}...]`;
   const lines = [`Usage: ${program} [OPTION]... ${images}`, plain(summary), '', ...wrap(positional.description, 2, '')];
+  if (detects) {
+    const all = `Without ${positional.metavar} (e.g. ${program} -- or ${program} --check), every chroot, VM disk and image under the base dir is built, as ltsp image does; more than 3 need ALL_IMAGES=1.`;
+    lines.push('', ...wrap(all, 2, ''));
+  }
   lines.push('', 'Options:');
   for (const flag of table.flags) lines.push(...wrap(`${flag.description}${shownDefault(flag)}`, COLUMN, synopsis(flag)));
   for (const global of GLOBAL_FLAGS) lines.push(...wrap(global.help, COLUMN, global.names.length > 1 ? `  ${global.names.join(', ')}` : `      ${global.names[0]}`));

@@ -2,6 +2,7 @@
 import { emitJson, printOut } from '../runtime/emit.js';
 import { splitContext } from '../runtime/context.js';
 import { abortOnSignals } from '../runtime/interrupt.js';
+import { errorMessage } from '../runtime/errors.js';
 import { failure, withCommonFields, type ModuleDefinition, type ModuleResult } from '../runtime/module.js';
 import { makeValidator } from '../runtime/validate.js';
 import { quietProgress, type Progress } from '../report/progress.js';
@@ -67,7 +68,7 @@ export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: r
     return usageFailure(program, { json: argv.includes('--json') }, error.message);
   }
   if (line.help || argv.length === 0) {
-    printOut(helpText(program, definition.description, table));
+    printOut(helpText(program, definition.description, table, Boolean(definition.detectImages)));
     return line.help ? 0 : 1;
   }
   if (line.version) {
@@ -75,7 +76,14 @@ export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: r
     return 0;
   }
   if (table.positional.required && !line.images.length) {
-    return usageFailure(program, line, `Name the ${table.positional.metavar}: e.g. ${program} x86_64, or ${program} / for the server itself; see ${program} --help`);
+    if (!definition.detectImages) {
+      return usageFailure(program, line, `Name the ${table.positional.metavar}: e.g. ${program} x86_64, or ${program} / for the server itself; see ${program} --help`);
+    }
+    try {
+      line.images = definition.detectImages(line.options);
+    } catch (error) {
+      return usageFailure(program, line, errorMessage(error));
+    }
   }
   if (line.images.length > 1 && line.options.image_name !== undefined) {
     return usageFailure(program, line, `Option --image-name names one image; give one ${table.positional.metavar} with it`);

@@ -35,6 +35,8 @@ export interface ModuleDefinition<O> {
   run(options: O, context: ModuleContext): Promise<ModuleResult>;
   /** The lines a person sees after a command-line run, below the one-line message. */
   summarize: Summarize;
+  /** The images a command line without IMAGE runs on, given its options; without it, IMAGE is required. */
+  detectImages?: (options: Record<string, unknown>) => string[];
 }
 
 /** The fields every result carries, module or command line: msg, comment (the same text, for Salt), and warnings when there are any. */

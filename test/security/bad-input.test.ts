@@ -41,7 +41,7 @@ function cases(): Case[] {
     { title: 'a command line with an unknown flag', cli: ['--frobnicate', 'good'], msg: /^Unknown option --frobnicate; see ltsp_image --help$/ },
     { title: 'a command line with the reference -r', cli: ['-r', 'good'], msg: /^ltsp_image has no -r: to go back to the previous image, run ltsp_image_revert IMAGE$/ },
     { title: 'a command line with a flag missing its value', cli: ['good', '--base-dir'], msg: /^Option --base-dir needs a value \(DIR\)$/ },
-    { title: 'a command line without an image', cli: ['-b', '0'], msg: /^Name the IMAGE: e\.g\. ltsp_image x86_64/ },
+    { title: 'a command line without an image, and none to detect', cli: ['-b', '0', '--base-dir', 'nothing-here'], msg: /^No image source found in .*nothing-here .*: name the IMAGE, e\.g\. ltsp_image x86_64/ },
     { title: 'a command line with --no-backup (not a switch)', cli: ['--no-backup', 'good'], msg: /^Unknown option --no-backup/ },
     { title: 'a command line with a missing image path', cli: ['/nonexistent/args'], msg: /^Image does not exist: \/nonexistent\/args$/ },
     { title: 'a command line with a shell in the image name', cli: [`$(touch ${marker})`], msg: /neither a simple name nor a path/ },
