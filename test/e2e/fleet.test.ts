@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ansibleEnv } from '../helpers/ansible.js';
+import { ansibleEnv, JSON_CALLBACK } from '../helpers/ansible.js';
 import { requireRoot } from '../helpers/root.js';
 import { projectRoot } from '../helpers/run-module.js';
 import { settle } from '../helpers/settle.js';
@@ -20,7 +20,7 @@ describe('collection and example playbooks', function () {
 
   const playbook = async (file: string, args: string[] = []) => {
     const run = await execa('ansible-playbook', ['-i', inventory, ...args, file], {
-      env: ansibleEnv({ ANSIBLE_COLLECTIONS_PATH: collections, ANSIBLE_LIBRARY: '', ANSIBLE_STDOUT_CALLBACK: 'json' }),
+      env: ansibleEnv({ ANSIBLE_COLLECTIONS_PATH: collections, ANSIBLE_LIBRARY: '', ANSIBLE_STDOUT_CALLBACK: JSON_CALLBACK }),
       reject: false,
       cwd: scratch,
     });

@@ -19,6 +19,10 @@ export interface PlaybookRun {
   tasks: Map<string, TaskResult>;
 }
 
+/** The JSON stdout callback the tests read results from (ansible-core ships none). */
+const callbackDir = path.join(projectRoot, 'test/helpers/callback');
+export const JSON_CALLBACK = 'json_results';
+
 export function ansibleEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
     ANSIBLE_LIBRARY: bundleDir,
@@ -27,13 +31,14 @@ export function ansibleEnv(extra: Record<string, string> = {}): Record<string, s
     ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
     ANSIBLE_LOCAL_TEMP: path.join(projectRoot, '.scratch/ansible-local'),
     ANSIBLE_REMOTE_TEMP: path.join(projectRoot, '.scratch/ansible-remote'),
+    ANSIBLE_CALLBACK_PLUGINS: callbackDir,
     ...extra,
   };
 }
 
 export async function runPlaybook(playbook: string, args: string[] = [], env: Record<string, string> = {}): Promise<PlaybookRun> {
   const child = await execa('ansible-playbook', ['-i', 'localhost,', '-c', 'local', ...args, playbook], {
-    env: ansibleEnv({ ANSIBLE_STDOUT_CALLBACK: 'json', ...env }),
+    env: ansibleEnv({ ANSIBLE_STDOUT_CALLBACK: JSON_CALLBACK, ...env }),
     reject: false,
     cwd: projectRoot,
   });
