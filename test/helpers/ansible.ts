@@ -1,4 +1,6 @@
 // Runs real ansible-playbook and ansible-doc against localhost with the bundled modules, and reads the json callback's results.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { bundleDir, projectRoot } from './run-module.js';
@@ -55,4 +57,13 @@ export async function runPlaybook(playbook: string, args: string[] = [], env: Re
 export async function ansibleDoc(module: string): Promise<string> {
   const { stdout } = await execa('ansible-doc', ['-M', bundleDir, module], { env: ansibleEnv({ PAGER: 'cat' }), cwd: projectRoot });
   return stdout;
+}
+
+/** Builds the collection tarball (npm run collection) and installs it under dir, as a user would with ansible-galaxy. */
+export async function installCollection(dir: string): Promise<void> {
+  const build = await execa(process.execPath, [path.join(projectRoot, 'scripts/collection.mjs')], { reject: false, all: true });
+  assert.equal(build.exitCode, 0, build.all);
+  const tarball = fs.readdirSync(path.join(projectRoot, 'dist-collection')).find((f) => f.endsWith('.tar.gz'))!;
+  const install = await execa('ansible-galaxy', ['collection', 'install', '-p', dir, path.join(projectRoot, 'dist-collection', tarball)], { reject: false, all: true });
+  assert.equal(install.exitCode, 0, install.all);
 }
