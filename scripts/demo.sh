@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's demo: builds the sample image source under .scratch/demo and runs examples/playbooks/demo.yml with the bundled modules.
+# The README's demo: builds the sample image source under .scratch/demo and runs examples/playbooks/demo.yml with the collection built from it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
@@ -8,5 +8,6 @@ if [[ $(id -u) -ne 0 ]]; then
   exit 1
 fi
 node scripts/make-sample.mjs .scratch/demo/srv/ltsp/sample
-npm run --silent build >&2
-ANSIBLE_CONFIG="$PWD/ansible.cfg" exec ansible-playbook -i localhost, -c local examples/playbooks/demo.yml "$@"
+npm run --silent collection >&2
+ansible-galaxy collection install --force -p .scratch/demo/collections dist-collection/ltsp-images-*.tar.gz >&2
+ANSIBLE_CONFIG="$PWD/ansible.cfg" ANSIBLE_COLLECTIONS_PATH="$PWD/.scratch/demo/collections" exec ansible-playbook -i localhost, -c local examples/playbooks/demo.yml "$@"

@@ -11,10 +11,12 @@ import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { keepManifest, manifestName, pruneManifests } from '../store/manifests.js';
 import { readImageFiles, type ImageFiles } from '../store/generations.js';
+import { withHistory } from '../store/history.js';
 import { pruneGenerations } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
 import { sha256File } from '../store/sha256.js';
 import { identityOf, writeState, type ImageState } from '../store/state.js';
+import type { Drift } from '../fingerprint/sources.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import type { BuildConfig } from './config.js';
 import type { BuildPlan, Options } from './plan.js';
@@ -46,6 +48,10 @@ export interface BuildRecord {
   identities: string[];
   config: BuildConfig;
   configHash: string;
+  /** Why this build happens, recorded in the state file and its history. */
+  reason: string;
+  drift: Drift | null;
+  configChanges: string[] | null;
 }
 
 /** The worker's kernel phase finds the kernel in the tree; the parent's installs it to TFTP. */
@@ -75,12 +81,15 @@ async function installStaged(plan: BuildPlan, staged: StagedKernel): Promise<{ r
 function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number): ImageState {
   const identity = identityOf(plan.paths.image);
   if (!identity) throw new Error(`${plan.paths.image} vanished right after it was published`);
+  const drift = build.drift ? { added: build.drift.added, removed: build.drift.removed, modified: build.drift.modified } : null;
+  const builtAt = new Date().toISOString();
+  const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges };
   return {
     format: 'ltsp-image-state/1',
     toolVersion: TOOL_VERSION,
     imageName: plan.imageName,
     generation: build.generation,
-    builtAt: new Date().toISOString(),
+    builtAt,
     buildSeconds: seconds,
     sources: plan.sources.map((s) => s.path),
     fingerprint: build.fingerprint,
@@ -93,6 +102,10 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     image: { ...identity, sha256 },
     kernel,
     manifest: manifestName(plan.imageName, build.generation),
+    reason: build.reason,
+    drift,
+    configChanges: build.configChanges,
+    history: withHistory(build.files, entry),
   };
 }
 

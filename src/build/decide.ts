@@ -3,7 +3,7 @@ import { isNewer, type Generation, type ImageFiles } from '../store/generations.
 import { sameIdentity, identityOf, type ImageState } from '../store/state.js';
 import { changedSettings, type BuildConfig } from './config.js';
 
-export type Reason = 'missing' | 'image_replaced' | 'source_changed' | 'config_changed' | 'kernel' | 'forced' | 'up_to_date' | 'held';
+export type Reason = 'missing' | 'image_replaced' | 'source_changed' | 'config_changed' | 'kernel' | 'forced' | 'up_to_date' | 'held' | 'frozen';
 
 export interface Decision {
   reason: Reason;
@@ -12,12 +12,15 @@ export interface Decision {
   kernelOnly: boolean;
   why: string;
   configChanges?: string[];
+  /** With freeze: what the run would have done without it. */
+  pending?: Reason;
   /** The state the new source is compared with, when there is one. */
   previous: ImageState | null;
 }
 
 export interface DecisionInput {
   force: boolean;
+  freeze: boolean;
   files: ImageFiles;
   config: BuildConfig;
   configHash: string;
@@ -43,7 +46,19 @@ function heldBy(files: ImageFiles, input: DecisionInput): ImageState | null {
   return reverted.fingerprint === input.fingerprint && reverted.configHash === input.configHash ? reverted : null;
 }
 
+/** An exam-week freeze leaves an existing image alone, whatever would have happened, and says what that was. */
 export function decide(input: DecisionInput): Decision {
+  const decision = decideUnfrozen(input);
+  if (!input.freeze || !input.files.active) return decision;
+  const pending = decision.reason;
+  const why =
+    decision.build || decision.kernelOnly
+      ? `freeze is set, so the image is left as it is; without it: ${pending.replace('_', ' ')} (${decision.why})`
+      : `freeze is set, so the image is left as it is; nothing would have changed anyway (${pending.replace('_', ' ')})`;
+  return { ...decision, build: false, kernelOnly: false, reason: 'frozen', pending, why };
+}
+
+function decideUnfrozen(input: DecisionInput): Decision {
   const { files } = input;
   const base = { build: true, kernelOnly: false };
   if (!files.active) return { ...base, reason: input.force ? 'forced' : 'missing', why: 'there is no image yet', previous: null };

@@ -1,17 +1,86 @@
-// Ansible's diff mode for a rebuild: the drifted paths as before/after text, capped so a huge drift stays readable.
+// Ansible's diff mode for a rebuild: the drifted paths as before/after text, capped, each modified path with what changed in it.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
 import type { Drift } from '../fingerprint/sources.js';
+import type { ResolvedSource } from '../source/resolve.js';
 
-function lines(paths: string[], total: number, mark: string): string {
-  const shown = paths.map((p) => `${mark} ${p}`);
+/** Small enough to hash for the diff; bigger files show size and time only. */
+const HASH_LIMIT = 1 << 20;
+
+type Facts = Map<string, string>;
+
+function lines(paths: string[], total: number, mark: string, facts: Facts = new Map()): string {
+  const shown = paths.map((p) => `${mark} ${p}${facts.has(p) ? `: ${facts.get(p)}` : ''}`);
   if (total > paths.length) shown.push(`${mark} ... and ${total - paths.length} more`);
   return shown.length ? `${shown.join('\n')}\n` : '';
 }
 
-export function driftDiff(image: string, drift: Drift): Record<string, string> {
+const short = (data: Buffer) => `sha256:${crypto.createHash('sha256').update(data).digest('hex').slice(0, 16)}`;
+
+/** unsquashfs's own minute-resolution time, so both sides of the diff read the same way. */
+function minute(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function modeString(mode: number): string {
+  const type = { 0o040000: 'd', 0o120000: 'l', 0o020000: 'c', 0o060000: 'b', 0o010000: 'p', 0o140000: 's' }[mode & 0o170000] ?? '-';
+  const bits = 'rwxrwxrwx'.split('').map((c, i) => (mode & (1 << (8 - i)) ? c : '-'));
+  if (mode & 0o4000) bits[2] = bits[2] === 'x' ? 's' : 'S';
+  if (mode & 0o2000) bits[5] = bits[5] === 'x' ? 's' : 'S';
+  if (mode & 0o1000) bits[8] = bits[8] === 'x' ? 't' : 'T';
+  return type + bits.join('');
+}
+
+/** The paths as the published image holds them: type and mode, owner, size, time, and content hash of small files. */
+async function inImage(image: string, paths: string[]): Promise<Facts> {
+  const facts: Facts = new Map();
+  if (!paths.length || !fs.existsSync(image)) return facts;
+  const listing = await execa('unsquashfs', ['-lln', '-UTC', image, ...paths], { reject: false, stdin: 'ignore' });
+  for (const line of String(listing.stdout).split('\n')) {
+    const m = /^(\S+) (\d+)\/(\d+) +(\S+) (\d{4}-\d\d-\d\d \d\d:\d\d) squashfs-root\/(.*?)(?: -> (.*))?$/.exec(line);
+    if (!m || !paths.includes(m[6]!)) continue;
+    const [, mode, uid, gid, size, time, file, target] = m;
+    let text = `${mode} ${uid}/${gid} ${size} ${time}${target ? ` -> ${target}` : ''}`;
+    if (mode!.startsWith('-') && Number(size) <= HASH_LIMIT) {
+      const content = await execa('unsquashfs', ['-cat', image, file!], { reject: false, stdin: 'ignore', encoding: 'buffer' });
+      if (content.exitCode === 0) text += ` ${short(Buffer.from(content.stdout))}`;
+    }
+    facts.set(file!, text);
+  }
+  return facts;
+}
+
+/** The directory source a path of the image comes from: the last stacked source whose subdir holds it. */
+function sourceFile(sources: ResolvedSource[], file: string): string | null {
+  const source = [...sources].reverse().find((s) => !s.subdir || file === s.subdir || file.startsWith(`${s.subdir}/`));
+  if (!source || source.kind !== 'directory') return null;
+  return path.join(source.path, source.subdir ? file.slice(source.subdir.length + 1) : file);
+}
+
+/** The same facts for the source as it is now. */
+function inSource(sources: ResolvedSource[], paths: string[]): Facts {
+  const facts: Facts = new Map();
+  for (const file of paths) {
+    const full = sourceFile(sources, file);
+    const stat = full ? fs.lstatSync(full, { throwIfNoEntry: false }) : undefined;
+    if (!full || !stat) continue;
+    const size = stat.isCharacterDevice() || stat.isBlockDevice() ? `${(stat.rdev >>> 8) & 0xfff},${(stat.rdev & 0xff) | ((stat.rdev >>> 12) & 0xfff00)}` : String(stat.size);
+    let text = `${modeString(stat.mode)} ${stat.uid}/${stat.gid} ${size} ${minute(stat.mtimeMs)}`;
+    if (stat.isSymbolicLink()) text += ` -> ${fs.readlinkSync(full)}`;
+    if (stat.isFile() && stat.size <= HASH_LIMIT) text += ` ${short(fs.readFileSync(full))}`;
+    facts.set(file, text);
+  }
+  return facts;
+}
+
+export async function driftDiff(image: string, drift: Drift, sources: ResolvedSource[]): Promise<Record<string, string>> {
+  const modified = drift.modified_paths;
   return {
-    before_header: `${image} (source at the last build)`,
+    before_header: `${image} (in the image, from the last build)`,
     after_header: `${image} (source now)`,
-    before: lines(drift.removed_paths, drift.removed, 'removed:') + lines(drift.modified_paths, drift.modified, 'modified:'),
-    after: lines(drift.added_paths, drift.added, 'added:') + lines(drift.modified_paths, drift.modified, 'modified:'),
+    before: lines(drift.removed_paths, drift.removed, 'removed:') + lines(modified, drift.modified, 'modified:', await inImage(image, modified)),
+    after: lines(drift.added_paths, drift.added, 'added:') + lines(modified, drift.modified, 'modified:', inSource(sources, modified)),
   };
 }

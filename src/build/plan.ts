@@ -29,6 +29,9 @@ export function checkOptions(options: Options): void {
   if (!options.overlay && options.cleanup) {
     throw new ModuleError("Can't clean up without overlay: set cleanup: false when overlay is false");
   }
+  if (options.freeze && options.force) {
+    throw new ModuleError('Options freeze and force contradict each other: drop force to leave the image alone, or drop freeze to rebuild it');
+  }
   if (options.kernel_initrd) parseKernelPattern(options.kernel_initrd);
 }
 

@@ -22,7 +22,7 @@ import { decide, type Decision } from './decide.js';
 import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from './locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
-import { recordMetrics, reproducibility, sourceReport, summary } from './report.js';
+import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 
 interface Assessment {
   files: ImageFiles;
@@ -64,6 +64,7 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
   const activeState = files.active?.state;
   const decision = decide({
     force: options.force,
+    freeze: options.freeze,
     files,
     config,
     configHash: hash,
@@ -73,7 +74,7 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
   });
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
   const drift =
-    decision.reason === 'source_changed' && previousManifest
+    (decision.pending ?? decision.reason) === 'source_changed' && previousManifest
       ? await manifestDrift(previousManifest, manifest, 20, decision.previous?.sourceIdentities ?? [], scan.identities)
       : undefined;
   return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
@@ -82,15 +83,14 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<ModuleResult> {
   let options = input as Options;
-  const started = Date.now();
   let plan: BuildPlan | undefined;
   try {
     const result = await aroundBuild(options, context, (applied) => build((options = applied), context, (p) => (plan = p)));
-    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan!, result.changed ? 'changed' : 'ok', result, started);
+    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan!, result.changed ? 'changed' : 'ok', result);
     await context.log(String(result.msg));
     return result;
   } catch (error) {
-    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan, 'failed', null, started, options.image_name ?? options.name);
+    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan, 'failed', null, options.image_name ?? options.name);
     await context.log(`failed: ${(error as Error).message}`);
     throw error;
   }
@@ -116,6 +116,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     const a = await assess(plan, options, context, durations);
     const { decision } = a;
     await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
+    if (a.drift) await context.log(`${plan.imageName}: drifted paths: ${driftLine(a.drift)}`);
     const changed = decision.build || decision.kernelOnly;
     const command = withSourceTime(plan.command, plan.params, a.newest);
     const common = {
@@ -123,22 +124,23 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       image_name: plan.imageName,
       source: sourceReport(plan),
       reason: decision.reason,
+      ...(decision.pending ? { pending: decision.pending } : {}),
       ...(a.drift ? { drift: a.drift } : {}),
       ...(decision.configChanges ? { config_changes: decision.configChanges } : {}),
-      ...(context.diff && changed && a.drift ? { diff: driftDiff(plan.paths.image, a.drift) } : {}),
+      ...(context.diff && changed && a.drift ? { diff: await driftDiff(plan.paths.image, a.drift, plan.sources) } : {}),
       excluded: plan.excludes.length,
       command,
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {
-      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode), ...common, generation, durations: durations.toJSON() };
+      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode), ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
     }
     if (decision.kernelOnly) {
       const kernel = await durations.time('kernel', () =>
         installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd ?? null, context.signal),
       );
       const { newVmlinuz: _, ...report } = kernel ?? { newVmlinuz: false };
-      return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, kernel: kernel ? report : null, durations: durations.toJSON() };
+      return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, ...activeSize(a.files), kernel: kernel ? report : null, durations: durations.toJSON() };
     }
     const outcome = await applyBuild({ ...plan, command }, options, context, durations, {
       newest: a.newest,
@@ -148,6 +150,9 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       identities: a.identities,
       config: a.config,
       configHash: a.configHash,
+      reason: decision.reason,
+      drift: a.drift ?? null,
+      configChanges: decision.configChanges ?? null,
     });
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     return {

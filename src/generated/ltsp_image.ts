@@ -77,6 +77,10 @@ export interface LtspImageOptions {
    */
   force?: boolean;
   /**
+   * Leave an existing image exactly as it is (an exam week, say): nothing is rebuilt, pruned or reinstalled, and the result's C(reason) is C(frozen), with C(pending) saying what would otherwise have happened (C(drift) too when the source changed). An image that does not exist yet is still built. Cannot be combined with C(force).
+   */
+  freeze?: boolean;
+  /**
    * How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, so clients still running from an older image keep working.
    */
   keep?: number;
@@ -138,7 +142,7 @@ export interface LtspImageResult {
    */
   backup?: string | null;
   /**
-   * Size of the image in bytes.
+   * Size of the active image in bytes.
    */
   size?: number;
   /**
@@ -187,10 +191,22 @@ export interface LtspImageResult {
     [k: string]: number | undefined;
   };
   /**
-   * Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from.
+   * Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from; C(frozen) C(freeze) is set and the image was left as it is (see C(pending)).
    */
   reason?:
-    "missing" | "image_replaced" | "source_changed" | "config_changed" | "kernel" | "forced" | "up_to_date" | "held";
+    | "missing"
+    | "image_replaced"
+    | "source_changed"
+    | "config_changed"
+    | "kernel"
+    | "forced"
+    | "up_to_date"
+    | "held"
+    | "frozen";
+  /**
+   * With C(freeze): the reason the run would have had without it (C(up_to_date) when nothing would have changed).
+   */
+  pending?: string;
   /**
    * When the source changed: counts of added, removed and modified paths, and the first 20 of each.
    */
@@ -211,7 +227,7 @@ export interface LtspImageResult {
    */
   generation?: number | null;
   /**
-   * With diff mode: the drift as before/after text, capped.
+   * With diff mode: the drift as before/after text, capped; each modified path with its type, mode, owner, size, time and (regular files up to 1 MiB) sha256 in the image and in the source now.
    */
   diff?: {
     before?: string;
@@ -445,6 +461,11 @@ export const ltspImageSchema: Record<string, unknown> = {
           "default": false,
           "description": "Rebuild even when nothing changed."
         },
+        "freeze": {
+          "type": "boolean",
+          "default": false,
+          "description": "Leave an existing image exactly as it is (an exam week, say): nothing is rebuilt, pruned or reinstalled, and the result's C(reason) is C(frozen), with C(pending) saying what would otherwise have happened (C(drift) too when the source changed). An image that does not exist yet is still built. Cannot be combined with C(force)."
+        },
         "keep": {
           "type": "integer",
           "minimum": 1,
@@ -590,8 +611,8 @@ export const ltspImageSchema: Record<string, unknown> = {
         },
         "size": {
           "type": "integer",
-          "description": "Size of the image in bytes.",
-          "x-returned": "when built"
+          "description": "Size of the active image in bytes.",
+          "x-returned": "when there is an image"
         },
         "kernel": {
           "type": [
@@ -704,10 +725,17 @@ export const ltspImageSchema: Record<string, unknown> = {
             "kernel",
             "forced",
             "up_to_date",
-            "held"
+            "held",
+            "frozen"
           ],
-          "description": "Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from.",
+          "description": "Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from; C(frozen) C(freeze) is set and the image was left as it is (see C(pending)).",
           "x-returned": "success",
+          "x-sample": "source_changed"
+        },
+        "pending": {
+          "type": "string",
+          "description": "With C(freeze): the reason the run would have had without it (C(up_to_date) when nothing would have changed).",
+          "x-returned": "when reason is frozen",
           "x-sample": "source_changed"
         },
         "drift": {
@@ -779,7 +807,7 @@ export const ltspImageSchema: Record<string, unknown> = {
         },
         "diff": {
           "type": "object",
-          "description": "With diff mode: the drift as before/after text, capped.",
+          "description": "With diff mode: the drift as before/after text, capped; each modified path with its type, mode, owner, size, time and (regular files up to 1 MiB) sha256 in the image and in the source now.",
           "x-returned": "in diff mode when something changed",
           "properties": {
             "before": {

@@ -43,13 +43,17 @@ export interface LtspImageInfoResult {
    */
   warnings?: string[];
   /**
-   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(sources), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active)), C(kernel_installed), C(drifted) (true, false, or null when unknown) and C(drift) (counts and first paths, when drifted).
+   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason).
    */
   images?: {}[];
   /**
    * Names of the images whose source drifted.
    */
   drifted?: string[];
+  /**
+   * Names of the images a revert holds (see C(held) in C(images)).
+   */
+  held?: string[];
   [k: string]: unknown | undefined;
 }
 
@@ -163,7 +167,7 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
         },
         "images": {
           "type": "array",
-          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(sources), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active)), C(kernel_installed), C(drifted) (true, false, or null when unknown) and C(drift) (counts and first paths, when drifted).",
+          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason).",
           "x-returned": "always",
           "items": {
             "type": "object"
@@ -176,7 +180,14 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
               "generation": 7,
               "built_at": "2026-11-25T03:00:12.000Z",
               "drifted": false,
-              "kernel_installed": true
+              "kernel_installed": true,
+              "reason": "source_changed",
+              "source": "/srv/ltsp/x86_64,,/srv/ltsp/extra,subdir=opt",
+              "held": false,
+              "sources": [
+                "/srv/ltsp/x86_64",
+                "/srv/ltsp/extra,subdir=opt"
+              ]
             }
           ]
         },
@@ -190,6 +201,15 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
           "x-sample": [
             "x86_64"
           ]
+        },
+        "held": {
+          "type": "array",
+          "items": {
+            "type": "string"
+          },
+          "description": "Names of the images a revert holds (see C(held) in C(images)).",
+          "x-returned": "always",
+          "x-sample": []
         }
       }
     }

@@ -5,7 +5,10 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { fingerprintSources, type Drift, manifestDrift } from '../fingerprint/sources.js';
 import { kernelInPlace } from '../kernel/record.js';
-import { allGenerations, readImageFiles, type Generation } from '../store/generations.js';
+import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
+import { historyOf } from '../store/history.js';
+import type { DriftCounts } from '../store/state.js';
+import { buildOptions, sourceSpec } from './declared.js';
 import type { ImagePaths } from '../store/paths.js';
 import { makeWorkDir, removeWorkDir } from '../store/work-dir.js';
 
@@ -16,11 +19,26 @@ export interface ImageInfo {
   generation: number | null;
   built_at: string | null;
   build_seconds: number | null;
+  reason: string | null;
+  /** The sources as ltsp_image's name takes them, and one entry per source, options (subdir= ...) included. */
+  source: string | null;
   sources: string[];
-  generations: { path: string; generation: number | null; built_at: string; size: number; active: boolean }[];
+  options: Record<string, unknown> | null;
+  generations: { path: string; generation: number | null; built_at: string; size: number; active: boolean; reason: string | null; drift: DriftCounts | null }[];
+  history: { generation: number; built_at: string; build_seconds: number; reason: string | null; drift: DriftCounts | null; config_changes: string[] | null }[];
   kernel_installed: boolean;
   drifted: boolean | null;
   drift?: Drift;
+  held: boolean;
+  held_reason?: string;
+}
+
+interface DriftCheck {
+  drifted: boolean | null;
+  drift?: Drift;
+  problem?: string;
+  /** The source's fingerprint now, when it was taken. */
+  digest?: string;
 }
 
 function describe(g: Generation, active: Generation | null) {
@@ -30,11 +48,13 @@ function describe(g: Generation, active: Generation | null) {
     built_at: g.state?.builtAt ?? new Date(g.mtimeMs).toISOString(),
     size: fs.statSync(g.file).size,
     active: g === active,
+    reason: g.state?.reason ?? null,
+    drift: g.state?.drift ?? null,
   };
 }
 
 /** The source's fingerprint now, against the one recorded before the image's build; the manifest goes to a temp file. */
-async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal): Promise<{ drifted: boolean | null; drift?: Drift; problem?: string }> {
+async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal): Promise<DriftCheck> {
   const state = g.state;
   if (!state) return { drifted: null, problem: `${g.file} has no build record; drift unknown` };
   const missing = state.resolvedSources.find((s) => !fs.existsSync(s.path));
@@ -52,12 +72,20 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal): P
       cacheFile: null,
       signal,
     });
-    if (scan.digest === state.fingerprint) return { drifted: false };
+    if (scan.digest === state.fingerprint) return { drifted: false, digest: scan.digest };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
-    return { drifted: true, ...(previous ? { drift: await manifestDrift(previous, manifest, 20, state.sourceIdentities, scan.identities) } : {}) };
+    return { drifted: true, digest: scan.digest, ...(previous ? { drift: await manifestDrift(previous, manifest, 20, state.sourceIdentities, scan.identities) } : {}) };
   } finally {
     removeWorkDir(workDir);
   }
+}
+
+/** ltsp_image's hold after a revert, seen from here: the source now is the one of the newer build in the backup. */
+function holdOf(files: ImageFiles, check: DriftCheck): { held: boolean; held_reason?: string } {
+  const { active, backup } = files;
+  if (!check.drifted || !active || !backup?.state || !isNewer(backup, active) || backup.state.fingerprint !== check.digest) return { held: false };
+  const why = `a revert made generation ${active.state?.generation ?? '?'} active, and the source is still the one of generation ${backup.state.generation}: ltsp_image leaves it until the source changes again or force: true is given`;
+  return { held: true, held_reason: why };
 }
 
 export async function inspectImage(paths: ImagePaths, name: string, withDrift: boolean, signal: AbortSignal, warn: (m: string) => void): Promise<ImageInfo | null> {
@@ -66,8 +94,9 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
   const active = files.active;
   if (!active) return null;
   const state = active.state;
-  const check = withDrift ? await driftOf(paths, active, signal) : { drifted: null };
-  if ('problem' in check && check.problem) warn(check.problem);
+  const check: DriftCheck = withDrift ? await driftOf(paths, active, signal) : { drifted: null };
+  if (check.problem) warn(check.problem);
+  const sources = state?.resolvedSources.map(sourceSpec) ?? [];
   return {
     name,
     path: active.file,
@@ -75,10 +104,15 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
     generation: state?.generation ?? null,
     built_at: state?.builtAt ?? null,
     build_seconds: state?.buildSeconds ?? null,
-    sources: state?.sources ?? [],
+    reason: state?.reason ?? null,
+    source: sources.length ? sources.join(',,') : null,
+    sources,
+    options: state ? buildOptions(state) : null,
     generations: allGenerations(files).map((g) => describe(g, active)),
+    history: historyOf(files).map((h) => ({ generation: h.generation, built_at: h.builtAt, build_seconds: h.buildSeconds, reason: h.reason, drift: h.drift, config_changes: h.configChanges })),
     kernel_installed: fs.existsSync(path.join(paths.kernelDir, 'vmlinuz')) && (await kernelInPlace(state?.kernel, paths.tftpDir, name)),
     drifted: check.drifted,
-    ...('drift' in check && check.drift ? { drift: check.drift } : {}),
+    ...(check.drift ? { drift: check.drift } : {}),
+    ...holdOf(files, check),
   };
 }

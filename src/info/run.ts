@@ -28,6 +28,8 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
   const baseDir = checkDirOption(options.base_dir, 'base_dir');
   const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   const imagesDir = imagePaths(baseDir, tftpDir, 'x').imagesDir;
+  // A fresh server may have no images dir yet, but a base dir that is not there at all is a typo, not "0 images".
+  if (!fs.existsSync(baseDir)) throw new ModuleError(`Option base_dir: ${baseDir} does not exist; give the LTSP base directory (default /srv/ltsp)`);
   const names = options.name ? [checkImageName(options.name.replace(/\.img$/, ''), 'name')] : imageNames(imagesDir);
   const images: ImageInfo[] = [];
   for (const name of names) {
@@ -36,6 +38,8 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
     else if (options.name) throw new ModuleError(`No image named ${name} in ${imagesDir}: build it with ltsp_image first`);
   }
   const drifted = images.filter((i) => i.drifted).map((i) => i.name);
-  const msg = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}` : ''}`;
-  return { changed: false, msg, images, drifted };
+  const held = images.filter((i) => i.held).map((i) => i.name);
+  const heldNote = held.length ? `, ${held.length} held after a revert (${held.join(', ')})` : '';
+  const msg = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}${heldNote}` : ''}`;
+  return { changed: false, msg, images, drifted, held };
 }

@@ -13,13 +13,18 @@ export class Durations {
 
   async time<T>(phase: string, work: () => Promise<T> | T): Promise<T> {
     const start = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - start) / 1e9;
     this.progress.start(phase);
     try {
-      return await work();
-    } finally {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const result = await work();
+      const seconds = elapsed();
       this.add(phase, seconds);
       this.progress.end(phase, seconds);
+      return result;
+    } catch (error) {
+      // A failed phase is not "done": the watcher's finish() marks the phase still open as the one that failed.
+      this.add(phase, elapsed());
+      throw error;
     }
   }
 

@@ -42,6 +42,7 @@ export function revertPaths(options: RevertOptions): { imageName: string; paths:
 
 export function planRevert(options: RevertOptions, imageName: string, paths: ImagePaths): RevertPlan {
   const files = readImageFiles(paths);
+  if (!files.active && !files.backup) throw new ModuleError(`Cannot revert: there is no image ${imageName} in ${paths.imagesDir}; check the name (ltsp_image_info lists the images)`);
   if (!files.backup) throw new ModuleError(`Cannot revert, backup is missing: ${paths.backup}`);
   const generations = allGenerations(files);
   const wanted = generations[options.steps];

@@ -1,10 +1,14 @@
-// Where every module program starts: a person's command line goes to the CLI, anything else speaks the JSON module protocol.
+// Where every module program starts: the namespace worker entry, a person's command line, or the JSON module protocol.
 import { isCommandLine } from '../cli/mode.js';
 import { runCommandLine } from '../cli/run-cli.js';
+import { WORKER_FLAG } from '../namespace/protocol.js';
+import { workerMain } from '../namespace/worker.js';
 import { exitAfterOutput, guardStdout } from './emit.js';
 import { runModule, type ModuleDefinition } from './module.js';
 
+/** Any module can start the worker (builds, reverts, info's checksum scan of disk sources), so every entry point handles it here. */
 export async function start<O>(definition: ModuleDefinition<O>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  if (argv[0] === WORKER_FLAG) return workerMain();
   if (!isCommandLine(argv, Boolean(process.stdin.isTTY))) return runModule(definition, argv);
   guardStdout();
   exitAfterOutput(await runCommandLine(definition, argv));

@@ -38,6 +38,27 @@ export interface ImageState {
   manifest: string | null;
   /** Set on the backup when a revert made an older generation active. */
   revertedAt?: string;
+  /** Why this generation was built (a decide() reason), and what drifted or changed, for ltsp_image_info. */
+  reason?: string;
+  drift?: DriftCounts | null;
+  configChanges?: string[] | null;
+  /** The last builds of this image, newest first (this one included), outliving pruned generations. */
+  history?: BuildHistoryEntry[];
+}
+
+export interface DriftCounts {
+  added: number;
+  removed: number;
+  modified: number;
+}
+
+export interface BuildHistoryEntry {
+  generation: number;
+  builtAt: string;
+  buildSeconds: number;
+  reason: string | null;
+  drift: DriftCounts | null;
+  configChanges: string[] | null;
 }
 
 export type StateRead = { state: ImageState } | { missing: true } | { invalid: string };

@@ -3,11 +3,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ansibleEnv, RESULTS_CALLBACK } from '../helpers/ansible.js';
+import { ansibleEnv, installCollection, JSON_CALLBACK } from '../helpers/ansible.js';
 import { requireRoot } from '../helpers/root.js';
-import { projectRoot } from '../helpers/run-module.js';
+import { projectRoot, runModule } from '../helpers/run-module.js';
 import { settle } from '../helpers/settle.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+/** A syslog socket that appends each datagram to a file, for LTSP_IMAGE_SYSLOG_SOCKET. */
+const LISTENER =
+  'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nopen(sys.argv[2],"w").close()\nwhile True:\n  d=s.recv(65536)\n  open(sys.argv[2],"ab").write(d+b"\\n")';
+
+async function waitFor(condition: () => boolean, ms = 10000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 describe('collection and example playbooks', function () {
   let scratch: string;
@@ -18,30 +30,28 @@ describe('collection and example playbooks', function () {
   const hosts = ['school1', 'school2', 'broken'];
   const dirOf = (host: string) => path.join(scratch, host);
 
+  const env = (extra: Record<string, string> = {}) => ansibleEnv({ ANSIBLE_COLLECTIONS_PATH: collections, ANSIBLE_LIBRARY: '', ANSIBLE_STDOUT_CALLBACK: JSON_CALLBACK, ...extra });
   const playbook = async (file: string, args: string[] = []) => {
-    const run = await execa('ansible-playbook', ['-i', inventory, ...args, file], {
-      env: ansibleEnv({ ANSIBLE_COLLECTIONS_PATH: collections, ANSIBLE_LIBRARY: '', ANSIBLE_STDOUT_CALLBACK: RESULTS_CALLBACK }),
-      reject: false,
-      cwd: scratch,
-    });
+    const run = await execa('ansible-playbook', ['-i', inventory, ...args, file], { env: env(), reject: false, cwd: scratch });
     const doc = JSON.parse(run.stdout) as { stats: Record<string, { changed: number; failures: number; ok: number }>; plays: { tasks: { task: { name: string }; hosts: Record<string, Record<string, unknown>> }[] }[] };
-    const task = (name: string) => doc.plays.flatMap((p) => p.tasks).find((t) => t.task.name === name)?.hosts ?? {};
+    const task = (name: string) => doc.plays.flatMap((p) => p.tasks).find((t) => t.task.name === name || t.task.name.endsWith(` : ${name}`))?.hosts ?? {};
     const failures = doc.plays
       .flatMap((p) => p.tasks)
       .flatMap((t) => Object.entries(t.hosts).filter(([, r]) => r.failed).map(([h, r]) => `${h}: ${t.task.name}: ${String(r.msg)}`));
     return { code: run.exitCode, stats: doc.stats, task, stdout: failures.join('\n') || run.stdout.slice(0, 2000) };
   };
+  const scheduled = path.join(projectRoot, 'examples/playbooks/scheduled.yml');
+  type Run = Awaited<ReturnType<typeof playbook>>;
+  const buildResults = (run: Run, host: string) =>
+    ((run.task('Build the declared images (ltsp_image rebuilds only what changed)')[host]?.results ?? []) as Record<string, unknown>[]);
+  const reportOf = (run: Run, host: string) => ((run.task('Report each image')[host]?.msg ?? []) as string[]).join('\n');
   const recorded = () => (fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n').filter(Boolean).sort() : []);
 
   before(async function () {
     requireRoot(this);
     scratch = await scratchDir('fleet-');
     collections = path.join(scratch, 'collections');
-    const build = await execa(process.execPath, [path.join(projectRoot, 'scripts/collection.mjs')], { reject: false, all: true });
-    assert.equal(build.exitCode, 0, build.all);
-    const tarball = fs.readdirSync(path.join(projectRoot, 'dist-collection')).find((f) => f.endsWith('.tar.gz'))!;
-    const install = await execa('ansible-galaxy', ['collection', 'install', '-p', collections, path.join(projectRoot, 'dist-collection', tarball)], { reject: false, all: true });
-    assert.equal(install.exitCode, 0, install.all);
+    await installCollection(collections);
     record = path.join(scratch, 'ipxe-calls');
     recorder = path.join(scratch, 'ltsp');
     fs.writeFileSync(recorder, `#!/bin/sh\necho "called: $*" >> ${record}\n`, { mode: 0o755 });
@@ -51,7 +61,15 @@ describe('collection and example playbooks', function () {
       fs.mkdirSync(path.join(dir, 'srv/ltsp/chroot/etc'), { recursive: true });
       fs.mkdirSync(path.join(dir, 'srv/ltsp/chroot/proc'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/hostname'), `${host}\n`);
-      const image = host === 'broken' ? 'no-such-chroot' : 'chroot';
+      fs.mkdirSync(path.join(dir, 'srv/ltsp/extra/bin'), { recursive: true });
+      fs.writeFileSync(path.join(dir, 'srv/ltsp/extra/bin/tool'), 'v1\n');
+      // school1 declares non-default options and a stacked source: the nightly run must rebuild exactly that.
+      const image =
+        host === 'broken'
+          ? '[{ name: no-such-chroot }]'
+          : host === 'school1'
+            ? `[{ name: "chroot,,${dir}/srv/ltsp/extra,subdir=opt", image_name: chroot, mksquashfs_params: [-comp, zstd], keep: 3 }]`
+            : '[{ name: chroot }]';
       lines.push(
         `    ${host}:`,
         '      ansible_connection: local',
@@ -59,7 +77,7 @@ describe('collection and example playbooks', function () {
         `      ltsp_base_dir: ${dir}/srv/ltsp`,
         `      ltsp_tftp_dir: ${dir}/srv/tftp`,
         `      ltsp_command: ${recorder}`,
-        `      ltsp_images: [{ name: ${image} }]`,
+        `      ltsp_images: ${image}`,
       );
     }
     inventory = path.join(scratch, 'hosts.yml');
@@ -78,6 +96,8 @@ describe('collection and example playbooks', function () {
     assert.ok(fs.existsSync(path.join(dirOf('school1'), 'srv/ltsp/images/chroot.img')));
     assert.ok(fs.existsSync(path.join(dirOf('school2'), 'srv/ltsp/images/chroot.img')));
     assert.equal(recorded().length, 2);
+    assert.match(reportOf(first, 'school1'), /^chroot: changed \(missing\); [\d.]+ KB, generation 1, [\d.]+ s$/);
+    assert.match(first.stdout, /broken: .*Report each image: no-such-chroot: failed: Image does not exist: no-such-chroot/);
     fs.rmSync(record);
     const second = await playbook(path.join(projectRoot, 'examples/playbooks/site.yml'), ['-e', `ltsp_command=${recorder}`, '--limit', 'school1,school2']);
     assert.equal(second.code, 0, second.stdout);
@@ -85,16 +105,94 @@ describe('collection and example playbooks', function () {
     assert.deepEqual(recorded(), [], 'the handler ran without a change');
   });
 
-  it('scheduled.yml rebuilds only drifted images, async, and changes nothing the second time', async () => {
-    fs.writeFileSync(path.join(dirOf('school1'), 'srv/ltsp/chroot/etc/motd'), 'drift\n');
+  it('scheduled.yml --check predicts the drift rebuild, with a diff of what changed in each modified path, and writes nothing', async () => {
+    const dir = dirOf('school1');
+    fs.writeFileSync(path.join(dir, 'srv/ltsp/extra/bin/tool'), 'version 2\n');
+    fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'drift\n');
     await settle();
-    const first = await playbook(path.join(projectRoot, 'examples/playbooks/scheduled.yml'), ['--limit', 'school1,school2']);
+    const state = path.join(dir, 'srv/ltsp/images/chroot.img.json');
+    const before = fs.readFileSync(state, 'utf8');
+    const run = await playbook(scheduled, ['--limit', 'school1,school2', '--check', '--diff']);
+    assert.equal(run.code, 0, run.stdout);
+    const item = buildResults(run, 'school1')[0]!;
+    assert.equal(item.changed, true);
+    assert.equal(item.reason, 'source_changed');
+    const diff = item.diff as { before: string; after: string };
+    assert.match(diff.before, /modified: opt\/bin\/tool: -rw-r--r-- 0\/0 3 \S+ \S+ sha256:/);
+    assert.match(diff.after, /modified: opt\/bin\/tool: -rw-r--r-- 0\/0 10 \S+ \S+ sha256:/);
+    assert.match(diff.after, /added: etc\/motd/);
+    assert.equal(fs.readFileSync(state, 'utf8'), before, 'check mode wrote the state file');
+  });
+
+  it('scheduled.yml rebuilds the drift exactly as declared (options, stacked source, keep), then site.yml has nothing to do', async () => {
+    const dir = dirOf('school1');
+    const image = path.join(dir, 'srv/ltsp/images/chroot.img');
+    const first = await playbook(scheduled, ['--limit', 'school1,school2']);
     assert.equal(first.code, 0, first.stdout);
     assert.equal(first.stats.school1?.changed, 2, 'the rebuild and its handler');
     assert.equal(first.stats.school2?.changed, 0);
-    assert.match(String(first.task('Summary').school1?.msg), /drifted: chroot, rebuilt: chroot/);
-    const second = await playbook(path.join(projectRoot, 'examples/playbooks/scheduled.yml'), ['--limit', 'school1,school2']);
-    assert.equal(second.stats.school1?.changed, 0, second.stdout);
+    assert.match(reportOf(first, 'school1'), /^chroot: changed \(source_changed\) \+etc\/motd ~opt\/bin\/tool \(1 added, 0 removed, 1 modified\); [\d.]+ KB, generation 2, [\d.]+ s$/);
+    assert.match(reportOf(first, 'school2'), /^chroot: ok \(up_to_date\); /);
+    const site = await playbook(path.join(projectRoot, 'examples/playbooks/site.yml'), ['--limit', 'school1,school2']);
+    assert.equal(site.code, 0, site.stdout);
+    assert.equal(site.stats.school1?.changed, 0, site.stdout);
+    assert.equal(buildResults(site, 'school1')[0]?.reason, 'up_to_date');
+    const superblock = await execa('unsquashfs', ['-s', image]);
+    assert.match(superblock.stdout, /Compression zstd/);
+    const listing = await execa('unsquashfs', ['-lln', image]);
+    assert.match(listing.stdout, /squashfs-root\/opt\/bin\/tool$/m, 'the stacked source is in the image');
+    assert.ok(fs.existsSync(`${image}.old`), 'keep: 3 kept the backup');
+    const info = await runModule('ltsp_image_info', { base_dir: path.join(dir, 'srv/ltsp'), tftp_dir: path.join(dir, 'srv/tftp'), name: 'chroot' });
+    const shown = (info.result.images as Record<string, unknown>[])[0]!;
+    assert.equal(shown.source, `${path.join(dir, 'srv/ltsp/chroot')},,${path.join(dir, 'srv/ltsp/extra')},subdir=opt`);
+    assert.deepEqual((shown.options as { mksquashfs_params: string[] }).mksquashfs_params, ['-comp', 'zstd']);
+    assert.equal(shown.reason, 'source_changed');
+    const history = shown.history as { generation: number; reason: string; drift: { added: number; modified: number } | null }[];
+    assert.deepEqual(history.map((h) => [h.generation, h.reason]), [[2, 'source_changed'], [1, 'missing']]);
+    assert.deepEqual(history[0]?.drift, { added: 1, removed: 0, modified: 1 });
+  });
+
+  it('prints one line per image by default, no async polls, and logs the drifted paths to the journal', async () => {
+    fs.writeFileSync(path.join(dirOf('school1'), 'srv/ltsp/chroot/etc/motd'), 'drift again\n');
+    await settle();
+    const socket = path.join(scratch, 'log.sock');
+    const collected = path.join(scratch, 'log.txt');
+    const listener = execa('python3', ['-c', LISTENER, socket, collected], { reject: false });
+    try {
+      while (!fs.existsSync(collected)) await new Promise((r) => setTimeout(r, 50));
+      const run = await execa('ansible-playbook', ['-i', inventory, '--limit', 'school1,school2', scheduled], {
+        env: env({ ANSIBLE_STDOUT_CALLBACK: 'default', LTSP_IMAGE_SYSLOG_SOCKET: socket }),
+        reject: false,
+        cwd: scratch,
+      });
+      assert.equal(run.exitCode, 0, run.stdout);
+      fs.writeFileSync(path.join(projectRoot, '.scratch/fleet-nightly-output.txt'), run.stdout);
+      assert.match(run.stdout, /^ {8}"chroot: changed \(source_changed\) ~etc\/motd \(0 added, 0 removed, 1 modified\); [\d.]+ KB, generation 3, [\d.]+ s"$/m);
+      assert.match(run.stdout, /^ {8}"chroot: ok \(up_to_date\); [\d.]+ KB, generation 1, [\d.]+ s"$/m);
+      assert.doesNotMatch(run.stdout, /ASYNC POLL/);
+      await waitFor(() => /drifted paths: ~etc\/motd/.test(fs.readFileSync(collected, 'utf8')));
+    } finally {
+      listener.kill();
+      await listener;
+    }
+  });
+
+  it('leaves frozen images alone with reason frozen and what would have happened, until the freeze is lifted', async () => {
+    const dir = dirOf('school1');
+    fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'exam week\n');
+    await settle();
+    const image = path.join(dir, 'srv/ltsp/images/chroot.img');
+    const inode = fs.statSync(image).ino;
+    const frozen = await playbook(scheduled, ['--limit', 'school1', '-e', 'ltsp_freeze=true']);
+    assert.equal(frozen.code, 0, frozen.stdout);
+    const item = buildResults(frozen, 'school1')[0]!;
+    assert.equal(item.changed, false);
+    assert.equal(item.reason, 'frozen');
+    assert.equal(item.pending, 'source_changed');
+    assert.match(reportOf(frozen, 'school1'), /^chroot: ok \(frozen, would be source_changed\) ~etc\/motd /);
+    assert.equal(fs.statSync(image).ino, inode, 'a frozen image was replaced');
+    const thawed = await playbook(scheduled, ['--limit', 'school1']);
+    assert.equal(buildResults(thawed, 'school1')[0]?.reason, 'source_changed');
   });
 
   it('revert.yml reverts on the chosen host, then reports ok', async () => {
@@ -104,6 +202,18 @@ describe('collection and example playbooks', function () {
     assert.equal(first.task('Make the previous generation active').school1?.changed, true);
     const second = await playbook(path.join(projectRoot, 'examples/playbooks/revert.yml'), args);
     assert.equal(second.task('Make the previous generation active').school1?.changed, false);
+  });
+
+  it('after a revert, ltsp_image_info says the image is held and why, and the nightly run explains it', async () => {
+    const dir = dirOf('school1');
+    const info = await runModule('ltsp_image_info', { base_dir: path.join(dir, 'srv/ltsp'), tftp_dir: path.join(dir, 'srv/tftp') });
+    assert.deepEqual(info.result.held, ['chroot'], info.stdout);
+    const shown = (info.result.images as Record<string, unknown>[])[0]!;
+    assert.equal(shown.held, true);
+    assert.match(String(shown.held_reason), /a revert made generation \d+ active, and the source is still the one of generation \d+/);
+    const nightly = await playbook(scheduled, ['--limit', 'school1']);
+    assert.equal(nightly.stats.school1?.changed, 0, nightly.stdout);
+    assert.match(reportOf(nightly, 'school1'), /^chroot: ok \(held\)/);
   });
 
   it('honours check_mode per task, --diff, no_log, register/when, become and async/poll with the FQCN', async () => {
@@ -147,10 +257,50 @@ describe('collection and example playbooks', function () {
     assert.equal(run.task('only when changed').school2?.msg, 'rebuilt source_changed');
   });
 
-  it('the systemd service and timer pass systemd-analyze verify', async () => {
+  it('the systemd service and timer pass systemd-analyze verify, and the service command runs the collection playbook as documented', async () => {
     const units = ['ltsp-image-rebuild.service', 'ltsp-image-rebuild.timer'].map((u) => path.join(projectRoot, 'examples/systemd', u));
     const run = await execa('systemd-analyze', ['verify', ...units], { reject: false, all: true });
     assert.equal(run.exitCode, 0, run.all);
     assert.doesNotMatch(run.all ?? '', /ltsp-image-rebuild/);
+    // The unit's own command and environment, with the documented paths moved into the scratch dir.
+    const unit = fs.readFileSync(units[0]!, 'utf8');
+    const moved = (v: string) => v.replace('/usr/share/ansible/collections', collections).replace('/etc/ltsp/ansible/hosts.yml', inventory);
+    const unitEnv = Object.fromEntries([...unit.matchAll(/^Environment=(\w+)=(.*)$/gm)].map((m) => [m[1]!, moved(m[2]!)]));
+    const [command, ...args] = /^ExecStart=(.*)$/m.exec(unit)![1]!.split(' ');
+    const nightly = await execa(command!, [...args, '--limit', 'school2'], { env: { ...env({ ANSIBLE_STDOUT_CALLBACK: 'default' }), ...unitEnv }, reject: false, cwd: scratch });
+    assert.equal(nightly.exitCode, 0, nightly.stdout);
+    assert.match(nightly.stdout, /"chroot: ok \(up_to_date\); /);
+  });
+
+  it('prepare.yml checks a ready server and changes nothing', async () => {
+    const run = await playbook(path.join(projectRoot, 'examples/playbooks/prepare.yml'), ['--limit', 'school1']);
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(run.stats.school1?.changed, 0);
+    assert.match(String(run.task('Say what is still missing').school1?.msg), /Ready for ltsp.images/);
+  });
+
+  it('the prepare role says what a server lacks: an old Node.js and the sbin tools', async () => {
+    const fake = path.join(scratch, 'fake-bin');
+    fs.mkdirSync(fake, { recursive: true });
+    fs.writeFileSync(path.join(fake, 'node'), '#!/bin/sh\necho 12.22.12\n', { mode: 0o755 });
+    const play = path.join(scratch, 'prepare-check.yml');
+    fs.writeFileSync(
+      play,
+      `- name: Prepare with a PATH that has an old node and no sbin
+  hosts: school1
+  gather_facts: false
+  environment:
+    PATH: "${fake}:/usr/bin:/bin"
+  roles:
+    - ltsp.images.prepare
+`,
+    );
+    const run = await playbook(play, ['-e', 'ltsp_prepare_install=false']);
+    assert.equal(run.stats.school1?.failures, 1, run.stdout);
+    const msg = String(run.task('Say what is still missing').school1?.msg);
+    assert.match(msg, /nodejs: node 12\.22\.12 is older than 18\.19/);
+    assert.match(msg, /fdisk: sfdisk not found/);
+    assert.match(msg, /Install them: apt-get install nodejs util-linux fdisk mount/);
+    assert.doesNotMatch(msg, /squashfs-tools/);
   });
 });

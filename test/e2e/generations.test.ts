@@ -90,10 +90,15 @@ describe('image generations', function () {
     assert.equal((r.result.pruned as string[]).length, 3);
   });
 
-  it('reports a missing backup as the reference does', async () => {
-    const r = await runModule('ltsp_image_revert', { name: 'nothing', base_dir: base, tftp_dir: tftp });
+  it('reports a missing backup as the reference does, and a missing image as missing', async () => {
+    fs.mkdirSync(images, { recursive: true });
+    fs.writeFileSync(path.join(images, 'lonely.img'), 'an image without a backup');
+    const r = await runModule('ltsp_image_revert', { name: 'lonely', base_dir: base, tftp_dir: tftp });
+    fs.rmSync(path.join(images, 'lonely.img'));
     assert.equal(r.code, 1);
-    assert.equal(r.result.msg, `Cannot revert, backup is missing: ${path.join(images, 'nothing.img.old')}`);
+    assert.equal(r.result.msg, `Cannot revert, backup is missing: ${path.join(images, 'lonely.img.old')}`);
+    const none = await runModule('ltsp_image_revert', { name: 'nothing', base_dir: base, tftp_dir: tftp });
+    assert.match(String(none.result.msg), /^Cannot revert: there is no image nothing in /);
   });
 
   it('a client reading the active image keeps reading the same bytes through two rebuilds', async () => {

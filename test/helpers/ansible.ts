@@ -1,4 +1,6 @@
 // Runs real ansible-playbook and ansible-doc against localhost with the bundled modules, and reads the json callback's results.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { bundleDir, projectRoot } from './run-module.js';
@@ -19,8 +21,9 @@ export interface PlaybookRun {
   tasks: Map<string, TaskResult>;
 }
 
-/** Our own JSON stdout callback (test/ansible/callback_plugins), since Debian's ansible-core lacks ansible.posix.json. */
-export const RESULTS_CALLBACK = 'results_json';
+/** The JSON stdout callback the tests read results from (ansible-core ships none). */
+const callbackDir = path.join(projectRoot, 'test/helpers/callback');
+export const JSON_CALLBACK = 'json_results';
 
 export function ansibleEnv(extra: Record<string, string> = {}): Record<string, string> {
   return {
@@ -30,14 +33,14 @@ export function ansibleEnv(extra: Record<string, string> = {}): Record<string, s
     ANSIBLE_PYTHON_INTERPRETER: 'auto_silent',
     ANSIBLE_LOCAL_TEMP: path.join(projectRoot, '.scratch/ansible-local'),
     ANSIBLE_REMOTE_TEMP: path.join(projectRoot, '.scratch/ansible-remote'),
-    ANSIBLE_CALLBACK_PLUGINS: path.join(projectRoot, 'test/ansible/callback_plugins'),
+    ANSIBLE_CALLBACK_PLUGINS: callbackDir,
     ...extra,
   };
 }
 
 export async function runPlaybook(playbook: string, args: string[] = [], env: Record<string, string> = {}): Promise<PlaybookRun> {
   const child = await execa('ansible-playbook', ['-i', 'localhost,', '-c', 'local', ...args, playbook], {
-    env: ansibleEnv({ ANSIBLE_STDOUT_CALLBACK: RESULTS_CALLBACK, ...env }),
+    env: ansibleEnv({ ANSIBLE_STDOUT_CALLBACK: JSON_CALLBACK, ...env }),
     reject: false,
     cwd: projectRoot,
   });
@@ -54,4 +57,13 @@ export async function runPlaybook(playbook: string, args: string[] = [], env: Re
 export async function ansibleDoc(module: string): Promise<string> {
   const { stdout } = await execa('ansible-doc', ['-M', bundleDir, module], { env: ansibleEnv({ PAGER: 'cat' }), cwd: projectRoot });
   return stdout;
+}
+
+/** Builds the collection tarball (npm run collection) and installs it under dir, as a user would with ansible-galaxy. */
+export async function installCollection(dir: string): Promise<void> {
+  const build = await execa(process.execPath, [path.join(projectRoot, 'scripts/collection.mjs')], { reject: false, all: true });
+  assert.equal(build.exitCode, 0, build.all);
+  const tarball = fs.readdirSync(path.join(projectRoot, 'dist-collection')).find((f) => f.endsWith('.tar.gz'))!;
+  const install = await execa('ansible-galaxy', ['collection', 'install', '-p', dir, path.join(projectRoot, 'dist-collection', tarball)], { reject: false, all: true });
+  assert.equal(install.exitCode, 0, install.all);
 }

@@ -1,0 +1,20 @@
+// What an image was built from, written back the way ltsp_image takes it, so a rebuild from ltsp_image_info's report loses nothing.
+import type { ResolvedSource } from '../source/resolve.js';
+import type { ImageState } from '../store/state.js';
+
+/** One source as a stacked-source part: path then its options (partition=, fstype=, subdir=, mount options). */
+export function sourceSpec(source: ResolvedSource): string {
+  const options = [
+    ...(source.partition ? [`partition=${source.partition}`] : []),
+    ...(source.fstype ? [`fstype=${source.fstype}`] : []),
+    ...(source.subdir ? [`subdir=${source.subdir}`] : []),
+    ...source.options,
+  ];
+  return [source.path, ...options].join(',');
+}
+
+/** The recorded settings that shape the image, under ltsp_image's option names. */
+export function buildOptions(state: ImageState): Record<string, unknown> {
+  const { mksquashfs_params, cleanup, overlay, kernel_initrd, compare } = state.config;
+  return { mksquashfs_params, cleanup, overlay, kernel_initrd, compare };
+}

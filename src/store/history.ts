@@ -1,0 +1,27 @@
+// The build history carried in each state file, so "why was this rebuilt last night" outlives pruned generations.
+import { allGenerations, type ImageFiles } from './generations.js';
+import type { BuildHistoryEntry, ImageState } from './state.js';
+
+const HISTORY_LENGTH = 20;
+
+function knownStates(files: ImageFiles): ImageState[] {
+  return allGenerations(files)
+    .map((g) => g.state)
+    .filter((s): s is ImageState => s !== null)
+    .sort((a, b) => b.generation - a.generation);
+}
+
+function entryOf(s: ImageState): BuildHistoryEntry {
+  return { generation: s.generation, builtAt: s.builtAt, buildSeconds: s.buildSeconds, reason: s.reason ?? null, drift: s.drift ?? null, configChanges: s.configChanges ?? null };
+}
+
+/** The history as the newest state records it, newest first; images built before histories get one from their kept states. */
+export function historyOf(files: ImageFiles): BuildHistoryEntry[] {
+  const states = knownStates(files);
+  return states[0]?.history ?? states.map(entryOf);
+}
+
+/** A new build's entry on top of the image's history. */
+export function withHistory(files: ImageFiles, entry: BuildHistoryEntry): BuildHistoryEntry[] {
+  return [entry, ...historyOf(files)].slice(0, HISTORY_LENGTH);
+}
