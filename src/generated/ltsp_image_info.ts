@@ -20,6 +20,10 @@ export interface LtspImageInfoOptions {
    * Compare each image's source with its last build (walks the source trees).
    */
   drift?: boolean;
+  /**
+   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR) apply to base_dir and tftp_dir when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   */
+  ltsp_conf?: string | null;
 }
 /**
  * This interface was referenced by `LtspImageInfo`'s JSON-Schema
@@ -54,6 +58,12 @@ export interface LtspImageInfoResult {
    * Names of the images a revert holds (see C(held) in C(images)).
    */
   held?: string[];
+  /**
+   * The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.
+   */
+  from_ltsp_conf?: {
+    [k: string]: string | undefined;
+  };
   [k: string]: unknown | undefined;
 }
 
@@ -127,6 +137,18 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
           "type": "boolean",
           "default": true,
           "description": "Compare each image's source with its last build (walks the source trees)."
+        },
+        "ltsp_conf": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "default": null,
+          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR) apply to base_dir and tftp_dir when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "x-cli": {
+            "metavar": "FILE",
+            "path": true
+          }
         }
       }
     },
@@ -210,6 +232,14 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
           "description": "Names of the images a revert holds (see C(held) in C(images)).",
           "x-returned": "always",
           "x-sample": []
+        },
+        "from_ltsp_conf": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          },
+          "description": "The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.",
+          "x-returned": "when an ltsp.conf was read"
         }
       }
     }

@@ -32,6 +32,10 @@ export interface LtspImageRevertOptions {
    * How many generations back from the newest the active image should be. 1 is the previous image; more needs images kept with M(ltsp_image)'s C(keep).
    */
   steps?: number;
+  /**
+   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   */
+  ltsp_conf?: string | null;
 }
 /**
  * This interface was referenced by `LtspImageRevert`'s JSON-Schema
@@ -80,6 +84,12 @@ export interface LtspImageRevertResult {
     source_initrd?: string;
     changed?: boolean;
   } | null;
+  /**
+   * The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.
+   */
+  from_ltsp_conf?: {
+    [k: string]: string | undefined;
+  };
   [k: string]: unknown | undefined;
 }
 
@@ -177,6 +187,18 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
           "x-cli": {
             "metavar": "N"
           }
+        },
+        "ltsp_conf": {
+          "type": [
+            "string",
+            "null"
+          ],
+          "default": null,
+          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "x-cli": {
+            "metavar": "FILE",
+            "path": true
+          }
         }
       }
     },
@@ -271,6 +293,14 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
               "type": "boolean"
             }
           }
+        },
+        "from_ltsp_conf": {
+          "type": "object",
+          "additionalProperties": {
+            "type": "string"
+          },
+          "description": "The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.",
+          "x-returned": "when an ltsp.conf was read"
         }
       }
     }

@@ -1,6 +1,7 @@
 // The ltsp_image_info module: read-only, lists the images under BASE/images and whether their sources drifted.
 import fs from 'node:fs';
 import type { LtspImageInfoOptions } from '../generated/ltsp_image_info.js';
+import { withLtspConf } from '../ltsp-conf/read.js';
 import { ModuleError } from '../runtime/errors.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { checkImageName } from '../source/image-name.js';
@@ -24,7 +25,7 @@ function imageNames(imagesDir: string): string[] {
 }
 
 export async function runLtspImageInfo(input: LtspImageInfoOptions, context: ModuleContext): Promise<ModuleResult> {
-  const options = input as InfoOptions;
+  const { options, conf } = withLtspConf(input as InfoOptions, context.explicit, (m) => context.warn(m), ['base_dir', 'tftp_dir']);
   const baseDir = checkDirOption(options.base_dir, 'base_dir');
   const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   const imagesDir = imagePaths(baseDir, tftpDir, 'x').imagesDir;
@@ -41,5 +42,5 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
   const held = images.filter((i) => i.held).map((i) => i.name);
   const heldNote = held.length ? `, ${held.length} held after a revert (${held.join(', ')})` : '';
   const msg = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}${heldNote}` : ''}`;
-  return { changed: false, msg, images, drifted, held };
+  return { changed: false, msg, images, drifted, held, ...(conf ? { from_ltsp_conf: conf.origins } : {}) };
 }

@@ -13,8 +13,6 @@ export interface Assigned {
 export interface Evaluation {
   /** Every variable the file assigned, with the line of its last assignment. */
   assigned: Map<string, Assigned>;
-  /** The ids of the sections that ran, in order. */
-  ran: string[];
 }
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
@@ -32,7 +30,8 @@ function unquotedPrefix(word: Part[]): string {
 class Evaluator {
   private readonly functions = new Map<string, Command[] | { body: Section['body'] }>();
   private readonly patterns: { pattern: string; id: string }[] = [];
-  readonly ran: string[] = [];
+  /** The reference's per-section guard variables: each section runs at most once. */
+  private readonly ran: string[] = [];
   readonly assigned = new Map<string, Assigned>();
 
   constructor(
@@ -112,5 +111,5 @@ export function evaluateForImage(file: string, sections: Section[], vars: Map<st
   // [MAC] and [IP] sections may set HOSTNAME, so it is read only now, as the reference does.
   e.call([e.get('HOSTNAME')]);
   e.call(['image/', ...own().map((n) => `image/${n}`), `image/${e.get('HOSTNAME')}`]);
-  return { assigned: e.assigned, ran: e.ran };
+  return { assigned: e.assigned };
 }

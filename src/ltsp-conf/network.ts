@@ -29,8 +29,8 @@ function route(): { device: string; address: string } {
 /** null when no MAC address can be found (the reference stops there; here [MAC]/[IP] sections are then not evaluated). */
 export function serverNetwork(): NetworkNames | null {
   let { device, address } = route();
+  // No address (a server with its cable unplugged): the reference still takes the first real device's MAC.
   if (!address) {
-    address = '';
     device = fs.existsSync('/sys/class/net') ? (fs.readdirSync('/sys/class/net').find((d) => fs.existsSync(`/sys/class/net/${d}/device`)) ?? '') : '';
   }
   if (!device) return null;

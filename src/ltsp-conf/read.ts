@@ -5,7 +5,7 @@ import { ModuleError } from '../runtime/errors.js';
 import { evaluateForImage, type Evaluation } from './evaluate.js';
 import { serverNetwork } from './network.js';
 import { splitSections } from './sections.js';
-import { confOptions, type ConfOptions } from './settings.js';
+import { confOptions, SETTINGS, type ConfOptions } from './settings.js';
 
 export const DEFAULT_LTSP_CONF = '/etc/ltsp/ltsp.conf';
 
@@ -48,24 +48,30 @@ export interface LtspConf {
   origins: Record<string, string>;
 }
 
-/** explicit: the option values given by the caller (not defaults); they win over the file. */
-export function readLtspConf(file: string, explicit: Record<string, unknown>, warn: (message: string) => void): LtspConf {
+/** explicit: the option values given by the caller (not defaults); they win over the file. only: the options this module has. */
+export function readLtspConf(file: string, explicit: Record<string, unknown>, warn: (message: string) => void, only?: readonly string[]): LtspConf {
   const sections = splitSections(file, readConf(file));
   const needsNetwork = sections.some((s) => s.line && !['common', 'server', 'clients', 'image/'].includes(s.pattern));
   const network = needsNetwork ? serverNetwork() : null;
   if (needsNetwork && !network) warn(`${file}: this server's MAC address could not be found (ip -o route/link), so its [MAC] and [IP] sections were not evaluated`);
   const vars = initialVariables(explicit as { base_dir?: string; tftp_dir?: string });
   const evaluation = evaluateForImage(file, sections, vars, network);
-  const { options, origins } = confOptions(file, evaluation.assigned, new Set(Object.keys(explicit)), warn);
+  const foreign = Object.values(SETTINGS).map((s) => s.option).filter((o) => only && !only.includes(o));
+  const { options, origins } = confOptions(file, evaluation.assigned, new Set([...Object.keys(explicit), ...foreign]), warn);
   return { file, evaluation, options, origins };
 }
 
 /** The options with the file's settings applied where the caller gave none; conf is null when no file is read. */
-export function withLtspConf<O extends { ltsp_conf?: string | null }>(options: O, explicitKeys: readonly string[], warn: (message: string) => void): { options: O; conf: LtspConf | null } {
+export function withLtspConf<O extends { ltsp_conf?: string | null }>(
+  options: O,
+  explicitKeys: readonly string[],
+  warn: (message: string) => void,
+  only?: readonly string[],
+): { options: O; conf: LtspConf | null } {
   const file = confPath(options.ltsp_conf);
   if (!file) return { options, conf: null };
   const values = options as Record<string, unknown>;
   const explicit = Object.fromEntries(explicitKeys.filter((key) => key in values).map((key) => [key, values[key]]));
-  const conf = readLtspConf(file, explicit, warn);
+  const conf = readLtspConf(file, explicit, warn, only);
   return { options: { ...options, ...conf.options }, conf };
 }

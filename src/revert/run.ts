@@ -1,5 +1,6 @@
 // The ltsp_image_revert module: plan, stop there in check mode or when already reverted, else swap by renames and reinstall the kernel.
 import fs from 'node:fs';
+import { withLtspConf } from '../ltsp-conf/read.js';
 import type { LtspImageRevertOptions } from '../generated/ltsp_image_revert.js';
 import { installKernelFromImage, type InstalledKernel } from '../kernel/from-image.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
@@ -34,7 +35,8 @@ async function swap(plan: RevertPlan, options: RevertOptions, context: ModuleCon
 
 /** Under the image lock (outside check mode), an interrupted earlier swap is completed before the plan is made. */
 export async function runLtspImageRevert(input: LtspImageRevertOptions, context: ModuleContext): Promise<ModuleResult> {
-  const options = input as RevertOptions;
+  // `ltsp image -r` reads ltsp.conf too, and its `ltsp kernel` run takes KERNEL_INITRD from it.
+  const { options, conf } = withLtspConf(input as RevertOptions, context.explicit, (m) => context.warn(m), ['base_dir', 'tftp_dir', 'kernel_initrd']);
   const { imageName, paths } = revertPaths(options);
   const lock = !context.checkMode && fs.existsSync(paths.imagesDir) ? await lockImage(paths, 600, context) : null;
   try {
@@ -42,7 +44,8 @@ export async function runLtspImageRevert(input: LtspImageRevertOptions, context:
       removeLeftovers(paths);
       removeStaleWorkDirs(imageName, paths.imagesDir);
     }
-    return await revert(planRevert(options, imageName, paths), options, context);
+    const result = await revert(planRevert(options, imageName, paths), options, context);
+    return conf ? { ...result, from_ltsp_conf: conf.origins } : result;
   } finally {
     await lock?.release();
   }

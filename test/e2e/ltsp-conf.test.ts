@@ -143,6 +143,21 @@ describe('ltsp.conf, compared with ltsp image', function () {
     assert.deepEqual(Object.keys(cli.result.from_ltsp_conf as object).sort(), ['base_dir', 'cleanup', 'tftp_dir']);
   });
 
+  it('ltsp_image_info and ltsp_image_revert find the images where ltsp.conf put them, as ltsp image -r does', async function () {
+    const mod = await setup('others', (dir) => `[server]\nBASE_DIR=${dir}/base\nTFTP_DIR=${dir}/tftp\n`);
+    await module(mod.conf);
+    await module(mod.conf, { force: true });
+    const info = await runModule('ltsp_image_info', { ltsp_conf: mod.conf, drift: false });
+    assert.equal(info.code, 0, info.stdout);
+    assert.deepEqual((info.result.images as { name: string }[]).map((i) => i.name), ['fixture']);
+    assert.deepEqual(info.result.from_ltsp_conf, { base_dir: `${mod.conf}:2`, tftp_dir: `${mod.conf}:3` });
+    const revert = await runModule('ltsp_image_revert', { name: 'fixture', ltsp_conf: mod.conf });
+    assert.equal(revert.code, 0, revert.stdout);
+    assert.equal(revert.result.image, path.join(mod.dir, 'base/images/fixture.img'));
+    assert.equal(revert.result.reason, 'reverted');
+    assert.ok(await fs.stat(path.join(mod.dir, 'tftp/ltsp/fixture/vmlinuz')));
+  });
+
   it('an explicit option or flag wins over ltsp.conf, in both tools; a changed setting is a config change', async function () {
     // A section header is needed: the reference's ini2sh writes a broken section list for a file without any.
     const make = (dir: string) => `[server]\nMKSQUASHFS_PARAMS="-comp gzip"\nBASE_DIR=${dir}/base\nTFTP_DIR=${dir}/tftp\n`;
