@@ -7,9 +7,9 @@ import { execa } from 'execa';
 import { serverNetwork } from '../../src/ltsp-conf/network.js';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { listImage, type ImageEntry } from '../helpers/image.js';
-import { referenceImage } from '../helpers/ltsp-reference.js';
+import { referenceImage, withEtcLtsp } from '../helpers/ltsp-reference.js';
 import { requireRoot } from '../helpers/root.js';
-import { runModule } from '../helpers/run-module.js';
+import { bundleDir, parseSingleJson, runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** Random on every build (a fresh snakeoil pair), so only their presence, mode and owner are compared. */
@@ -141,6 +141,18 @@ describe('ltsp.conf, compared with ltsp image', function () {
     assert.equal(cli.code, 0, cli.stdout);
     assert.equal(cli.result.backup, `${modImage}.old`);
     assert.deepEqual(Object.keys(cli.result.from_ltsp_conf as object).sort(), ['base_dir', 'cleanup', 'tftp_dir']);
+  });
+
+  it('reads /etc/ltsp/ltsp.conf when ltsp_conf is not given, and ignores it with ltsp_conf: ""', async function () {
+    const mod = await setup('default', (dir) => `[server]\nBASE_DIR=${dir}/base\nTFTP_DIR=${dir}/tftp\n`);
+    const json = (args: Record<string, unknown>) => JSON.stringify({ name: source, check_mode: true, ...args });
+    const run = await withEtcLtsp(scratch, mod.confDir, [process.execPath, path.join(bundleDir, 'ltsp_image')], {}, json({}));
+    const result = parseSingleJson(run.stdout);
+    assert.equal(result.image, path.join(mod.dir, 'base/images/fixture.img'), run.output);
+    assert.deepEqual(result.from_ltsp_conf, { base_dir: '/etc/ltsp/ltsp.conf:2', tftp_dir: '/etc/ltsp/ltsp.conf:3' });
+    const ignored = parseSingleJson((await withEtcLtsp(scratch, mod.confDir, [process.execPath, path.join(bundleDir, 'ltsp_image')], {}, json({ ltsp_conf: '' }))).stdout);
+    assert.equal(ignored.image, '/srv/ltsp/images/fixture.img');
+    assert.equal(ignored.from_ltsp_conf, undefined);
   });
 
   it('ltsp_image_info and ltsp_image_revert find the images where ltsp.conf put them, as ltsp image -r does', async function () {
