@@ -1,5 +1,6 @@
 // Lists, in words, every way two images built from the same source differ: paths and their metadata, file bytes, account lines, TFTP kernel and initrd.
 import { execa } from 'execa';
+import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { listImage, type ImageEntry } from './image.js';
@@ -151,7 +152,12 @@ export async function kernelDifferences(referenceDir: string, oursDir: string): 
   return differences;
 }
 
-/** One assertion message listing every difference, one per line. */
-export function differencesMessage(what: string, differences: readonly string[]): string {
-  return `${differences.length} difference(s) in ${what} between ltsp_image and ltsp image:\n  ${differences.join('\n  ')}`;
+/** Fails listing every difference, one per line; a difference expected (and documented) that no longer shows fails too. */
+export function assertSame(what: string, found: readonly string[], expected: readonly string[] = []): void {
+  const unexpected = found.filter((d) => !expected.includes(d));
+  const gone = expected.filter((d) => !found.includes(d));
+  const parts: string[] = [];
+  if (unexpected.length > 0) parts.push(`${unexpected.length} difference(s) in ${what} between ltsp_image and ltsp image:\n  ${unexpected.join('\n  ')}`);
+  if (gone.length > 0) parts.push(`expected differences in ${what} that no longer show (update the test and the README):\n  ${gone.join('\n  ')}`);
+  if (parts.length > 0) assert.fail(parts.join('\n'));
 }

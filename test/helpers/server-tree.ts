@@ -7,12 +7,14 @@ import { gzipSync } from 'node:zlib';
 import { ALICE_HASH, BOB_HASH, ROOT_HASH } from './chroot-accounts.js';
 import { writeAll } from './chroot-fixture.js';
 import { writeKeys } from './chroot-keys.js';
+import { makeExt4Image } from './disk-fixtures.js';
 
 /** openssl passwd -6 of 'backup-pw' and 'ghost-pw'. */
 export const SERVICE_HASH = '$6$5e1f0c2b7a9d4e63$3Rs.at0SvWxx9Yh8mlKCcrz81ReYTwncsmV3tMs.T4QBOzNyz1Bahh8undsjlJZL8Nup84s01ZMRNzuNVYxbI/';
 const GHOST_HASH = '$6$9a8b7c6d5e4f3a21$V6BZ5ekTCWmj.pOz/cCAlAB3dbR3i3kO3YzAibKBaIDqjSQPpNRafn2TZIcOZrhyfJviFyifoKMweOeiN9QjF0';
 
 export const SERVER_KERNEL = '6.1.0-13-amd64';
+export const STACKED_KERNEL = '6.1.0-99-amd64';
 
 /**
  * Accounts added to the tree's own: two normal users, a system user with a hash (backupsvc), a system user whose
@@ -110,7 +112,7 @@ async function writeHomes(root: string): Promise<void> {
 }
 
 /** A kernel pair in boot/ with Debian 12's relative top-level symlinks. */
-export async function writeKernel(root: string, version: string): Promise<void> {
+async function writeKernel(root: string, version: string): Promise<void> {
   await writeAll(root, [
     [`boot/vmlinuz-${version}`, randomBytes(6144)],
     [`boot/initrd.img-${version}`, randomBytes(8192)],
@@ -143,4 +145,20 @@ export async function seedServerTree(root: string): Promise<void> {
   ]);
   await fs.chown(path.join(root, 'var/log/syslog'), 0, 4);
   await fs.chown(path.join(root, 'var/log/auth.log'), 0, 4);
+}
+
+/**
+ * Extra sources to stack on the tree: a separate /boot filesystem (an ext4 file) with a kernel of its own, and an
+ * /opt directory whose root is 0750 root:staff, not 0755 root:root. Returns the `name` for them on top of tree.
+ */
+export async function makeStackedSources(tree: string, dir: string): Promise<string> {
+  const bootFiles = path.join(dir, 'boot-files');
+  await writeKernel(dir, STACKED_KERNEL);
+  await fs.rename(path.join(dir, 'boot'), bootFiles);
+  const bootFs = (await makeExt4Image(bootFiles, path.join(dir, 'boot.ext4'), 'boot')).file;
+  const opt = path.join(dir, 'opt-src');
+  await writeAll(opt, [['app/bin/tool', '#!/bin/sh\necho tool\n', 0o755]]);
+  await fs.chmod(opt, 0o750);
+  await fs.chown(opt, 0, 50);
+  return `${tree},,${bootFs},subdir=boot,,${opt},subdir=opt`;
 }

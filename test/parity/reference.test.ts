@@ -2,23 +2,14 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { buildInRoot, buildOnHost, type BuildArgs, type Pair } from '../helpers/build-both.js';
 import { debianTree } from '../helpers/debootstrap.js';
 import { makeExt4Image } from '../helpers/disk-fixtures.js';
 import { listImage } from '../helpers/image.js';
-import {
-  ACCOUNT_FILES,
-  accountDifferences,
-  contentDifferences,
-  differencesMessage,
-  extractImage,
-  kernelDifferences,
-  outputDifferences,
-  pathDifferences,
-} from '../helpers/image-diff.js';
-import { prepareServerRoot, referenceVersions, runModuleInRoot, runReference, runReferenceInRoot } from '../helpers/reference.js';
+import { ACCOUNT_FILES, accountDifferences, assertSame, contentDifferences, kernelDifferences, outputDifferences, pathDifferences } from '../helpers/image-diff.js';
+import { prepareServerRoot } from '../helpers/reference.js';
 import { requireRoot } from '../helpers/root.js';
-import { runModule } from '../helpers/run-module.js';
-import { seedServerTree, writeKernel } from '../helpers/server-tree.js';
+import { makeStackedSources, seedServerTree, SERVER_KERNEL, STACKED_KERNEL } from '../helpers/server-tree.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** A server: what `ltsp image /` itself needs to run inside it (python3 for pwmerge, mksquashfs, ltsp), and sshd. */
@@ -31,27 +22,15 @@ const SERVER_PACKAGES = ['openssh-server', 'python3', 'squashfs-tools', 'iproute
  */
 const RANDOM = ['etc/ssl/private/ssl-cert-snakeoil.key', 'etc/ssl/certs/ssl-cert-snakeoil.pem'];
 
-interface Output {
-  /** BASE and TFTP of the run: dir/WHO/ltsp and dir/WHO/tftp. */
-  base: string;
-  tftp: string;
-  name: string;
-  image: string;
-  kernelDir: string;
-  unpacked: string;
-}
+/**
+ * mksquashfs parameters for both tools: lz4 instead of the default gzip makes each build seconds instead of a
+ * minute on this tree. The comparison reads the images through unsquashfs, so compression changes nothing it sees.
+ */
+const PARAMS = '-comp lz4';
 
-/** What one tool's run left in dir/who, with the image's content dirs unpacked. */
-async function outputOf(dir: string, who: string, name: string): Promise<Output> {
-  const base = path.join(dir, who, 'ltsp');
-  const tftp = path.join(dir, who, 'tftp');
-  const image = path.join(base, 'images', `${name}.img`);
-  return { base, tftp, name, image, kernelDir: path.join(tftp, 'ltsp', name), unpacked: await extractImage(image, path.join(dir, who, 'unpacked')) };
-}
-
-interface Pair {
-  reference: Output;
-  ours: Output;
+/** The same build for both: the reference's flags and source, and the options that say the same to ltsp_image. */
+function both(reference: string[], ours: Record<string, unknown>, ltspConf?: string): BuildArgs {
+  return { reference: ['-m', PARAMS, ...reference], ours: { mksquashfs_params: PARAMS, ...ours }, ...(ltspConf !== undefined ? { ltspConf } : {}) };
 }
 
 interface Case {
@@ -63,22 +42,6 @@ interface Case {
   lacks: string[];
   /** Path differences that are deliberate (each listed in the README's "Differences from `ltsp image`"). */
   expectedPaths?: string[];
-}
-
-/**
- * mksquashfs parameters for both tools: lz4 instead of the default gzip makes each build seconds instead of a
- * minute on this tree. The comparison reads the images through unsquashfs, so compression changes nothing it sees.
- */
-const MKSQUASHFS_PARAMS = '-comp lz4';
-
-/** Fails with every difference, one per line; an expected difference that no longer shows fails too. */
-function assertSame(what: string, found: string[], expected: readonly string[] = []): void {
-  const unexpected = found.filter((d) => !expected.includes(d));
-  const gone = expected.filter((d) => !found.includes(d));
-  if (unexpected.length === 0 && gone.length === 0) return;
-  const parts = [unexpected.length > 0 ? differencesMessage(what, unexpected) : ''];
-  if (gone.length > 0) parts.push(`expected differences in ${what} that no longer show (update the test and the README):\n  ${gone.join('\n  ')}`);
-  assert.fail(parts.filter(Boolean).join('\n'));
 }
 
 describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image', function () {
@@ -99,87 +62,37 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
     await prepareServerRoot(tree);
     await fs.mkdir(path.join(scratch, 'disk'));
     disk = (await makeExt4Image(tree, path.join(scratch, 'disk/bookworm.img'))).file;
-
-    // Stacked: a separate /boot filesystem (ext4 file) with its own kernel, and an /opt directory whose root is not 0755.
-    const bootTree = path.join(scratch, 'boot-tree');
-    await writeKernel(bootTree, '6.1.0-99-amd64');
-    await fs.rename(path.join(bootTree, 'boot'), path.join(scratch, 'boot-files'));
-    await fs.rm(bootTree, { recursive: true });
-    const bootFs = (await makeExt4Image(path.join(scratch, 'boot-files'), path.join(scratch, 'disk/boot.ext4'), 'boot')).file;
-    const opt = path.join(scratch, 'opt-src');
-    await fs.mkdir(path.join(opt, 'app/bin'), { recursive: true });
-    await fs.writeFile(path.join(opt, 'app/bin/tool'), '#!/bin/sh\necho tool\n', { mode: 0o755 });
-    await fs.chmod(opt, 0o750);
-    await fs.chown(opt, 0, 50);
-    stacked = `${tree},,${bootFs},subdir=boot,,${opt},subdir=opt`;
+    stacked = await makeStackedSources(tree, path.join(scratch, 'stacked'));
   });
   after(async () => {
     if (scratch) await removeScratch(scratch);
   });
 
-  /** Builds with the reference on the machine and with our bundle, each with its own base and TFTP dirs. */
-  function onHost(referenceArgs: string[], ours: Record<string, unknown>, ltspConf?: string): Case['build'] {
-    return async (dir) => {
-      const ref = { baseDir: path.join(dir, 'reference/ltsp'), tftpDir: path.join(dir, 'reference/tftp') };
-      await runReference(['-m', MKSQUASHFS_PARAMS, ...referenceArgs], { ...ref, confDir: path.join(dir, 'etc-ltsp'), ...(ltspConf !== undefined ? { ltspConf } : {}) });
-      const run = await runModule('ltsp_image', {
-        base_dir: path.join(dir, 'ours/ltsp'),
-        tftp_dir: path.join(dir, 'ours/tftp'),
-        mksquashfs_params: MKSQUASHFS_PARAMS,
-        ...ours,
-      });
-      assert.equal(run.code, 0, run.stdout);
-      const name = String(run.result.image_name);
-      return { reference: await outputOf(dir, 'reference', name), ours: await outputOf(dir, 'ours', name) };
-    };
-  }
-
-  /** Chrootless: both run with the tree as `/`, with their defaults (/srv/ltsp and /srv/tftp inside it), one after the other. */
-  const chrootless: Case['build'] = async (dir) => {
-    const versions = await referenceVersions(tree);
-    assert.equal(versions.inRoot, versions.host, 'the ltsp package in the tree is the one on the machine');
-    const collect = async (who: string): Promise<Output> => {
-      // Moved out of the tree so the next run starts from the same `/`.
-      for (const d of ['ltsp', 'tftp']) await fs.rename(path.join(tree, 'srv', d), path.join(dir, who, d)).catch(async (e) => {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-      });
-      return outputOf(dir, who, 'x86_64');
-    };
-    await fs.mkdir(path.join(dir, 'reference'), { recursive: true });
-    await fs.mkdir(path.join(dir, 'ours'), { recursive: true });
-    await runReferenceInRoot(tree, ['-m', MKSQUASHFS_PARAMS, '/']);
-    const reference = await collect('reference');
-    const run = await runModuleInRoot(tree, { name: '/', mksquashfs_params: MKSQUASHFS_PARAMS });
-    assert.equal(run.code, 0, run.stdout);
-    assert.equal(run.result.image, '/srv/ltsp/images/x86_64.img');
-    return { reference, ours: await collect('ours') };
-  };
-
   const CASES: Case[] = [
     {
       title: 'a chroot directory',
-      build: (dir) => onHost([tree], { name: tree })(dir),
-      has: ['etc/cups/printers.conf', 'etc/ssl/private/ssl-cert-snakeoil.key', 'var/log/syslog', 'vmlinuz', 'boot/vmlinuz-6.1.0-13-amd64'],
+      build: (dir) => buildOnHost(dir, both([tree], { name: tree })),
+      has: ['etc/cups/printers.conf', 'etc/ssl/private/ssl-cert-snakeoil.key', 'var/log/syslog', 'vmlinuz', `boot/vmlinuz-${SERVER_KERNEL}`],
       lacks: ['etc/shadow-', 'etc/systemd/resolved.conf.d/ltsp.conf', 'home/alice', 'etc/ssh/ssh_host_ed25519_key', 'var/log/syslog.1'],
     },
     {
       title: 'the same tree as a bare ext4 file',
-      build: (dir) => onHost([disk], { name: disk })(dir),
+      build: (dir) => buildOnHost(dir, both([disk], { name: disk })),
       has: ['lost+found', 'usr/bin/python3', 'etc/cups/printers.conf'],
       lacks: ['etc/shadow-', 'home/alice'],
     },
     {
       title: 'stacked sources (an ext4 /boot and an /opt directory, with subdir=)',
-      build: (dir) => onHost([stacked], { name: stacked })(dir),
-      has: ['boot/vmlinuz-6.1.0-99-amd64', 'boot/lost+found', 'opt/app/bin/tool'],
-      lacks: ['boot/vmlinuz-6.1.0-13-amd64', 'etc/shadow-'],
+      build: (dir) => buildOnHost(dir, both([stacked], { name: stacked })),
+      has: [`boot/vmlinuz-${STACKED_KERNEL}`, 'boot/lost+found', 'opt/app/bin/tool'],
+      lacks: [`boot/vmlinuz-${SERVER_KERNEL}`, 'etc/shadow-'],
       // Ours gives a stacked source's mount point the attributes of that source's root, as it does for the image root;
       // the reference's is its overlay upper dir, always 0755 root:root.
       expectedPaths: ['opt: mode drwxr-x--- in ours, drwxr-xr-x in the reference', 'opt: owner 0/50 in ours, 0/0 in the reference'],
     },
     {
       title: 'cleanup off (-c 0 / cleanup: false)',
-      build: (dir) => onHost(['-c', '0', tree], { name: tree, cleanup: false })(dir),
+      build: (dir) => buildOnHost(dir, both(['-c', '0', tree], { name: tree, cleanup: false })),
       has: ['etc/shadow-', 'etc/systemd/resolved.conf.d/ltsp.conf', 'etc/cups/printers.conf'],
       lacks: ['home/alice'],
     },
@@ -191,15 +104,15 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
         await fs.writeFile(addFile, '# docs are not needed on clients\nusr/share/doc/*\nusr/share/man/*\nvar/cache/debconf/*-old\n');
         const omit = 'home/*\nvar/log/*.gz';
         const conf = `[server]\nADD_IMAGE_EXCLUDES=${addFile}\nOMIT_IMAGE_EXCLUDES="${omit}"\n`;
-        return onHost([tree], { name: tree, add_image_excludes: addFile, omit_image_excludes: omit }, conf)(dir);
+        return buildOnHost(dir, both([tree], { name: tree, add_image_excludes: addFile, omit_image_excludes: omit }, conf));
       },
       has: ['home/alice/secret.txt', 'var/log/dpkg.log.2.gz', 'usr/share/doc', 'usr/share/man'],
       lacks: ['usr/share/doc/dpkg', 'usr/share/man/man1', 'var/cache/debconf/config.dat-old', 'var/log/syslog.1'],
     },
     {
       title: "chrootless: the server's own / (in a mount namespace whose root is the tree)",
-      build: chrootless,
-      has: ['usr/sbin/ltsp', 'srv', 'boot/vmlinuz-6.1.0-13-amd64', 'etc/cups/printers.conf'],
+      build: (dir) => buildInRoot(tree, dir, both(['/'], { name: '/' })),
+      has: ['usr/sbin/ltsp', 'srv', `boot/vmlinuz-${SERVER_KERNEL}`, 'etc/cups/printers.conf'],
       lacks: ['srv/ltsp', 'srv/tftp', 'opt/ltsp-test', 'etc/shadow-', 'home/alice'],
     },
   ];
