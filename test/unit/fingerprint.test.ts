@@ -82,6 +82,18 @@ describe('image source fingerprint', () => {
     });
   }
 
+  for (const lister of ['find', 'node'] as const) {
+    it(`walks (${lister}) the machine's own / (chrootless), here kept to /etc`, async () => {
+      const entries: Entry[] = [];
+      for await (const batch of walkTree('/', { matcher: compileExcludes(['!(etc)']), lister })) entries.push(...batch);
+      assert.equal(entries[0]?.path, '', 'the root comes first');
+      assert.equal(entries[0]?.type, 'd');
+      const paths = entries.map((e) => e.path);
+      assert.ok(paths.includes('etc') && paths.includes('etc/passwd'), 'etc and its files');
+      assert.ok(paths.every((p) => p === '' || p === 'etc' || p.startsWith('etc/')), 'nothing but /etc');
+    });
+  }
+
   it('is stable, and moves with every change that reaches the image', async () => {
     let last = (await fp()).fingerprint;
     assert.equal((await fp({ lister: 'node' })).fingerprint, last, 'both listers agree');
