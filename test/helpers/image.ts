@@ -2,8 +2,10 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { mountsUnder, RUN_MARK, SCRATCH_ROOT } from './tmp.js';
 
 export interface ImageEntry {
   mode: string;
@@ -77,13 +79,34 @@ export interface HostSnapshot {
   workDirs: string[];
 }
 
+/** Our builds' processes: those whose environment carries this test process's mark (see test/setup.ts). */
+function markedProcesses(): string[] {
+  const mark = Buffer.from(`${RUN_MARK}=${process.env[RUN_MARK]}\0`);
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid)) {
+    try {
+      if (!fs.readFileSync(`/proc/${pid}/environ`).includes(mark)) continue;
+      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+      if (/mksquashfs|ltsp-namespace-worker|unshare --mount|bundle\/ltsp_image/.test(args)) found.push(args);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found.sort();
+}
+
+/**
+ * What the runs of this test process could leave: their marked processes, mounts and loop devices under this
+ * checkout's scratch dirs, and work dirs in this test process's own TMPDIR. Other builds on the machine are not ours.
+ */
 export async function hostSnapshot(): Promise<HostSnapshot> {
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ').slice(4, 5).join(' ')).filter(Boolean).sort();
-  const loops = (await execa('losetup', ['-a'], { reject: false })).stdout.split('\n').filter(Boolean).sort();
-  const ps = await execa('ps', ['-eo', 'args'], { reject: false });
-  const processes = ps.stdout.split('\n').filter((l) => /mksquashfs|ltsp-namespace-worker|unshare --mount/.test(l)).sort();
-  const workDirs = fs.readdirSync('/tmp').filter((n) => n.startsWith('ltsp-image.')).sort();
-  return { mounts, loops, processes, workDirs };
+  const ours = (file: string) => file === SCRATCH_ROOT || file.startsWith(`${SCRATCH_ROOT}/`);
+  const mounts = (await mountsUnder(SCRATCH_ROOT)).sort();
+  const listed = await execa('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE'], { reject: false });
+  const devices = listed.stdout ? (JSON.parse(listed.stdout) as { loopdevices: { name: string; 'back-file': string | null }[] }).loopdevices : [];
+  const loops = devices.filter((d) => ours((d['back-file'] ?? '').replace(/ \(deleted\)$/, ''))).map((d) => `${d.name} ${d['back-file']}`).sort();
+  const workDirs = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('ltsp-image')).sort();
+  return { mounts, loops, processes: markedProcesses(), workDirs };
 }
 
 /** Nothing mounted, looped, left running or left in /tmp by the runs since `before`. */

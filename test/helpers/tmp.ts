@@ -21,6 +21,9 @@ export const SCRATCH_ROOT = path.join(PROJECT_ROOT, '.scratch', 'tmp');
 /** Long-lived caches (debootstrap tarballs): <project>/.scratch/cache. */
 export const CACHE_ROOT = path.join(PROJECT_ROOT, '.scratch', 'cache');
 
+/** The environment variable that marks the processes of this test run (set in test/setup.ts). */
+export const RUN_MARK = 'LTSP_IMAGE_TEST_RUN';
+
 const made = new Set<string>();
 
 /** A new empty directory SCRATCH_ROOT/<prefix>XXXXXX; removeAllScratch() removes whatever is left of them. */

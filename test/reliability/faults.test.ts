@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { workDirPrefix } from '../../src/store/work-dir.js';
@@ -82,7 +83,7 @@ describe('faults', function () {
       assert.equal(next.code, 0, next.stdout);
       assert.equal(fs.existsSync(`${image}.tmp`), false);
       const prefix = workDirPrefix('fixture', path.join(base, 'images'));
-      assert.deepEqual(fs.readdirSync('/tmp').filter((n) => n.startsWith(prefix)), [], 'stale work dirs');
+      assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(prefix)), [], 'stale work dirs');
       survived++;
     });
   }

@@ -1,6 +1,7 @@
 // Hostile data: the server's secrets never reach the image, odd file names survive, and symlinks out of the source are never followed.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { workDirPrefix } from '../../src/store/work-dir.js';
@@ -143,9 +144,9 @@ describe('hostile data and secrets', function () {
     await settle();
     const run = startModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'mksquashfs' });
     await run.reached('mksquashfs');
-    const work = fs.readdirSync('/tmp').filter((n) => n.startsWith(workDirPrefix('fixture', path.join(base, 'images'))));
+    const work = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(workDirPrefix('fixture', path.join(base, 'images'))));
     assert.equal(work.length, 1);
-    assert.equal(fs.statSync(path.join('/tmp', work[0]!)).mode & 0o777, 0o700);
+    assert.equal(fs.statSync(path.join(os.tmpdir(), work[0]!)).mode & 0o777, 0o700);
     run.child.kill('SIGKILL');
     await run.child;
     assert.equal((await build()).code, 0);
