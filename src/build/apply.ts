@@ -14,7 +14,7 @@ import { readImageFiles, type ImageFiles } from '../store/generations.js';
 import { pruneGenerations } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
 import { sha256File } from '../store/sha256.js';
-import { identityOf, writeState, type ImageState } from '../store/state.js';
+import { identityOf, type ImageState } from '../store/state.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import type { BuildConfig } from './config.js';
 import type { BuildPlan, Options } from './plan.js';
@@ -73,8 +73,8 @@ async function installStaged(plan: BuildPlan, staged: StagedKernel): Promise<{ r
 }
 
 function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number): ImageState {
-  const identity = identityOf(plan.paths.image);
-  if (!identity) throw new Error(`${plan.paths.image} vanished right after it was published`);
+  const identity = identityOf(plan.paths.tmp);
+  if (!identity) throw new Error(`${plan.paths.tmp} vanished before it was published`);
   return {
     format: 'ltsp-image-state/1',
     toolVersion: TOOL_VERSION,
@@ -124,10 +124,9 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
     const { cleanup, staged } = collect(events, durations);
     const published = await durations.time('publish', async () => {
       const sha256 = await sha256File(plan.paths.tmp);
-      const done = await publishImage(plan.paths, options.backup, options.keep, build.files);
       const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
       keepManifest(path.join(plan.workDir, 'manifest.gz'), plan.paths, state.manifest!);
-      writeState(plan.paths.image, state);
+      const done = await publishImage(plan.paths, options.backup, options.keep, build.files, state);
       const pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
       pruneManifests(plan.paths, plan.imageName);
       return { ...done, pruned };

@@ -12,7 +12,7 @@ import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import type { HeldLock } from '../store/lock.js';
 import { ensureImagesDir } from '../store/paths.js';
-import { removeLeftovers } from '../store/publish.js';
+import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { sha256File } from '../store/sha256.js';
 import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
 import { applyBuild } from './apply.js';
@@ -106,7 +106,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     if (!context.checkMode) {
       ensureImagesDir(plan.paths);
       locks.push(await lockImage(plan.paths, options.lock_timeout, context));
-      removeLeftovers(plan.paths);
+      removeLeftovers(plan.paths).filter(worthWarning).forEach((line) => context.warn(line));
       removeStaleWorkDirs(plan.imageName, plan.paths.imagesDir);
       locks.push(...(await lockPackageManagers(plan.sources, options.lock_timeout, context)));
     }

@@ -1,23 +1,24 @@
 // Manifest files: the sorted lines behind a fingerprint, written and read as gzip streams so a million entries never sit in memory, and compared to say what changed.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { comparePaths, printablePath } from './entry.js';
 import { splitLine } from './manifest-line.js';
+import { EXCLUSIVE, tempPathFor } from '../store/temp-file.js';
 
 /** Writes gzip text to a temporary file beside `file` and renames it into place on commit, so readers never see half a file. */
 export class GzipFileWriter {
   private readonly temp: string;
+  private readonly fd: number;
   private readonly gzip = zlib.createGzip({ level: 1, chunkSize: 1 << 16 });
   private readonly out: fs.WriteStream;
   /** Settles when the file stream ends or fails; a stalled write waits on it too. */
   private readonly done: Promise<void>;
 
   constructor(private readonly file: string) {
-    this.temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    this.out = fs.createWriteStream(this.temp, { mode: 0o600 });
+    this.temp = tempPathFor(file);
+    this.fd = fs.openSync(this.temp, EXCLUSIVE, 0o600);
+    this.out = fs.createWriteStream(this.temp, { fd: this.fd, autoClose: false });
     this.gzip.pipe(this.out);
     this.done = finished(this.out);
     // Errors surface in commit(); until then these only keep them from going unhandled.
@@ -35,7 +36,17 @@ export class GzipFileWriter {
   async commit(): Promise<void> {
     this.gzip.end();
     await this.done;
+    // Renamed into place only once on disk: a power cut must not leave a named but empty manifest.
+    fs.fsyncSync(this.fd);
+    this.close();
     await fs.promises.rename(this.temp, this.file);
+  }
+
+  private closed = false;
+
+  private close(): void {
+    if (!this.closed) fs.closeSync(this.fd);
+    this.closed = true;
   }
 
   async abort(): Promise<void> {
@@ -43,6 +54,7 @@ export class GzipFileWriter {
     this.out.destroy();
     // The file is opened asynchronously: removing it before the stream has closed could race its creation.
     await this.done.catch(() => undefined);
+    this.close();
     await fs.promises.rm(this.temp, { force: true });
   }
 }
