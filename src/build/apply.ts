@@ -7,6 +7,7 @@ import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import type { Durations } from '../report/durations.js';
+import { ModuleError, errorMessage } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { keepManifest, manifestName, pruneManifests } from '../store/manifests.js';
@@ -127,18 +128,28 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
       const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
       keepManifest(path.join(plan.workDir, 'manifest.gz'), plan.paths, state.manifest!);
       const done = await publishImage(plan.paths, options.backup, options.keep, build.files, state);
-      const pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
-      pruneManifests(plan.paths, plan.imageName);
+      let pruned: string[] = [];
+      try {
+        pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
+        pruneManifests(plan.paths, plan.imageName);
+      } catch (error) {
+        context.warn(`Published ${done.image}, but could not prune older generations: ${errorMessage(error)}`);
+      }
       return { ...done, pruned };
     });
     const size = fs.statSync(published.image).size;
     let kernel: KernelReport | null = null;
     let newKernel = false;
     if (options.kernel && staged) {
-      const done = await durations.time('kernel', async () => {
-        await failpoint('kernel-install');
-        return installStaged(plan, staged);
-      });
+      const done = await durations
+        .time('kernel', async () => {
+          await failpoint('kernel-install');
+          return installStaged(plan, staged);
+        })
+        .catch((error: unknown) => {
+          const extra = { changed: true, backup: published.backup, pruned: published.pruned, size, cleanup };
+          throw new ModuleError(`Published ${published.image}, but installing its kernel to TFTP failed: ${errorMessage(error)}; fix that and run again (it reinstalls the kernel without rebuilding)`, extra);
+        });
       kernel = done.report;
       newKernel = done.isNew;
     } else if (options.kernel) {

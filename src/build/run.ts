@@ -7,6 +7,7 @@ import { installKernelFromImage } from '../kernel/from-image.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
+import { ModuleError, errorMessage } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
@@ -21,6 +22,7 @@ import { decide, type Decision } from './decide.js';
 import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from './locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
+import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 import { recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 
 interface Assessment {
@@ -83,21 +85,38 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
   const options = input as Options;
   const started = Date.now();
   let plan: BuildPlan | undefined;
+  const metrics = !context.checkMode && options.metrics_file ? options.metrics_file : null;
+  let result: ModuleResult;
   try {
-    const result = await build(options, context, (p) => (plan = p));
-    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan!, result.changed ? 'changed' : 'ok', result, started);
-    await context.log(String(result.msg));
-    return result;
+    result = await build(options, context, (p) => (plan = p));
   } catch (error) {
-    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan, 'failed', null, started, options.image_name ?? options.name);
+    // A metrics file the checks refused is not written to; one that fails now must not hide why the run failed.
+    if (metrics && plan) {
+      try {
+        recordMetrics(metrics, plan, 'failed', null, started);
+      } catch (metricsError) {
+        context.warn(`Could not write metrics_file ${metrics}: ${errorMessage(metricsError)}`);
+      }
+    }
     await context.log(`failed: ${(error as Error).message}`);
     throw error;
   }
+  if (metrics) {
+    try {
+      recordMetrics(metrics, plan!, result.changed ? 'changed' : 'ok', result, started);
+    } catch (error) {
+      throw new ModuleError(`${result.msg}; but writing metrics_file ${metrics} failed: ${errorMessage(error)}`, { ...result });
+    }
+  }
+  await context.log(String(result.msg));
+  return result;
 }
 
 async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<ModuleResult> {
   const durations = new Durations(context.progress);
   const plan = await durations.time('resolve', () => planBuild(options));
+  if (options.metrics_file) checkMetricsFile(options.metrics_file);
+  if (options.kernel) checkKernelDestinations(plan.paths.tftpDir, plan.imageName);
   planned(plan);
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
   const locks: HeldLock[] = [];
@@ -147,6 +166,10 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       identities: a.identities,
       config: a.config,
       configHash: a.configHash,
+    }).catch((error: unknown) => {
+      // Failed after publishing: the run did change the image, and says so with everything a changed run reports.
+      if (error instanceof ModuleError && error.extra.changed) Object.assign(error.extra, { ...common, generation, durations: durations.toJSON() }, { ...error.extra });
+      throw error;
     });
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     return {

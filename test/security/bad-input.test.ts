@@ -88,6 +88,11 @@ function cases(): Case[] {
     { title: 'mksquashfs_params moving the image with -o (#13 item 6)', args: { mksquashfs_params: ['-o', '4096'] }, msg: /^Option mksquashfs_params: -o changes where the image is written or what its root is, so clients could not boot it; remove it$/ },
     { title: 'mksquashfs_params with -root-becomes (#13 item 6)', args: { mksquashfs_params: ['-root-becomes', 'old'] }, msg: /^Option mksquashfs_params: -root-becomes changes where/ },
     { title: 'mksquashfs_params taking the image from stdin with -tar (#13 item 6)', args: { mksquashfs_params: ['-tar'] }, msg: /^Option mksquashfs_params: -tar takes the image content from stdin/ },
+    { title: 'a relative metrics_file (#13 item 4)', args: { metrics_file: 'fixture.prom' }, msg: /^Option metrics_file must be an absolute path/ },
+    { title: 'a metrics_file in a missing directory (#13 item 4)', args: { metrics_file: p('no-such-dir/x.prom') }, msg: /^Option metrics_file: the directory .*no-such-dir does not exist; create it/ },
+    { title: 'a metrics_file that is a directory (#13 item 4)', args: { metrics_file: p('srv') }, msg: /^Option metrics_file: .*srv is a directory; give a file path/ },
+    { title: 'a metrics_file with a 250-byte name (#13 item 4)', args: { metrics_file: p(`${'m'.repeat(245)}.prom`) }, msg: /^Option metrics_file: the file name is 250 bytes long; use one of at most 237$/ },
+    { title: 'a TFTP vmlinuz that is a directory (#13 item 4)', args: { tftp_dir: p('badtftp') }, msg: /^Option tftp_dir: .*badtftp\/ltsp\/good\/vmlinuz is not a regular file, so the kernel cannot be installed there; remove it$/ },
     { title: 'ionice with a shell command', args: { ionice: `; rm -rf ${p('srv')}` }, msg: /Option ionice: command ";" not found/ },
     { title: 'ionice with $(...)', args: { ionice: `$(touch ${marker})` }, msg: /Option ionice: command "\$\(touch" not found/ },
     { title: 'a relative base_dir', args: { base_dir: 'srv/ltsp' }, msg: /Option base_dir must be an absolute path/ },
@@ -113,6 +118,7 @@ describe('bad input', function () {
     fs.mkdirSync(p('srv/ltsp/good/etc'), { recursive: true });
     fs.writeFileSync(p('srv/ltsp/good/etc/hostname'), 'good\n');
     fs.writeFileSync(p('notes.txt'), 'just text\n');
+    fs.mkdirSync(p('badtftp/ltsp/good/vmlinuz'), { recursive: true });
     fs.writeFileSync(p('shadow'), `root:${SECRET}:19000:0:99999:7:::\n`);
     fs.writeFileSync(p('broken-args'), '{"name": ');
     await execa('mkfifo', [p('fifo')]);
