@@ -75,7 +75,15 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
   const drift =
     decision.reason === 'source_changed' && previousManifest
-      ? await manifestDrift(previousManifest, manifest, 20, decision.previous?.sourceIdentities ?? [], scan.identities)
+      ? await manifestDrift({
+          oldManifest: previousManifest,
+          newManifest: manifest,
+          limit: 20,
+          oldIdentities: decision.previous?.sourceIdentities ?? [],
+          newIdentities: scan.identities,
+          signal: context.signal,
+          warn: (m) => context.warn(`${m}; rebuilding`),
+        })
       : undefined;
   return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
 }

@@ -34,7 +34,7 @@ function describe(g: Generation, active: Generation | null) {
 }
 
 /** The source's fingerprint now, against the one recorded before the image's build; the manifest goes to a temp file. */
-async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal): Promise<{ drifted: boolean | null; drift?: Drift; problem?: string }> {
+async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, warn: (m: string) => void): Promise<{ drifted: boolean | null; drift?: Drift; problem?: string }> {
   const state = g.state;
   if (!state) return { drifted: null, problem: `${g.file} has no build record; drift unknown` };
   const missing = state.resolvedSources.find((s) => !fs.existsSync(s.path));
@@ -54,7 +54,8 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal): P
     });
     if (scan.digest === state.fingerprint) return { drifted: false };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
-    return { drifted: true, ...(previous ? { drift: await manifestDrift(previous, manifest, 20, state.sourceIdentities, scan.identities) } : {}) };
+    const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, limit: 20, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
+    return { drifted: true, ...(drift ? { drift } : {}) };
   } finally {
     removeWorkDir(workDir);
   }
@@ -66,7 +67,7 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
   const active = files.active;
   if (!active) return null;
   const state = active.state;
-  const check = withDrift ? await driftOf(paths, active, signal) : { drifted: null };
+  const check = withDrift ? await driftOf(paths, active, signal, warn) : { drifted: null };
   if ('problem' in check && check.problem) warn(check.problem);
   return {
     name,
