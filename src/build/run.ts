@@ -134,7 +134,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       ensureImagesDir(plan.paths);
       locks.push(await lockImage(plan.paths, options.lock_timeout, context));
       removeLeftovers(plan.paths).filter(worthWarning).forEach((line) => context.warn(line));
-      removeStaleWorkDirs(plan.imageName, plan.paths.imagesDir);
+      removeStaleWorkDirs(plan.imageName, plan.paths.imagesDir).forEach((problem) => context.warn(problem));
       locks.push(...(await lockPackageManagers(plan.sources, options.lock_timeout, context)));
     }
     makeWorkDir(plan.workDir, plan.excludes);

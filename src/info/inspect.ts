@@ -1,13 +1,11 @@
 // Describes one exported image from its files and state alone, and optionally re-checks its source for drift.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { fingerprintSources, type Drift, manifestDrift } from '../fingerprint/sources.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, readImageFiles, type Generation } from '../store/generations.js';
 import type { ImagePaths } from '../store/paths.js';
-import { makeWorkDir, removeWorkDir } from '../store/work-dir.js';
+import { makeWorkDir, newInfoWorkDirPath, removeWorkDir } from '../store/work-dir.js';
 
 export interface ImageInfo {
   name: string;
@@ -40,7 +38,7 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
   const missing = state.resolvedSources.find((s) => !fs.existsSync(s.path));
   if (missing) return { drifted: null, problem: `source ${missing.path} of ${g.file} is gone; drift unknown` };
   // Its own prefix: ltsp_image removes stale `ltsp-image.NAME.*` work dirs and must never take this one.
-  const workDir = path.join(os.tmpdir(), `ltsp-image-info.${state.imageName}.${crypto.randomBytes(6).toString('hex')}`);
+  const workDir = newInfoWorkDirPath(state.imageName);
   makeWorkDir(workDir, state.excludes);
   const manifest = path.join(workDir, 'manifest.gz');
   try {

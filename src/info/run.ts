@@ -6,6 +6,7 @@ import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { checkImageName } from '../source/image-name.js';
 import { imagePaths } from '../store/paths.js';
 import { checkDirOption } from '../store/dirs.js';
+import { removeDeadInfoWorkDirs } from '../store/work-dir.js';
 import { inspectImage, type ImageInfo } from './inspect.js';
 
 type InfoOptions = Required<LtspImageInfoOptions>;
@@ -28,6 +29,8 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
   const baseDir = checkDirOption(options.base_dir, 'base_dir');
   const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   const imagesDir = imagePaths(baseDir, tftpDir, 'x').imagesDir;
+  // Work dirs of info runs that were killed; a check-mode run leaves them to the next real one.
+  if (!context.checkMode) removeDeadInfoWorkDirs().forEach((problem) => context.warn(problem));
   const names = options.name ? [checkImageName(options.name.replace(/\.img$/, ''), 'name')] : imageNames(imagesDir);
   const images: ImageInfo[] = [];
   for (const name of names) {

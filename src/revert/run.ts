@@ -40,7 +40,7 @@ export async function runLtspImageRevert(input: LtspImageRevertOptions, context:
   try {
     if (lock) {
       removeLeftovers(paths).filter(worthWarning).forEach((line) => context.warn(line));
-      removeStaleWorkDirs(imageName, paths.imagesDir);
+      removeStaleWorkDirs(imageName, paths.imagesDir).forEach((problem) => context.warn(problem));
     }
     return await revert(planRevert(options, imageName, paths), options, context);
   } finally {

@@ -4,25 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { assertNothingLeaked, hostSnapshot } from '../helpers/image.js';
+import { waitForOpen } from '../helpers/proc.js';
 import { requireRoot } from '../helpers/root.js';
 import { projectRoot, runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
-
-/** Whether `pid` has `file` open (checked through /proc, as lsof would). */
-function hasOpen(pid: number, file: string): boolean {
-  try {
-    return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/${pid}/fd/${fd}`) === file;
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
-}
 
 describe('checksum mode against a hostile source (#13 item 3)', function () {
   let scratch: string;
@@ -61,11 +47,7 @@ describe('checksum mode against a hostile source (#13 item 3)', function () {
     const args = { name: source, image_name: 'hostile', base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp'), compare: 'checksum' };
     const before = await hostSnapshot();
     const run = startModule('ltsp_image', args);
-    const deadline = Date.now() + 60000;
-    while (!hasOpen(run.child.pid!, big)) {
-      assert.ok(Date.now() < deadline, `the run never opened ${big}: ${run.stderr()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitForOpen(run.child.pid!, big, run.stderr);
     const killedAt = Date.now();
     run.child.kill('SIGTERM');
     const done = await run.result();
