@@ -39,7 +39,6 @@ interface Assessment {
 
 async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<Assessment> {
   const files = readImageFiles(plan.paths);
-  files.problems.forEach((p) => context.warn(`${p}; rebuilding`));
   const config = buildConfig({
     sources: plan.sources,
     excludes: plan.excludes,
@@ -72,6 +71,8 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
+  // Only a run that rebuilds says so: a bad record of a backup changes nothing here.
+  files.problems.forEach((p) => context.warn(decision.build ? `${p}; ${context.checkMode ? 'would rebuild' : 'rebuilding'}` : p));
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
   const drift =
     decision.reason === 'source_changed' && previousManifest
@@ -82,7 +83,7 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
           oldIdentities: decision.previous?.sourceIdentities ?? [],
           newIdentities: scan.identities,
           signal: context.signal,
-          warn: (m) => context.warn(`${m}; rebuilding`),
+          warn: (m) => context.warn(m),
         })
       : undefined;
   return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };

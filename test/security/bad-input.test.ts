@@ -93,6 +93,8 @@ function cases(): Case[] {
     { title: 'a metrics_file that is a directory (#13 item 4)', args: { metrics_file: p('srv') }, msg: /^Option metrics_file: .*srv is a directory; give a file path/ },
     { title: 'a metrics_file with a 250-byte name (#13 item 4)', args: { metrics_file: p(`${'m'.repeat(245)}.prom`) }, msg: /^Option metrics_file: the file name is 250 bytes long; use one of at most 237$/ },
     { title: 'a TFTP vmlinuz that is a directory (#13 item 4)', args: { tftp_dir: p('badtftp') }, msg: /^Option tftp_dir: .*badtftp\/ltsp\/good\/vmlinuz is not a regular file, so the kernel cannot be installed there; remove it$/ },
+    { title: 'keep of 1e400, which JSON reads as Infinity (#13 item 8)', input: `{"name": ${JSON.stringify(p('srv/ltsp/good'))}, "base_dir": ${JSON.stringify(p('srv/ltsp'))}, "keep": 1e400}`, msg: /^Option keep must be a finite number, got Infinity$/ },
+    { title: 'keep_days of 1e400 (#13 item 8)', input: `{"name": ${JSON.stringify(p('srv/ltsp/good'))}, "base_dir": ${JSON.stringify(p('srv/ltsp'))}, "keep_days": 1e400}`, msg: /^Option keep_days must be a finite number, got Infinity$/ },
     { title: 'ionice with a shell command', args: { ionice: `; rm -rf ${p('srv')}` }, msg: /Option ionice: command ";" not found/ },
     { title: 'ionice with $(...)', args: { ionice: `$(touch ${marker})` }, msg: /Option ionice: command "\$\(touch" not found/ },
     { title: 'a relative base_dir', args: { base_dir: 'srv/ltsp' }, msg: /Option base_dir must be an absolute path/ },
