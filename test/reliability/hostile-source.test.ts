@@ -1,4 +1,4 @@
-// compare: checksum against a source that fights back (#13 item 3): a file swapped for a FIFO never blocks, and SIGTERM stops the hashing of a huge file at once.
+// Sources that fight back: a file swapped for a FIFO never blocks and SIGTERM stops the hashing of a huge file at once (#13 item 3); a sparse 2 GB kernel is refused (item 10).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +10,7 @@ import { projectRoot, runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
-describe('checksum mode against a hostile source (#13 item 3)', function () {
+describe('hostile sources (#13 items 3, 10)', function () {
   let scratch: string;
   let cases = 0;
   let stopped = 0;
@@ -34,6 +34,24 @@ describe('checksum mode against a hostile source (#13 item 3)', function () {
     const child = await execa(process.execPath, ['--input-type=module', '-e', script, fifo], { reject: false, timeout: 20000 });
     assert.equal(child.timedOut, false, 'opening the FIFO blocked');
     assert.match(String(child.stdout), /^TreeChangedError: the source tree changed while it was being read: .*was-a-file is no longer a regular file$/);
+    stopped++;
+  });
+
+  it('a sparse 2 GB vmlinuz (#13 item 10): refused before anything is copied densely to the work dir or TFTP', async () => {
+    cases++;
+    const source = path.join(scratch, 'sparse-kernel');
+    fs.mkdirSync(path.join(source, 'boot'), { recursive: true });
+    const vmlinuz = path.join(source, 'boot/vmlinuz-6.1.0-99-amd64');
+    fs.writeFileSync(vmlinuz, '');
+    fs.truncateSync(vmlinuz, 2 * 2 ** 30);
+    fs.writeFileSync(path.join(source, 'boot/initrd.img-6.1.0-99-amd64'), 'initrd');
+    const tftp = path.join(scratch, 'sparse-tftp');
+    // Kept out of the image (mksquashfs would read 2 GB of zeros), the kernel search still finds it in the tree.
+    const run = await runModule('ltsp_image', { name: source, image_name: 'sparse', base_dir: path.join(scratch, 'ltsp'), tftp_dir: tftp, add_image_excludes: 'boot/vmlinuz-*' });
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(String(run.result.msg), /^kernel failed: boot\/vmlinuz-6\.1\.0-99-amd64 in the image is 2\.1 GB, more than the .* a real one can be; replace it in the source or set kernel: false$/);
+    assert.equal(fs.existsSync(path.join(tftp, 'ltsp/sparse/vmlinuz')), false);
+    assert.equal(fs.existsSync(path.join(scratch, 'ltsp/images/sparse.img')), false, 'nothing was published');
     stopped++;
   });
 
