@@ -7,6 +7,7 @@ import { recordedGenerations } from '../helpers/image-store.js';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { settle } from '../helpers/settle.js';
+import { runTraced } from '../helpers/strace.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 const VICTIM_TEXT = 'root:$6$untouched:19000:0:99999:7:::\n';
@@ -76,6 +77,19 @@ describe('planted symlinks and directories at predictable names (#13 item 1)', f
     assert.equal(fs.lstatSync(path.join(images, '.fixture.lock')).isFile(), true);
     const again = await runModule('ltsp_image', args());
     assert.equal(again.result.reason, 'up_to_date', again.stdout);
+    defeated++;
+  });
+
+  it('strace of a rebuild: every file created in the images, metrics and TFTP dirs is created O_EXCL|O_NOFOLLOW, but mksquashfs\'s output and the lock', async () => {
+    attacks++;
+    fs.rmSync(path.join(tftp, 'ltsp/fixture'), { recursive: true, force: true });
+    const run = await runTraced('ltsp_image', args({ force: true }), scratch);
+    assert.equal(run.code, 0, run.stdout);
+    const watched = [images, metricsDir, tftp].map((d) => `"${d}/`);
+    const creates = run.calls.filter((c) => c.includes('O_CREAT') && watched.some((d) => c.includes(d)));
+    assert.ok(creates.length >= 5, `state, journal, metrics, vmlinuz and initrd temps: ${creates.join('\n')}`);
+    const unsafe = creates.filter((c) => !/O_EXCL\|O_NOFOLLOW/.test(c) && !/\/fixture\.img\.tmp"/.test(c) && !/\/\.fixture\.lock", [^)]*O_NOFOLLOW/.test(c));
+    assert.deepEqual(unsafe, []);
     defeated++;
   });
 
