@@ -121,14 +121,14 @@ describe('image source fingerprint', () => {
 
   it('marks racily clean files so that they never compare equal', async () => {
     fs.writeFileSync(`${tree}/fresh`, 'just written');
-    // Both scans start "now", however long each takes on a busy machine; a later clock stands for a scan a second on.
+    // Both scans start "now", however long each takes on a busy machine; a later clock stands for a scan two seconds on.
     const now = Date.now();
     const first = await fp({ clock: () => now });
+    const lines: string[] = [];
+    for await (const chunk of readLines(`${work}/manifest.gz`)) lines.push(...chunk);
     const second = await fp({ clock: () => now });
     assert.ok(first.racy >= 1);
     assert.notEqual(first.fingerprint, second.fingerprint);
-    const lines: string[] = [];
-    for await (const chunk of readLines(`${work}/manifest.gz`)) lines.push(...chunk);
     assert.match(lines.find((l) => l.startsWith('fresh\t'))!, /\t!racy:[0-9a-f]{16}$/);
     const settled = await fp({ clock: () => now + 2100 });
     assert.equal(settled.racy, 0, 'a scan two seconds after the last change sees nothing racy');
