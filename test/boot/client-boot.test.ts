@@ -62,28 +62,36 @@ describe('a client boots the image through LTSP (QEMU)', function () {
     ltspImg = await ltspInitrd(path.join(scratch, 'tftp'), scratch);
     const checks = await fs.readFile(CHECKS, 'utf8');
     etcLtsp = await writeCpio(clientConfigFiles({ ...SERVER_ACCOUNTS, checks }), path.join(scratch, 'etc-ltsp.cpio'), scratch);
+    await build('client');
   });
   after(async () => {
     if (tree) await removeScratch(tree);
     if (scratch) await removeScratch(scratch);
   });
 
-  async function buildAndBoot(imageName: string): Promise<BootResult> {
-    const base = path.join(scratch, 'ltsp');
-    const tftp = path.join(scratch, 'tftp');
-    const run = await runModule('ltsp_image', { name: tree, image_name: imageName, base_dir: base, tftp_dir: tftp, mksquashfs_params: MKSQUASHFS_PARAMS });
+  async function build(imageName: string): Promise<void> {
+    const run = await runModule('ltsp_image', {
+      name: tree,
+      image_name: imageName,
+      base_dir: path.join(scratch, 'ltsp'),
+      tftp_dir: path.join(scratch, 'tftp'),
+      mksquashfs_params: MKSQUASHFS_PARAMS,
+    });
     assert.equal(run.code, 0, run.stdout);
+  }
+
+  /** Boots the image, and checks that QEMU is gone and nothing of the run is left in the scratch dir. */
+  async function boot(imageName: string, timeoutMs = BOOT_TIMEOUT_MS): Promise<BootResult> {
     const before = new Set(await fs.readdir(scratch));
-    const kernel = path.join(tftp, 'ltsp', imageName);
+    const kernel = path.join(scratch, 'tftp', 'ltsp', imageName);
     const result = await bootClient({
       kernel: path.join(kernel, 'vmlinuz'),
       initrds: [ltspImg, etcLtsp, path.join(kernel, 'initrd.img')],
-      imagesDir: path.join(base, 'images'),
+      imagesDir: path.join(scratch, 'ltsp', 'images'),
       imageName,
-      timeoutMs: BOOT_TIMEOUT_MS,
+      timeoutMs,
       workDir: scratch,
     });
-    console.log(`      ${verdict(result)}`);
     assert.equal(alive(result.pid), false, `QEMU (pid ${result.pid}) is still running`);
     assert.deepEqual((await fs.readdir(scratch)).filter((name) => !before.has(name)), [], 'the boot left files behind');
     return result;
@@ -108,12 +116,26 @@ describe('a client boots the image through LTSP (QEMU)', function () {
 
   it(`boots a chroot with a normal user (${NORMAL_USER.name}, home and password hash) to multi-user.target, and the image holds neither`, async function () {
     this.timeout(TEST_TIMEOUT_MS);
-    assertBootedClean(await buildAndBoot('client'), 'client');
+    const result = await boot('client');
+    console.log(`      ${verdict(result)}`);
+    assertBootedClean(result, 'client');
+  });
+
+  it('stops a boot that runs out of time: QEMU killed, its files removed, the console tail kept', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const result = await boot('client', 20_000);
+    assert.equal(result.reached, false);
+    assert.equal(result.ended, 'timeout after 20 s');
+    // The kernel's own lines, timestamped: the tail is what QEMU printed before it was killed.
+    assert.match(result.consoleTail, /^\[\s*\d+\.\d+\] /m, result.consoleTail);
   });
 
   it('boots the same chroot with a root password set, and no password hash reaches the image', async function () {
     this.timeout(TEST_TIMEOUT_MS);
     await setRootHash(tree);
-    assertBootedClean(await buildAndBoot('client-rootpw'), 'client-rootpw');
+    await build('client-rootpw');
+    const result = await boot('client-rootpw');
+    console.log(`      ${verdict(result)}`);
+    assertBootedClean(result, 'client-rootpw');
   });
 });

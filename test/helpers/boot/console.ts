@@ -3,8 +3,8 @@
 /** Every line the client's checks print starts with this, so it stands out from kernel and systemd output. */
 export const MARKER = 'ltsp-boot-check:';
 
-// systemd colours its status lines; \r comes from the serial line discipline.
-const ESCAPES = /\x1b\[[0-9;?]*[A-Za-z]|\r/g;
+// systemd colours its status lines and moves the cursor (ESC M, ESC [K); \r comes from the serial line discipline.
+const ESCAPES = /\x1b(\[[0-9;?]*)?[A-Za-z]|\r/g;
 
 export function plainConsole(raw: string): string {
   return raw.replace(ESCAPES, '');

@@ -104,15 +104,16 @@ async function runQemu(args: string[], accel: Accel, tmpDir: string, timeoutMs: 
   try {
     const done = new Promise<string>((resolve, reject) => {
       child.once('error', reject);
-      const onData = (chunk: Buffer): void => {
+      const onData = (chunk: string): void => {
         const seen = raw.length;
-        raw += chunk.toString('latin1');
+        raw += chunk;
         const recent = raw.slice(Math.max(0, seen - 200));
         if (reachedAt === undefined && recent.includes(`${MARKER} multi-user.target=active`)) reachedAt = performance.now();
         if (recent.includes(`${MARKER} done=1`)) resolve('done');
       };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
+      // Decoded by the streams, so a character split between two reads stays whole.
+      child.stdout.setEncoding('utf8').on('data', onData);
+      child.stderr.setEncoding('utf8').on('data', onData);
     });
     const timeout = new Promise<string>((resolve) => {
       timer = setTimeout(() => resolve(`timeout after ${timeoutMs / 1000} s`), timeoutMs);
