@@ -24,9 +24,9 @@ describe('runs killed while scanning leave nothing for good (#13 item 7)', funct
     compare: 'checksum',
     ...extra,
   });
-  /** Our temp files: in work dirs (TMPDIR) and beside the image. */
+  /** This image's temp files: work dirs (in TMPDIR, which other tests' images share) and files beside the image. */
   const leftovers = () => [
-    ...fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('ltsp-image')),
+    ...fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('ltsp-image.scanned.') || n.startsWith('ltsp-image-info.scanned.')),
     ...fs.readdirSync(images).filter((n) => n.endsWith('.tmp')),
   ];
   const addHugeFile = () => {
