@@ -7,6 +7,7 @@ import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import type { Durations } from '../report/durations.js';
+import { ModuleError, errorMessage } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { keepManifest, manifestName, pruneManifests } from '../store/manifests.js';
@@ -15,7 +16,7 @@ import { withHistory } from '../store/history.js';
 import { pruneGenerations } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
 import { sha256File } from '../store/sha256.js';
-import { identityOf, writeState, type ImageState } from '../store/state.js';
+import { identityOf, type ImageState } from '../store/state.js';
 import type { Drift } from '../fingerprint/sources.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import type { BuildConfig } from './config.js';
@@ -79,8 +80,8 @@ async function installStaged(plan: BuildPlan, staged: StagedKernel): Promise<{ r
 }
 
 function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number): ImageState {
-  const identity = identityOf(plan.paths.image);
-  if (!identity) throw new Error(`${plan.paths.image} vanished right after it was published`);
+  const identity = identityOf(plan.paths.tmp);
+  if (!identity) throw new Error(`${plan.paths.tmp} vanished before it was published`);
   const drift = build.drift ? { added: build.drift.added, removed: build.drift.removed, modified: build.drift.modified } : null;
   const builtAt = new Date().toISOString();
   const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges };
@@ -137,22 +138,31 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
     const { cleanup, staged } = collect(events, durations);
     const published = await durations.time('publish', async () => {
       const sha256 = await sha256File(plan.paths.tmp);
-      const done = await publishImage(plan.paths, options.backup, options.keep, build.files);
       const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
       keepManifest(path.join(plan.workDir, 'manifest.gz'), plan.paths, state.manifest!);
-      writeState(plan.paths.image, state);
-      const pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
-      pruneManifests(plan.paths, plan.imageName);
+      const done = await publishImage(plan.paths, options.backup, options.keep, build.files, state);
+      let pruned: string[] = [];
+      try {
+        pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
+        pruneManifests(plan.paths, plan.imageName);
+      } catch (error) {
+        context.warn(`Published ${done.image}, but could not prune older generations: ${errorMessage(error)}`);
+      }
       return { ...done, pruned };
     });
     const size = fs.statSync(published.image).size;
     let kernel: KernelReport | null = null;
     let newKernel = false;
     if (options.kernel && staged) {
-      const done = await durations.time('kernel', async () => {
-        await failpoint('kernel-install');
-        return installStaged(plan, staged);
-      });
+      const done = await durations
+        .time('kernel', async () => {
+          await failpoint('kernel-install');
+          return installStaged(plan, staged);
+        })
+        .catch((error: unknown) => {
+          const extra = { changed: true, backup: published.backup, pruned: published.pruned, size, cleanup };
+          throw new ModuleError(`Published ${published.image}, but installing its kernel to TFTP failed: ${errorMessage(error)}; fix that and run again (it reinstalls the kernel without rebuilding)`, extra);
+        });
       kernel = done.report;
       newKernel = done.isNew;
     } else if (options.kernel) {

@@ -5,8 +5,11 @@ import type { ModuleContext } from '../runtime/module.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { acquireLock, type HeldLock } from '../store/lock.js';
 import type { ImagePaths } from '../store/paths.js';
+import { moveAsideUnlessRegular } from '../store/temp-file.js';
 
 export async function lockImage(paths: ImagePaths, timeout: number, context: ModuleContext): Promise<HeldLock> {
+  const moved = moveAsideUnlessRegular(paths.lock);
+  if (moved) context.warn(moved);
   const outcome = await acquireLock({
     file: paths.lock,
     create: true,

@@ -8,12 +8,13 @@ import { aroundBuild } from '../ltsp-conf/around-build.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
+import { ModuleError, errorMessage } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import type { HeldLock } from '../store/lock.js';
 import { ensureImagesDir } from '../store/paths.js';
-import { removeLeftovers } from '../store/publish.js';
+import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { sha256File } from '../store/sha256.js';
 import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
 import { applyBuild } from './apply.js';
@@ -23,6 +24,7 @@ import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from './locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
+import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 
 interface Assessment {
   files: ImageFiles;
@@ -38,7 +40,6 @@ interface Assessment {
 
 async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<Assessment> {
   const files = readImageFiles(plan.paths);
-  files.problems.forEach((p) => context.warn(`${p}; rebuilding`));
   const config = buildConfig({
     sources: plan.sources,
     excludes: plan.excludes,
@@ -72,10 +73,20 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
+  // Only a run that rebuilds says so: a bad record of a backup changes nothing here.
+  files.problems.forEach((p) => context.warn(decision.build ? `${p}; ${context.checkMode ? 'would rebuild' : 'rebuilding'}` : p));
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
   const drift =
     (decision.pending ?? decision.reason) === 'source_changed' && previousManifest
-      ? await manifestDrift(previousManifest, manifest, 20, decision.previous?.sourceIdentities ?? [], scan.identities)
+      ? await manifestDrift({
+          oldManifest: previousManifest,
+          newManifest: manifest,
+          limit: 20,
+          oldIdentities: decision.previous?.sourceIdentities ?? [],
+          newIdentities: scan.identities,
+          signal: context.signal,
+          warn: (m) => context.warn(m),
+        })
       : undefined;
   return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
 }
@@ -84,21 +95,39 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<ModuleResult> {
   let options = input as Options;
   let plan: BuildPlan | undefined;
+  const metrics = !context.checkMode && options.metrics_file ? options.metrics_file : null;
+  let result: ModuleResult;
   try {
-    const result = await aroundBuild(options, context, (applied) => build((options = applied), context, (p) => (plan = p)));
-    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan!, result.changed ? 'changed' : 'ok', result);
-    await context.log(String(result.msg));
-    return result;
+    result = await aroundBuild(options, context, (applied) => build((options = applied), context, (p) => (plan = p)));
   } catch (error) {
-    if (options.metrics_file && !context.checkMode) recordMetrics(options.metrics_file, plan, 'failed', null, options.image_name ?? options.name);
+    // A metrics file the checks refused is not written to; one that fails now must not hide why the run failed.
+    if (metrics) {
+      try {
+        if (!plan) checkMetricsFile(metrics);
+        recordMetrics(metrics, plan, 'failed', null, options.image_name ?? options.name);
+      } catch (metricsError) {
+        context.warn(`Could not write metrics_file ${metrics}: ${errorMessage(metricsError)}`);
+      }
+    }
     await context.log(`failed: ${(error as Error).message}`);
     throw error;
   }
+  if (metrics) {
+    try {
+      recordMetrics(metrics, plan!, result.changed ? 'changed' : 'ok', result);
+    } catch (error) {
+      throw new ModuleError(`${result.msg}; but writing metrics_file ${metrics} failed: ${errorMessage(error)}`, { ...result });
+    }
+  }
+  await context.log(String(result.msg));
+  return result;
 }
 
 async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<ModuleResult> {
   const durations = new Durations(context.progress);
   const plan = await durations.time('resolve', () => planBuild(options));
+  if (options.metrics_file) checkMetricsFile(options.metrics_file);
+  if (options.kernel) checkKernelDestinations(plan.paths.tftpDir, plan.imageName);
   planned(plan);
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
   const locks: HeldLock[] = [];
@@ -107,8 +136,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     if (!context.checkMode) {
       ensureImagesDir(plan.paths);
       locks.push(await lockImage(plan.paths, options.lock_timeout, context));
-      removeLeftovers(plan.paths);
-      removeStaleWorkDirs(plan.imageName, plan.paths.imagesDir);
+      removeLeftovers(plan.paths).filter(worthWarning).forEach((line) => context.warn(line));
+      removeStaleWorkDirs(plan.imageName, plan.paths.imagesDir).forEach((problem) => context.warn(problem));
       locks.push(...(await lockPackageManagers(plan.sources, options.lock_timeout, context)));
     }
     makeWorkDir(plan.workDir, plan.excludes);
@@ -153,6 +182,10 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       reason: decision.reason,
       drift: a.drift ?? null,
       configChanges: decision.configChanges ?? null,
+    }).catch((error: unknown) => {
+      // Failed after publishing: the run did change the image, and says so with everything a changed run reports.
+      if (error instanceof ModuleError && error.extra.changed) Object.assign(error.extra, { ...common, generation, durations: durations.toJSON() }, { ...error.extra });
+      throw error;
     });
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     return {

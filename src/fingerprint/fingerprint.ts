@@ -32,7 +32,9 @@ export interface FingerprintOptions {
   /** True for image paths (latin1 bytes; ASCII paths read as usual) of regular files the build empties. */
   contentDiscarded?: (path: string) => boolean;
   /** Computes a file's content checksum (tests count the calls). */
-  hashFile?: (path: Buffer) => string;
+  hashFile?: (path: Buffer, signal?: AbortSignal) => Promise<string>;
+  /** Aborted on SIGTERM: the walk and the hashing stop at the next file or slice. */
+  signal?: AbortSignal;
   /** Milliseconds since the epoch at the start of the scan (tests move it to control racy entries). */
   clock?: () => number;
   /** See WalkOptions.lister. */
@@ -129,7 +131,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     let sha = await cache?.lookup(e);
     if (!sha) {
       result.hashed++;
-      sha = hashFile(fileOf(e));
+      sha = await hashFile(fileOf(e), options.signal);
     }
     if (!isRacy(e)) await cache?.remember(e, sha);
     return sha;
@@ -144,6 +146,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   try {
     lines.text(`${FORMAT} mode=${mode}\n`);
     for await (const batch of mergeWalks(walks)) {
+      options.signal?.throwIfAborted();
       for (const e of batch) {
         facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.path);
         facts.content = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? await content(e) : undefined;

@@ -1,11 +1,11 @@
 // Manifest files: the sorted lines behind a fingerprint, written and read as gzip streams so a million entries never sit in memory, and compared to say what changed.
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { comparePaths, printablePath } from './entry.js';
 import { splitLine } from './manifest-line.js';
+import { fsyncPath } from '../store/fsync.js';
+import { EXCLUSIVE, tempPathFor } from '../store/temp-file.js';
 
 /** Writes gzip text to a temporary file beside `file` and renames it into place on commit, so readers never see half a file. */
 export class GzipFileWriter {
@@ -16,8 +16,9 @@ export class GzipFileWriter {
   private readonly done: Promise<void>;
 
   constructor(private readonly file: string) {
-    this.temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-    this.out = fs.createWriteStream(this.temp, { mode: 0o600 });
+    this.temp = tempPathFor(file);
+    // Opened here with O_EXCL|O_NOFOLLOW; the stream owns the descriptor and closes it.
+    this.out = fs.createWriteStream(this.temp, { fd: fs.openSync(this.temp, EXCLUSIVE, 0o600) });
     this.gzip.pipe(this.out);
     this.done = finished(this.out);
     // Errors surface in commit(); until then these only keep them from going unhandled.
@@ -35,6 +36,8 @@ export class GzipFileWriter {
   async commit(): Promise<void> {
     this.gzip.end();
     await this.done;
+    // Renamed into place only once on disk: a power cut must not leave a named but empty manifest.
+    fsyncPath(this.temp);
     await fs.promises.rename(this.temp, this.file);
   }
 
@@ -47,15 +50,49 @@ export class GzipFileWriter {
   }
 }
 
-/** The lines of a gzip text file (latin1), a chunk's worth at a time. */
+/** No manifest or cache line is this long (a path is at most 4096 bytes, escaped at most 4 times that). */
+const LONGEST_LINE = 1 << 20;
+
+/** A gzip bomb or runaway file stops here: real manifests decompress to far less than 64 times their size. */
+function decompressionLimit(file: string): number {
+  return 64 * fs.statSync(file).size + (64 << 20);
+}
+
+/**
+ * The lines of a gzip text file (latin1), a chunk's worth at a time, in time linear in its size: a line
+ * split over chunks is joined once. Throws on a line or a decompressed total beyond any real manifest.
+ */
 export async function* readLines(file: string): AsyncGenerator<string[]> {
-  let rest = '';
-  for await (const chunk of fs.createReadStream(file).pipe(zlib.createGunzip())) {
-    const lines = (rest + (chunk as Buffer).toString('latin1')).split('\n');
-    rest = lines.pop()!;
+  const limit = decompressionLimit(file);
+  let total = 0;
+  let pending: string[] = [];
+  let pendingLength = 0;
+  for await (const chunk of fs.createReadStream(file).pipe(zlib.createGunzip({ chunkSize: 1 << 16 }))) {
+    total += (chunk as Buffer).length;
+    if (total > limit) throw new Error(`${file} decompresses to more than ${limit} bytes; it is not a manifest`);
+    const text = (chunk as Buffer).toString('latin1');
+    if (!text.includes('\n')) {
+      pending.push(text);
+      pendingLength += text.length;
+      if (pendingLength > LONGEST_LINE) throw new Error(`${file} has a line longer than ${LONGEST_LINE} bytes; it is not a manifest`);
+      continue;
+    }
+    const lines = text.split('\n');
+    if (pending.length) lines[0] = pending.join('') + lines[0];
+    const rest = lines.pop()!;
+    pending = rest ? [rest] : [];
+    pendingLength = rest.length;
     yield lines;
   }
-  if (rest !== '') yield [rest];
+  if (pending.length) yield [pending.join('')];
+}
+
+/** The previous manifest cannot be read (empty, corrupt, a bomb): what changed is unknown, which must never fail a run. */
+export class UnreadableManifestError extends Error {
+  constructor(file: string, cause: unknown) {
+    super(`the previous manifest ${file} cannot be read (${cause instanceof Error ? cause.message : String(cause)}); drift unknown`);
+    this.name = 'UnreadableManifestError';
+  }
 }
 
 /** Reads a line stream one line at a time, with the header line (the first) kept apart. */
@@ -93,17 +130,19 @@ export interface ManifestDiff {
   modified: DiffPart;
 }
 
-/** Which image paths two manifests disagree on, read side by side in their shared sort order. */
-export async function diffManifests(oldFile: string, newFile: string, limit = 20): Promise<ManifestDiff> {
+/** Which image paths two manifests disagree on, read side by side in their shared sort order; stops when `signal` aborts. */
+export async function diffManifests(oldFile: string, newFile: string, limit = 20, signal?: AbortSignal): Promise<ManifestDiff> {
   const result: ManifestDiff = { added: { count: 0, paths: [] }, removed: { count: 0, paths: [] }, modified: { count: 0, paths: [] } };
   const note = (part: DiffPart, path: string): void => {
     if (part.count++ < limit) part.paths.push(printablePath(path));
   };
-  const before = new LineCursor(readLines(oldFile));
+  const oldLines = new LineCursor(readLines(oldFile));
+  const before = { line: () => oldLines.line().catch((error: unknown) => Promise.reject(new UnreadableManifestError(oldFile, error))) };
   const after = new LineCursor(readLines(newFile));
   let a = await before.line();
   let b = await after.line();
-  while (a !== undefined || b !== undefined) {
+  for (let n = 0; a !== undefined || b !== undefined; n++) {
+    if (n % 4096 === 0) signal?.throwIfAborted();
     const left = a === undefined ? undefined : splitLine(a);
     const right = b === undefined ? undefined : splitLine(b);
     const order = !left ? 1 : !right ? -1 : comparePaths(left.path, right.path);

@@ -8,7 +8,7 @@ import { isContentDiscarded } from '../cleanup/index.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from './exclude-matcher.js';
 import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
-import { diffManifests } from './manifest.js';
+import { diffManifests, UnreadableManifestError } from './manifest.js';
 
 export type CompareMode = 'mtime' | 'checksum';
 
@@ -56,8 +56,9 @@ function identity(source: ResolvedSource): string {
 }
 
 /** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
-export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOptions, 'signal'>): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
+export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOptions, 'signal'> & { signal?: AbortSignal }): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
   return computeFingerprint({
+    ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,
     matcher: compileExcludes(options.excludes),
     mode: options.compare,
@@ -102,8 +103,27 @@ async function scanMounted(sources: ResolvedSource[], options: ScanOptions): Pro
   return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest };
 }
 
-export async function manifestDrift(oldManifest: string, newManifest: string, limit: number, oldIdentities: string[] = [], newIdentities: string[] = []): Promise<Drift> {
-  const diff = fs.existsSync(oldManifest) ? await diffManifests(oldManifest, newManifest, limit) : null;
+export interface DriftInput {
+  oldManifest: string;
+  newManifest: string;
+  limit: number;
+  oldIdentities?: string[];
+  newIdentities?: string[];
+  signal: AbortSignal;
+  /** Told when the previous manifest is unreadable: the drift is then unknown (undefined), never a failure. */
+  warn: (message: string) => void;
+}
+
+export async function manifestDrift(input: DriftInput): Promise<Drift | undefined> {
+  const { oldManifest, newManifest, limit, oldIdentities = [], newIdentities = [] } = input;
+  let diff = null;
+  try {
+    diff = fs.existsSync(oldManifest) ? await diffManifests(oldManifest, newManifest, limit, input.signal) : null;
+  } catch (error) {
+    if (!(error instanceof UnreadableManifestError)) throw error;
+    input.warn(error.message);
+    return undefined;
+  }
   const changedFiles = newIdentities.filter((line) => !oldIdentities.includes(line)).map((line) => `${line.split('\t')[0]} (disk image)`);
   return {
     added: diff?.added.count ?? 0,

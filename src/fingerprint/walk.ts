@@ -70,7 +70,8 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
   };
   const useFind = (options.lister ?? (findCanList() ? 'find' : 'node')) === 'find';
   const lister: Lister = useFind ? new FindLister(real, dev) : new NodeLister(real, dev);
-  const rootName = real === '/' ? '/' : real.slice(real.lastIndexOf('/') + 1);
+  // '/' has no last component: find's record for it carries an empty name (see find-records.ts), and so does this request.
+  const rootName = real.slice(real.lastIndexOf('/') + 1);
   let stopped = false;
 
   // Feeds the lister the planned directories for as long as it is hungry.

@@ -37,7 +37,7 @@ export interface LtspImageOptions {
    */
   kernel_initrd?: string | null;
   /**
-   * Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell.
+   * Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell. Refused: pseudo files (C(-p), C(-pf)), which can run commands as root; options reading another file (C(-sort), C(-action-file)); and options changing where or what the image is (C(-o), C(-root-becomes), C(-keep-as-directory), C(-tar)).
    */
   mksquashfs_params?: string[] | string;
   /**
@@ -378,7 +378,7 @@ export const ltspImageSchema: Record<string, unknown> = {
             "type": "string"
           },
           "default": [],
-          "description": "Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell.",
+          "description": "Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell. Refused: pseudo files (C(-p), C(-pf)), which can run commands as root; options reading another file (C(-sort), C(-action-file)); and options changing where or what the image is (C(-o), C(-root-becomes), C(-keep-as-directory), C(-tar)).",
           "x-ansible-type": "list",
           "x-ansible-elements": "str",
           "x-cli": {

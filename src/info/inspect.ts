@@ -1,8 +1,6 @@
 // Describes one exported image from its files and state alone, and optionally re-checks its source for drift.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { fingerprintSources, type Drift, manifestDrift } from '../fingerprint/sources.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
@@ -10,7 +8,7 @@ import { historyOf } from '../store/history.js';
 import type { DriftCounts } from '../store/state.js';
 import { buildOptions, sourceSpec } from './declared.js';
 import type { ImagePaths } from '../store/paths.js';
-import { makeWorkDir, removeWorkDir } from '../store/work-dir.js';
+import { makeWorkDir, newInfoWorkDirPath, removeWorkDir } from '../store/work-dir.js';
 
 export interface ImageInfo {
   name: string;
@@ -54,13 +52,13 @@ function describe(g: Generation, active: Generation | null) {
 }
 
 /** The source's fingerprint now, against the one recorded before the image's build; the manifest goes to a temp file. */
-async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal): Promise<DriftCheck> {
+async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, warn: (m: string) => void): Promise<DriftCheck> {
   const state = g.state;
   if (!state) return { drifted: null, problem: `${g.file} has no build record; drift unknown` };
   const missing = state.resolvedSources.find((s) => !fs.existsSync(s.path));
   if (missing) return { drifted: null, problem: `source ${missing.path} of ${g.file} is gone; drift unknown` };
   // Its own prefix: ltsp_image removes stale `ltsp-image.NAME.*` work dirs and must never take this one.
-  const workDir = path.join(os.tmpdir(), `ltsp-image-info.${state.imageName}.${crypto.randomBytes(6).toString('hex')}`);
+  const workDir = newInfoWorkDirPath(state.imageName);
   makeWorkDir(workDir, state.excludes);
   const manifest = path.join(workDir, 'manifest.gz');
   try {
@@ -74,7 +72,8 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal): P
     });
     if (scan.digest === state.fingerprint) return { drifted: false, digest: scan.digest };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
-    return { drifted: true, digest: scan.digest, ...(previous ? { drift: await manifestDrift(previous, manifest, 20, state.sourceIdentities, scan.identities) } : {}) };
+    const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, limit: 20, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
+    return { drifted: true, digest: scan.digest, ...(drift ? { drift } : {}) };
   } finally {
     removeWorkDir(workDir);
   }
@@ -94,7 +93,7 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
   const active = files.active;
   if (!active) return null;
   const state = active.state;
-  const check: DriftCheck = withDrift ? await driftOf(paths, active, signal) : { drifted: null };
+  const check: DriftCheck = withDrift ? await driftOf(paths, active, signal, warn) : { drifted: null };
   if (check.problem) warn(check.problem);
   const sources = state?.resolvedSources.map(sourceSpec) ?? [];
   return {

@@ -7,6 +7,7 @@ import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { checkImageName } from '../source/image-name.js';
 import { imagePaths } from '../store/paths.js';
 import { checkDirOption } from '../store/dirs.js';
+import { removeDeadInfoWorkDirs } from '../store/work-dir.js';
 import { inspectImage, type ImageInfo } from './inspect.js';
 
 type InfoOptions = Required<LtspImageInfoOptions>;
@@ -31,6 +32,8 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
   const imagesDir = imagePaths(baseDir, tftpDir, 'x').imagesDir;
   // A fresh server may have no images dir yet, but a base dir that is not there at all is a typo, not "0 images".
   if (!fs.existsSync(baseDir)) throw new ModuleError(`Option base_dir: ${baseDir} does not exist; give the LTSP base directory (default /srv/ltsp)`);
+  // Work dirs of info runs that were killed; a check-mode run leaves them to the next real one.
+  if (!context.checkMode) removeDeadInfoWorkDirs().forEach((problem) => context.warn(problem));
   const names = options.name ? [checkImageName(options.name.replace(/\.img$/, ''), 'name')] : imageNames(imagesDir);
   const images: ImageInfo[] = [];
   for (const name of names) {

@@ -66,7 +66,7 @@ async function copyAtomically(source: string, destination: string): Promise<void
   try {
     const stats = await input.stat();
     if (!stats.isFile()) throw new Error(`${source} is not a regular file`);
-    const output = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, FILE_MODE);
+    const output = await open(temporary, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, FILE_MODE);
     try {
       const buffer = Buffer.allocUnsafe(CHUNK);
       for (;;) {

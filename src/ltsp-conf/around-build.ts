@@ -1,4 +1,5 @@
 // Wraps one ltsp_image run the way `ltsp image` wraps its applet: ltsp.conf applied to the options, PRE hooks before, POST hooks after.
+import { ModuleError } from '../runtime/errors.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { runHooks, hooksOf, type HookRun } from './hooks.js';
 import { withLtspConf } from './read.js';
@@ -24,7 +25,16 @@ export async function aroundBuild<O extends DirOptions, R extends { changed: boo
   }
   const pre = context.checkMode ? [] : await runHooks(conf, 'PRE', env, context);
   const result = await build(options);
-  const post = context.checkMode ? [] : await runHooks(conf, 'POST', { ...env, LTSP_IMAGE_CHANGED: result.changed ? '1' : '0' }, context);
+  const done = { ...result, from_ltsp_conf: conf.origins };
+  let post: HookRun[] = [];
+  try {
+    post = context.checkMode ? [] : await runHooks(conf, 'POST', { ...env, LTSP_IMAGE_CHANGED: result.changed ? '1' : '0' }, context);
+  } catch (error) {
+    // The build's result (changed: true when an image was published) stays, so handlers still run.
+    if (!(error instanceof ModuleError)) throw error;
+    const hooks = [...pre, ...((error.extra.hooks as HookRun[] | undefined) ?? [])];
+    throw new ModuleError(`${String((result as { msg?: unknown }).msg)}; but ${error.message}`, { ...done, hooks });
+  }
   const hooks = [...pre, ...post];
-  return { ...result, from_ltsp_conf: conf.origins, ...(hooks.length ? { hooks } : {}) };
+  return { ...done, ...(hooks.length ? { hooks } : {}) };
 }

@@ -21,11 +21,15 @@ function mkdir(dir: string, mode = 0o755): string {
   return dir;
 }
 
-/** Makes the overlay's upper dir look like the source's root so the image root keeps its owner and mode. */
-function copyRootAttributes(from: string, to: string): void {
+/**
+ * The image root and each stacked mount point are the overlay's upper dir: 0755 root:root as the reference's are
+ * (a source root made by mktemp -d is 0700, which would lock users out of / on the clients), with the source's
+ * mtime so that two builds of the same source stay byte-identical.
+ */
+function setRootAttributes(from: string, to: string): void {
   const stat = fs.statSync(from);
-  fs.chownSync(to, stat.uid, stat.gid);
-  fs.chmodSync(to, stat.mode & 0o7777);
+  fs.chownSync(to, 0, 0);
+  fs.chmodSync(to, 0o755);
   fs.utimesSync(to, stat.atime, stat.mtime);
 }
 
@@ -49,7 +53,7 @@ export async function mountSources(workDir: string, sources: ResolvedSource[], o
     }
     const upper = mkdir(path.join(tmpfs, `upper-${index}`));
     const work = mkdir(path.join(tmpfs, `work-${index}`));
-    copyRootAttributes(lower, upper);
+    setRootAttributes(lower, upper);
     await run(overlayMountArgv(lower, upper, work, target));
   }
   return root;

@@ -9,6 +9,7 @@ import { findKernel } from '../kernel/find.js';
 import { mountSources } from '../mount/mount-sources.js';
 import { stabilizeTimes } from '../mount/stable-times.js';
 import { errorMessage, oneLine } from '../runtime/errors.js';
+import { formatBytes } from '../report/format.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
@@ -71,7 +72,19 @@ async function squash(command: string[], watched: boolean): Promise<void> {
   }
 }
 
+/** Kernels are tens of MB and initrds hundreds at most: anything bigger (a sparse file, say) is never copied densely to TFTP. */
+const LARGEST = { vmlinuz: 256 << 20, initrd: 1 << 30 };
+
+function checkKernelSize(file: string, name: string, largest: number): void {
+  const size = fs.statSync(file).size;
+  if (size > largest) {
+    throw new Error(`${name} in the image is ${formatBytes(size)}, more than the ${formatBytes(largest)} a real one can be; replace it in the source or set kernel: false`);
+  }
+}
+
 function stageKernel(found: { vmlinuz: string; initrd: string; vmlinuzPath: string; initrdPath: string }, dir: string): StagedKernel {
+  checkKernelSize(found.vmlinuzPath, found.vmlinuz, LARGEST.vmlinuz);
+  checkKernelSize(found.initrdPath, found.initrd, LARGEST.initrd);
   fs.mkdirSync(dir, { mode: 0o700 });
   const copy = (from: string, name: string) => {
     const to = path.join(dir, name);

@@ -1,6 +1,5 @@
 // Prometheus text-format metrics for node_exporter's textfile collector, written atomically so a scrape never sees half a file.
-import fs from 'node:fs';
-import path from 'node:path';
+import { writeFileAtomic } from '../store/temp-file.js';
 
 export type RunResult = 'ok' | 'changed' | 'failed';
 
@@ -51,8 +50,7 @@ export function renderMetrics(m: ImageMetrics): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Through an unpredictable temp name: the textfile dir is often writable by node_exporter's account. */
 export function writeMetrics(file: string, m: ImageMetrics): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, renderMetrics(m), { mode: 0o644 });
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, renderMetrics(m), 0o644);
 }

@@ -6,7 +6,7 @@ import { installKernelFromImage, type InstalledKernel } from '../kernel/from-ima
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
 import { lockImage } from '../build/locks.js';
 import type { Generation } from '../store/generations.js';
-import { removeLeftovers } from '../store/publish.js';
+import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { activate } from '../store/swap.js';
 import { removeStaleWorkDirs } from '../store/work-dir.js';
 import { planRevert, revertPaths, type RevertOptions, type RevertPlan } from './plan.js';
@@ -41,8 +41,8 @@ export async function runLtspImageRevert(input: LtspImageRevertOptions, context:
   const lock = !context.checkMode && fs.existsSync(paths.imagesDir) ? await lockImage(paths, 600, context) : null;
   try {
     if (lock) {
-      removeLeftovers(paths);
-      removeStaleWorkDirs(imageName, paths.imagesDir);
+      removeLeftovers(paths).filter(worthWarning).forEach((line) => context.warn(line));
+      removeStaleWorkDirs(imageName, paths.imagesDir).forEach((problem) => context.warn(problem));
     }
     const result = await revert(planRevert(options, imageName, paths), options, context);
     return conf ? { ...result, from_ltsp_conf: conf.origins } : result;

@@ -52,7 +52,8 @@ function finish(result: Record<string, unknown>, context: RunContext | undefined
 
 export function failure(error: unknown, context: RunContext | undefined): Record<string, unknown> {
   const extra = error instanceof ModuleError ? error.extra : {};
-  const result: Record<string, unknown> = { ...extra, failed: true, changed: false, msg: oneLine(errorMessage(error)) };
+  // changed: true in extra is a failure after something was changed (an image published): the handlers must still run.
+  const result: Record<string, unknown> = { changed: false, ...extra, failed: true, msg: oneLine(errorMessage(error)) };
   if ((context?.verbosity ?? 0) >= 3 && error instanceof Error && error.stack) result.exception = error.stack;
   return result;
 }

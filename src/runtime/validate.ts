@@ -73,6 +73,9 @@ export function makeValidator<T>(optionsSchema: Record<string, unknown>, validat
       throw new ModuleError(`Unsupported option${unknown.length > 1 ? 's' : ''} ${shown}; valid options are: ${valid.join(', ')}`);
     }
     const options = structuredClone(coerceStrings(raw, schema.properties));
+    // JSON's 1e400 parses to Infinity, which the schema's integer check lets through.
+    const infinite = Object.entries(options).find(([, value]) => typeof value === 'number' && !Number.isFinite(value));
+    if (infinite) throw new ModuleError(`Option ${infinite[0]} must be a finite number, got ${infinite[1]}`);
     if (!validate(options)) {
       const first = validate.errors?.[0];
       throw new ModuleError(first ? message(first, options, schema) : 'Invalid options');

@@ -43,11 +43,7 @@ export function splitParams(params: string[] | string | undefined): string[] {
   return params;
 }
 
-export function checkParams(params: string[]): void {
-  const reserved = ['-noappend', '-ef', '-wildcards', '-regex'];
-  const bad = params.find((p) => reserved.includes(p));
-  if (bad) throw new ModuleError(`Option mksquashfs_params: ${bad} is set by the module itself; remove it`);
-}
+export { checkParams } from './params.js';
 
 export function checkMksquashfs(): void {
   if (!executable('mksquashfs')) throw new ModuleError('mksquashfs not found in PATH: install squashfs-tools (apt-get install squashfs-tools)');

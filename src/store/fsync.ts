@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 
 export function fsyncPath(file: string): void {
-  const fd = fs.openSync(file, 'r');
+  // O_NOFOLLOW: only ever our own file or directory, never what a symlink planted in its place points at.
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
   try {
     fs.fsyncSync(fd);
   } finally {

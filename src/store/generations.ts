@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { identityOf, readState, statePath, writeState, type ImageState } from './state.js';
 import type { ImagePaths } from './paths.js';
+import { crashPoint } from '../runtime/crashpoint.js';
 
 export interface Generation {
   file: string;
@@ -79,5 +80,6 @@ export function placeStates(byFile: Map<string, ImageState | null>): void {
   for (const [file, state] of byFile) {
     if (state) writeState(file, state);
     else fs.rmSync(statePath(file), { force: true });
+    crashPoint('record placed');
   }
 }

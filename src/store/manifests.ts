@@ -1,24 +1,26 @@
 // Keeps each build's source manifest in the images dir under its generation, and drops the ones no image refers to.
 import fs from 'node:fs';
 import path from 'node:path';
+import { crashPoint } from '../runtime/crashpoint.js';
 import type { ImagePaths } from './paths.js';
+import { copyFileAtomic } from './temp-file.js';
 import { readState } from './state.js';
 
 export function manifestName(imageName: string, generation: number): string {
   return `.${imageName}.g${generation}.manifest.gz`;
 }
 
-/** Moves the manifest written during the scan next to the image; copy + unlink when /tmp is another filesystem. */
+/** Moves the manifest written during the scan next to the image; a flushed copy + unlink when /tmp is another filesystem. */
 export function keepManifest(from: string, paths: ImagePaths, name: string): void {
   const to = path.join(paths.imagesDir, name);
   try {
     fs.renameSync(from, to);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    fs.copyFileSync(from, `${to}.tmp`);
-    fs.renameSync(`${to}.tmp`, to);
+    copyFileAtomic(from, to);
     fs.rmSync(from, { force: true });
   }
+  crashPoint('manifest kept');
 }
 
 /** Keeps the manifests the state files of NAME.img and NAME.img.old refer to. */

@@ -31,14 +31,15 @@ export function imagePaths(baseDir: string, tftpDir: string, name: string): Imag
 }
 
 /**
- * The images dir (and a missing base dir) is created 0755 whatever our umask, as the reference's umask 022 gives:
- * ltsp http, NFS and other readers of the images need it. Existing dirs keep the mode their admin chose.
+ * As the reference's `mkdir -pm 0700 BASE/images` under its umask 022: the images dir 0700 (images hold whatever
+ * the source had; NFS serves it as root), a missing base dir and its parents 0755, whatever our own umask.
+ * Existing dirs keep the mode their admin chose.
  */
 export function ensureImagesDir(paths: ImagePaths, baseOption = 'base_dir'): void {
   try {
-    const first = fs.mkdirSync(paths.imagesDir, { recursive: true, mode: 0o755 });
+    const first = fs.mkdirSync(paths.imagesDir, { recursive: true, mode: 0o700 });
     for (let dir = paths.imagesDir; first !== undefined; dir = path.dirname(dir)) {
-      fs.chmodSync(dir, 0o755);
+      fs.chmodSync(dir, dir === paths.imagesDir ? 0o700 : 0o755);
       if (dir === first || dir === path.dirname(dir)) break;
     }
   } catch (error) {

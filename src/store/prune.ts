@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Generation, ImageFiles } from './generations.js';
 import { statePath } from './state.js';
+import { crashPoint } from '../runtime/crashpoint.js';
 
 export interface PrunePolicy {
   /** Backups to keep: 1 is the reference layout (NAME.img.old only). */
@@ -25,6 +26,7 @@ export function pruneGenerations(files: ImageFiles, policy: PrunePolicy): string
     const tooOld = cutoff !== null && builtAt(g) < cutoff;
     if (!tooMany && !tooOld) return;
     fs.rmSync(g.file, { force: true });
+    crashPoint('generation pruned');
     fs.rmSync(statePath(g.file), { force: true });
     removed.push(g.file);
   });

@@ -10,3 +10,10 @@ export function statIfAny(p: string, tolerated: readonly string[] = ['ENOTDIR'])
     throw error;
   }
 }
+
+/** Whether two names are links of one file (a backup hard-linked from the image, a revert's hold). */
+export function sameInode(a: string, b: string): boolean {
+  const sa = fs.statSync(a, { throwIfNoEntry: false });
+  const sb = fs.statSync(b, { throwIfNoEntry: false });
+  return !!sa && !!sb && sa.ino === sb.ino && sa.dev === sb.dev;
+}

@@ -2,6 +2,9 @@
 import fs from 'node:fs';
 import type { KernelRecord } from '../kernel/record.js';
 import type { ResolvedSource } from '../source/resolve.js';
+import { readRegularFile } from './read-file.js';
+import { checkState } from './state-check.js';
+import { writeFileAtomic } from './temp-file.js';
 
 export const STATE_FORMAT = 'ltsp-image-state/1';
 
@@ -67,27 +70,12 @@ export function statePath(image: string): string {
   return `${image}.json`;
 }
 
-function valid(value: unknown): value is ImageState {
-  const s = value as ImageState;
-  return (
-    !!s &&
-    typeof s === 'object' &&
-    s.format === STATE_FORMAT &&
-    typeof s.generation === 'number' &&
-    typeof s.fingerprint === 'string' &&
-    typeof s.configHash === 'string' &&
-    !!s.image &&
-    typeof s.image.size === 'number' &&
-    typeof s.image.mtimeNs === 'string'
-  );
-}
-
 /** A corrupt, foreign or future-format state file is reported, never thrown: the caller rebuilds and warns. */
 export function readState(image: string): StateRead {
   const file = statePath(image);
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readRegularFile(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
     return { invalid: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}` };
@@ -98,24 +86,16 @@ export function readState(image: string): StateRead {
     if (typeof format === 'string' && format.startsWith('ltsp-image-state/') && format !== STATE_FORMAT) {
       return { invalid: `${file} has format ${format}, which this version does not know` };
     }
-    return valid(parsed) ? { state: parsed } : { invalid: `${file} is not an ltsp_image state file` };
+    const wrong = checkState(parsed);
+    return wrong === null ? { state: parsed as ImageState } : { invalid: `${file} is not a valid ltsp_image state file (${wrong})` };
   } catch {
     return { invalid: `${file} is corrupt (not JSON)` };
   }
 }
 
-/** Written to a temp name and renamed, so a crash never leaves half a state file. Mode 0644: it holds no secrets. */
+/** Written to a fresh temp name and renamed, so a crash never leaves half a state file. Mode 0644: it holds no secrets. */
 export function writeState(image: string, state: ImageState): void {
-  const file = statePath(image);
-  const tmp = `${file}.tmp`;
-  const fd = fs.openSync(tmp, 'w', 0o644);
-  try {
-    fs.writeSync(fd, `${JSON.stringify(state, null, 1)}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
+  writeFileAtomic(statePath(image), `${JSON.stringify(state, null, 1)}\n`, 0o644);
 }
 
 export function identityOf(file: string): ImageIdentity | null {

@@ -1,7 +1,9 @@
 // Makes another generation the active image with renames only: NAME.img always names a complete image, never missing for an instant.
 import fs from 'node:fs';
 import { ModuleError } from '../runtime/errors.js';
+import { crashPoint } from '../runtime/crashpoint.js';
 import { failpoint } from '../runtime/failpoint.js';
+import { clearJournal, writeJournal } from './journal.js';
 import { numberedPath, placeStates, type Generation } from './generations.js';
 import { fsyncPath } from './fsync.js';
 import type { ImagePaths } from './paths.js';
@@ -24,27 +26,33 @@ function numbered(paths: ImagePaths, g: Generation): string {
 export async function activate(paths: ImagePaths, target: Generation, others: Generation[], active: Generation | null): Promise<void> {
   const hold = holdPath(paths);
   const where = new Map<Generation, string>(others.map((g) => [g, g.file]));
+  writeJournal(paths, [target, ...others].map((g) => g.state).filter((s): s is ImageState => !!s));
   try {
     if (active) {
       fs.rmSync(hold, { force: true });
       fs.linkSync(paths.image, hold);
+      crashPoint('active held');
       where.set(active, hold);
     }
     fs.renameSync(target.file, paths.image);
+    crashPoint('target activated');
     await failpoint('revert-swap');
     const [newest, ...rest] = others;
     const atOld = others.find((g) => where.get(g) === paths.backup);
     if (atOld && atOld !== newest) {
       fs.renameSync(paths.backup, numbered(paths, atOld));
+      crashPoint('backup numbered');
       where.set(atOld, numbered(paths, atOld));
     }
     if (newest && where.get(newest) !== paths.backup) {
       fs.renameSync(where.get(newest)!, paths.backup);
+      crashPoint('newest other is the backup');
       where.set(newest, paths.backup);
     }
     for (const g of rest) {
       if (where.get(g) === hold) {
         fs.renameSync(hold, numbered(paths, g));
+        crashPoint('hold numbered');
         where.set(g, numbered(paths, g));
       }
     }
@@ -58,4 +66,5 @@ export async function activate(paths: ImagePaths, target: Generation, others: Ge
   for (const [g, file] of where) states.set(file, g.state);
   if (!states.has(paths.backup)) states.set(paths.backup, null);
   placeStates(states);
+  clearJournal(paths);
 }

@@ -104,8 +104,9 @@ describe('ltsp_image builds', function () {
     const noBackup = await build({ name: 'fixture', image_name: 'nobackup', backup: false });
     assert.equal(noBackup.result.backup, null);
     assert.equal(fs.existsSync(path.join(base, 'images/nobackup.img.old')), false);
-    // 0755 like the reference's umask 022 gives: ltsp http and NFS clients read the images dir.
-    assert.equal((fs.statSync(path.join(base, 'images')).mode & 0o777), 0o755);
+    // As the reference's mkdir -pm 0700 BASE/images under umask 022 (measured: Debian's ltsp 23.02).
+    assert.equal((fs.statSync(path.join(base, 'images')).mode & 0o777), 0o700);
+    assert.equal((fs.statSync(base).mode & 0o777), 0o755);
   });
 
   it('builds from a GPT disk (EFI skipped), a DOS disk (swap skipped) and a bare ext4 file, like the directory', async () => {

@@ -72,7 +72,11 @@ describe('ltsp.conf hooks', function () {
   it('a failing POST hook fails the run after the build and stops the later POST hooks', async function () {
     const mod = await setup(hookLines(['POST_IMAGE_B'], ["POST_IMAGE_A='exit 4'"]));
     const run = await build(mod.conf);
-    assertFailed(run, /^POST_IMAGE_A \(.*:7\) failed with exit status 4; the image was built/);
+    assert.equal(run.code, 1, run.stdout);
+    assert.equal(run.result.failed, true);
+    assert.equal(run.result.changed, true, 'the image was published: handlers must still run');
+    assert.match(String(run.result.msg), /^Built .*; but POST_IMAGE_A \(.*:7\) failed with exit status 4; the image was built/);
+    assert.deepEqual(run.result.hooks, [{ name: 'POST_IMAGE_A', exit: 4 }]);
     assert.equal(await readLog(mod.log), '');
     assert.ok(await fs.stat(path.join(mod.dir, 'base/images/fixture.img')));
   });

@@ -30,9 +30,10 @@ export interface ChrootFixture {
   special: { fifo: string; setuid: string; hardlinks: [string, string]; relativeSymlink: string; deepFile: string };
 }
 
-type Entry = [relative: string, content: string | Buffer, mode?: number];
+export type Entry = [relative: string, content: string | Buffer, mode?: number];
 
-async function writeAll(root: string, entries: Entry[]): Promise<void> {
+/** Writes each file (parents made as needed) and sets its mode. */
+export async function writeAll(root: string, entries: Entry[]): Promise<void> {
   for (const [relative, content, mode = 0o644] of entries) {
     const file = path.join(root, relative);
     await fs.mkdir(path.dirname(file), { recursive: true });

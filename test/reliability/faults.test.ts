@@ -98,6 +98,10 @@ describe('faults', function () {
     run.child.kill('SIGKILL');
     await run.child;
     await assertClean(baseline);
+    const next = await runModule('ltsp_image', args({ name: diskSource, image_name: 'disk' }));
+    assert.equal(next.code, 0, next.stdout);
+    const prefix = workDirPrefix('disk', path.join(base, 'images'));
+    assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(prefix)), [], 'stale work dirs');
     survived++;
   });
 

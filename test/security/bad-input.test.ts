@@ -22,6 +22,8 @@ interface Case {
 }
 
 let scratch = '';
+/** The content of a file that options could make mksquashfs read: it must never reach a message. */
+const SECRET = '$6$secretsalt$hashthatmustnotleak';
 const p = (rel: string) => path.join(scratch, rel);
 
 function cases(): Case[] {
@@ -86,6 +88,19 @@ function cases(): Case[] {
     { title: 'mksquashfs_params with $(...)', args: { mksquashfs_params: [`$(touch ${marker})`] }, msg: /mksquashfs failed/ },
     { title: 'mksquashfs_params with backticks', args: { mksquashfs_params: [`\`touch ${marker}\``] }, msg: /mksquashfs failed/ },
     { title: 'mksquashfs_params repeating -ef', args: { mksquashfs_params: ['-ef', '/etc/passwd'] }, msg: /Option mksquashfs_params: -ef is set by the module itself/ },
+    { title: 'mksquashfs_params with a pseudo file running a command (#13 item 6)', args: { mksquashfs_params: ['-p', `x f 644 0 0 touch ${marker}`] }, msg: /^Option mksquashfs_params: -p defines pseudo files, which can run commands as root and add files from outside the source; remove it$/ },
+    { title: 'mksquashfs_params with a pseudo file list read from a secret file (#13 item 6)', args: { mksquashfs_params: ['-pf', p('shadow')] }, msg: /^Option mksquashfs_params: -pf defines pseudo files, [^$]*; remove it$/ },
+    { title: 'mksquashfs_params with a sort file that is a secret file (#13 item 6)', args: { mksquashfs_params: '-sort ' + p('shadow') }, msg: /^Option mksquashfs_params: -sort reads another file, [^$]*; remove it$/ },
+    { title: 'mksquashfs_params moving the image with -o (#13 item 6)', args: { mksquashfs_params: ['-o', '4096'] }, msg: /^Option mksquashfs_params: -o changes where the image is written or what its root is, so clients could not boot it; remove it$/ },
+    { title: 'mksquashfs_params with -root-becomes (#13 item 6)', args: { mksquashfs_params: ['-root-becomes', 'old'] }, msg: /^Option mksquashfs_params: -root-becomes changes where/ },
+    { title: 'mksquashfs_params taking the image from stdin with -tar (#13 item 6)', args: { mksquashfs_params: ['-tar'] }, msg: /^Option mksquashfs_params: -tar takes the image content from stdin/ },
+    { title: 'a relative metrics_file (#13 item 4)', args: { metrics_file: 'fixture.prom' }, msg: /^Option metrics_file must be an absolute path/ },
+    { title: 'a metrics_file in a missing directory (#13 item 4)', args: { metrics_file: p('no-such-dir/x.prom') }, msg: /^Option metrics_file: the directory .*no-such-dir does not exist; create it/ },
+    { title: 'a metrics_file that is a directory (#13 item 4)', args: { metrics_file: p('srv') }, msg: /^Option metrics_file: .*srv is a directory; give a file path/ },
+    { title: 'a metrics_file with a 250-byte name (#13 item 4)', args: { metrics_file: p(`${'m'.repeat(245)}.prom`) }, msg: /^Option metrics_file: the file name is 250 bytes long; use one of at most 237$/ },
+    { title: 'a TFTP vmlinuz that is a directory (#13 item 4)', args: { tftp_dir: p('badtftp') }, msg: /^Option tftp_dir: .*badtftp\/ltsp\/good\/vmlinuz is not a regular file, so the kernel cannot be installed there; remove it$/ },
+    { title: 'keep of 1e400, which JSON reads as Infinity (#13 item 8)', input: `{"name": ${JSON.stringify(p('srv/ltsp/good'))}, "base_dir": ${JSON.stringify(p('srv/ltsp'))}, "keep": 1e400}`, msg: /^Option keep must be a finite number, got Infinity$/ },
+    { title: 'keep_days of 1e400 (#13 item 8)', input: `{"name": ${JSON.stringify(p('srv/ltsp/good'))}, "base_dir": ${JSON.stringify(p('srv/ltsp'))}, "keep_days": 1e400}`, msg: /^Option keep_days must be a finite number, got Infinity$/ },
     { title: 'ionice with a shell command', args: { ionice: `; rm -rf ${p('srv')}` }, msg: /Option ionice: command ";" not found/ },
     { title: 'ionice with $(...)', args: { ionice: `$(touch ${marker})` }, msg: /Option ionice: command "\$\(touch" not found/ },
     { title: 'a relative base_dir', args: { base_dir: 'srv/ltsp' }, msg: /Option base_dir must be an absolute path/ },
@@ -111,6 +126,8 @@ describe('bad input', function () {
     fs.mkdirSync(p('srv/ltsp/good/etc'), { recursive: true });
     fs.writeFileSync(p('srv/ltsp/good/etc/hostname'), 'good\n');
     fs.writeFileSync(p('notes.txt'), 'just text\n');
+    fs.mkdirSync(p('badtftp/ltsp/good/vmlinuz'), { recursive: true });
+    fs.writeFileSync(p('shadow'), `root:${SECRET}:19000:0:99999:7:::\n`);
     fs.writeFileSync(p('broken-args'), '{"name": ');
     await execa('mkfifo', [p('fifo')]);
     fs.symlinkSync(p('loop'), p('loop'));
@@ -143,6 +160,7 @@ describe('bad input', function () {
       assert.equal(result.failed, true);
       assert.match(String(result.msg), c.msg);
       assert.ok(!String(result.msg).includes('\n'));
+      assert.ok(!child.stdout.includes(SECRET), 'a file\'s content was echoed');
       assert.equal(fs.existsSync(p('pwned')), false, 'a shell ran');
       assert.equal(await treeDigest(scratch, { dirTimes: false }), digest, 'the scratch tree changed');
       rejected++;

@@ -82,6 +82,18 @@ describe('image source fingerprint', () => {
     });
   }
 
+  for (const lister of ['find', 'node'] as const) {
+    it(`walks (${lister}) the machine's own / (chrootless), here kept to /etc`, async () => {
+      const entries: Entry[] = [];
+      for await (const batch of walkTree('/', { matcher: compileExcludes(['!(etc)']), lister })) entries.push(...batch);
+      assert.equal(entries[0]?.path, '', 'the root comes first');
+      assert.equal(entries[0]?.type, 'd');
+      const paths = entries.map((e) => e.path);
+      assert.ok(paths.includes('etc') && paths.includes('etc/passwd'), 'etc and its files');
+      assert.ok(paths.every((p) => p === '' || p === 'etc' || p.startsWith('etc/')), 'nothing but /etc');
+    });
+  }
+
   it('is stable, and moves with every change that reaches the image', async () => {
     let last = (await fp()).fingerprint;
     assert.equal((await fp({ lister: 'node' })).fingerprint, last, 'both listers agree');
@@ -109,14 +121,14 @@ describe('image source fingerprint', () => {
 
   it('marks racily clean files so that they never compare equal', async () => {
     fs.writeFileSync(`${tree}/fresh`, 'just written');
-    // Both scans start "now", however long each takes on a busy machine; a later clock stands for a scan a second on.
+    // Both scans start "now", however long each takes on a busy machine; a later clock stands for a scan two seconds on.
     const now = Date.now();
     const first = await fp({ clock: () => now });
+    const lines: string[] = [];
+    for await (const chunk of readLines(`${work}/manifest.gz`)) lines.push(...chunk);
     const second = await fp({ clock: () => now });
     assert.ok(first.racy >= 1);
     assert.notEqual(first.fingerprint, second.fingerprint);
-    const lines: string[] = [];
-    for await (const chunk of readLines(`${work}/manifest.gz`)) lines.push(...chunk);
     assert.match(lines.find((l) => l.startsWith('fresh\t'))!, /\t!racy:[0-9a-f]{16}$/);
     const settled = await fp({ clock: () => now + 2100 });
     assert.equal(settled.racy, 0, 'a scan two seconds after the last change sees nothing racy');

@@ -1,0 +1,62 @@
+// Checks every field of a state file that a module reads, so a record that passes can never make ltsp_image_info or a build fail later.
+import { STATE_FORMAT } from './state.js';
+
+type Check = (v: unknown) => boolean;
+
+const isString: Check = (v) => typeof v === 'string';
+const isObject: Check = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const listOf = (item: Check): Check => (v) => Array.isArray(v) && v.every(item);
+const count: Check = (v) => Number.isSafeInteger(v) && (v as number) >= 0;
+const seconds: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+const digits: Check = (v) => typeof v === 'string' && /^\d{1,30}$/.test(v);
+const sha256: Check = (v) => typeof v === 'string' && /^[0-9a-f]{64}$/.test(v);
+const date: Check = (v) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+const source: Check = (v) => isObject(v) && isString((v as { path: unknown }).path) && isString((v as { kind: unknown }).kind) && listOf(isString)((v as { options: unknown }).options);
+/** A manifest is a file name in the images dir, never a path elsewhere. */
+const manifest: Check = (v) => v === null || (typeof v === 'string' && /^\.[^/]+\.g\d+\.manifest\.gz$/.test(v));
+const kernel: Check = (v) =>
+  v === null || (isObject(v) && ['vmlinuz', 'initrd'].every((k) => isString((v as Record<string, unknown>)[k])) && ['vmlinuzSha256', 'initrdSha256'].every((k) => sha256((v as Record<string, unknown>)[k])));
+const image: Check = (v) => {
+  const i = v as Record<string, unknown>;
+  return isObject(v) && count(i.size) && digits(i.mtimeNs) && count(i.ino) && count(i.dev) && (i.sha256 === undefined || sha256(i.sha256));
+};
+
+const optional = (check: Check): Check => (v) => v === undefined || v === null || check(v);
+const driftCounts: Check = (v) => isObject(v) && ['added', 'removed', 'modified'].every((k) => count((v as Record<string, unknown>)[k]));
+const historyEntry: Check = (v) => {
+  const e = v as Record<string, unknown>;
+  return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges);
+};
+
+const FIELDS: [string, Check][] = [
+  ['toolVersion', isString],
+  ['imageName', isString],
+  ['generation', (v) => Number.isSafeInteger(v) && (v as number) >= 1],
+  ['builtAt', date],
+  ['buildSeconds', seconds],
+  ['sources', listOf(isString)],
+  ['fingerprint', isString],
+  ['compare', (v) => v === 'mtime' || v === 'checksum'],
+  ['configHash', isString],
+  ['config', isObject],
+  ['resolvedSources', listOf(source)],
+  ['excludes', listOf(isString)],
+  ['sourceIdentities', listOf(isString)],
+  ['image', image],
+  ['kernel', kernel],
+  ['manifest', manifest],
+  ['revertedAt', (v) => v === undefined || date(v)],
+  ['reason', optional(isString)],
+  ['drift', optional(driftCounts)],
+  ['configChanges', optional(listOf(isString))],
+  ['history', (v) => v === undefined || listOf(historyEntry)(v)],
+];
+
+/** null when `value` is a state record every module can use, else the first field that is wrong. */
+export function checkState(value: unknown): string | null {
+  if (!isObject(value)) return 'not a JSON object';
+  const s = value as Record<string, unknown>;
+  if (s.format !== STATE_FORMAT) return 'format';
+  const bad = FIELDS.find(([key, check]) => !check(s[key]));
+  return bad ? bad[0] : null;
+}

@@ -1,0 +1,32 @@
+// The client's "server share": a raw ext4 disk holding images/NAME.img, since the client kernel has no NFS server to talk to here.
+import { execa } from 'execa';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+const MIB = 1024 * 1024;
+
+/**
+ * Makes `workDir/images.ext4` with only `images/NAME.img` in it (hard-linked into a staging dir when it can
+ * be, so the image is copied once, by mkfs.ext4 -d). The client mounts it as root=/dev/vda and finds the
+ * image at ltsp.image=images/NAME.img.
+ */
+export async function imagesDisk(imagesDir: string, imageName: string, workDir: string): Promise<string> {
+  const image = path.join(imagesDir, `${imageName}.img`);
+  const { size } = await fs.stat(image);
+  const staging = path.join(workDir, 'disk-root');
+  await fs.mkdir(path.join(staging, 'images'), { recursive: true });
+  const staged = path.join(staging, 'images', `${imageName}.img`);
+  await fs.link(image, staged).catch(async (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EXDEV') throw error;
+    await fs.copyFile(image, staged);
+  });
+  const disk = path.join(workDir, 'images.ext4');
+  // Room for the image, ext4's metadata and the journal; counted in KiB blocks of mkfs's size argument.
+  const kib = Math.ceil((size * 1.1 + 64 * MIB) / 1024);
+  try {
+    await execa('mkfs.ext4', ['-q', '-F', '-L', 'ltsp-images', '-d', staging, disk, `${kib}k`], { stdin: 'ignore' });
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+  return disk;
+}

@@ -1,0 +1,100 @@
+// Runs Debian's `ltsp image` (the reference tool) and our bundle on the same sources, in private mount namespaces that leave the machine's /etc and mounts alone.
+import { execa } from 'execa';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { bundleDir, parseSingleJson, type ModuleRun } from './run-module.js';
+
+export interface ReferenceOptions {
+  baseDir: string;
+  tftpDir: string;
+  /** Text of an ltsp.conf for this run; the directory holding it is bind-mounted over /etc/ltsp. */
+  ltspConf?: string;
+  /** Where to put that directory (created). */
+  confDir: string;
+}
+
+/** Noise the reference prints on every run (it looks for busybox before it knows it needs none). */
+const NOISE = /^.*Busybox not found\?!.*\n?/gm;
+
+function tail(text: string): string {
+  return text.replace(NOISE, '').trim().split('\n').slice(-25).join('\n');
+}
+
+// A fixed script: its inputs arrive as positional parameters, never spliced into its text.
+const WITH_CONF = 'mount --bind "$1" /etc/ltsp && shift && exec "$@"';
+
+/**
+ * `ltsp --base-dir --tftp-dir image ARGS`, with BASE_DIR and TFTP_DIR in its environment too (its kernel step
+ * re-runs `ltsp kernel` without the flags), in its own mount namespace: its mounts never show on the machine, and
+ * an empty or test ltsp.conf hides the machine's /etc/ltsp.
+ */
+export async function runReference(args: string[], options: ReferenceOptions): Promise<string> {
+  await fs.mkdir(options.confDir, { recursive: true });
+  if (options.ltspConf !== undefined) await fs.writeFile(path.join(options.confDir, 'ltsp.conf'), options.ltspConf);
+  const argv = ['ltsp', `--base-dir=${options.baseDir}`, `--tftp-dir=${options.tftpDir}`, 'image', ...args];
+  const run = await execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', WITH_CONF, 'sh', options.confDir, ...argv], {
+    env: { BASE_DIR: options.baseDir, TFTP_DIR: options.tftpDir },
+    stdin: 'ignore',
+    all: true,
+    reject: false,
+  });
+  if (run.exitCode !== 0) throw new Error(`ltsp image ${args.join(' ')} failed (exit ${run.exitCode}):\n${tail(run.all ?? '')}`);
+  return (run.all ?? '').replace(NOISE, '');
+}
+
+/** Where the host's node and the bundle appear inside a server root; `opt/ltsp*` is on the exclude list, so neither reaches an image. */
+export const SERVER_ROOT_TOOLS = 'opt/ltsp-test';
+
+// Makes root a mount of its own (as a real `/` is), brings the tools in, then chroots; all of it dies with the namespace.
+const IN_ROOT = [
+  'set -e',
+  'root=$1; bundle=$2; node=$3; shift 3',
+  'mount --bind "$root" "$root"',
+  `mount --bind "$bundle" "$root/${SERVER_ROOT_TOOLS}/bundle"`,
+  `mount --bind "$node" "$root/${SERVER_ROOT_TOOLS}/bin/node"`,
+  'mount -t proc proc "$root/proc"',
+  'mount --rbind /dev "$root/dev"',
+  'mount --rbind /sys "$root/sys"',
+  'exec chroot "$root" "$@"',
+].join('\n');
+
+const ROOT_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', LANG: 'C.UTF-8' };
+
+/** Creates the mount points for inServerRoot() in the tree. */
+export async function prepareServerRoot(root: string): Promise<void> {
+  await fs.mkdir(path.join(root, SERVER_ROOT_TOOLS, 'bundle'), { recursive: true });
+  await fs.mkdir(path.join(root, SERVER_ROOT_TOOLS, 'bin'), { recursive: true });
+  await fs.writeFile(path.join(root, SERVER_ROOT_TOOLS, 'bin/node'), '');
+}
+
+/** Runs argv with root as `/` (chrootless mode: the server's own root is the image source), in a private mount namespace. */
+async function inServerRoot(root: string, argv: string[], input?: string) {
+  return execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', IN_ROOT, 'sh', root, bundleDir, process.execPath, ...argv], {
+    env: ROOT_ENV,
+    extendEnv: false,
+    ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
+    all: true,
+    reject: false,
+  });
+}
+
+/** `ltsp image /` of the package installed in root, with its defaults (/srv/ltsp, /srv/tftp inside root). */
+export async function runReferenceInRoot(root: string, args: string[]): Promise<string> {
+  const run = await inServerRoot(root, ['ltsp', 'image', ...args]);
+  if (run.exitCode !== 0) throw new Error(`ltsp image ${args.join(' ')} in ${root} failed (exit ${run.exitCode}):\n${tail(run.all ?? '')}`);
+  return (run.all ?? '').replace(NOISE, '');
+}
+
+/** Our bundle as a module with root as `/`. */
+export async function runModuleInRoot(root: string, args: Record<string, unknown>): Promise<ModuleRun> {
+  const run = await inServerRoot(root, [`/${SERVER_ROOT_TOOLS}/bin/node`, `/${SERVER_ROOT_TOOLS}/bundle/ltsp_image`], JSON.stringify(args));
+  const stdout = String(run.stdout);
+  return { code: run.exitCode ?? -1, stdout, stderr: String(run.stderr), result: parseSingleJson(stdout) };
+}
+
+/** `ltsp --version` of the package installed in root, and of the machine's. */
+export async function referenceVersions(root: string): Promise<{ inRoot: string; host: string }> {
+  const inRoot = await inServerRoot(root, ['ltsp', '--version']);
+  const host = await execa('ltsp', ['--version'], { stdin: 'ignore', all: true, reject: false });
+  return { inRoot: String(inRoot.all).replace(NOISE, '').trim(), host: String(host.all).replace(NOISE, '').trim() };
+}

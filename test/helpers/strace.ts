@@ -1,0 +1,23 @@
+// Runs a bundled module under strace, so tests can check the system calls it makes (open flags, fsync before rename) on a real run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { bundleDir, parseSingleJson, type ModuleRun } from './run-module.js';
+
+export interface TracedRun extends ModuleRun {
+  /** strace's lines: "PID syscall(args) = result". */
+  calls: string[];
+}
+
+export async function runTraced(name: string, args: Record<string, unknown>, logDir: string, syscalls = 'openat,fsync,rename,renameat,renameat2'): Promise<TracedRun> {
+  const log = path.join(logDir, `strace-${name}-${Date.now()}.log`);
+  const child = await execa('strace', ['-f', '-qq', '-s', '512', '-e', `trace=${syscalls}`, '-o', log, process.execPath, path.join(bundleDir, name)], {
+    input: JSON.stringify(args),
+    reject: false,
+    encoding: 'utf8',
+  });
+  const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  fs.rmSync(log);
+  const stdout = String(child.stdout);
+  return { code: child.exitCode ?? -1, stdout, stderr: String(child.stderr), result: parseSingleJson(stdout), calls };
+}

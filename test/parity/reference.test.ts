@@ -1,0 +1,162 @@
+// The differential test: Debian's `ltsp image` (the reference tool) and ltsp_image build the same sources, and the results must match.
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { buildInRoot, buildOnHost, type BuildArgs, type Pair } from '../helpers/build-both.js';
+import { debianTree } from '../helpers/debootstrap.js';
+import { makeExt4Image } from '../helpers/disk-fixtures.js';
+import { listImage } from '../helpers/image.js';
+import { ACCOUNT_FILES, accountDifferences, assertSame, contentDifferences, kernelDifferences, outputDifferences, pathDifferences } from '../helpers/image-diff.js';
+import { prepareServerRoot } from '../helpers/reference.js';
+import { requireRoot } from '../helpers/root.js';
+import { makeStackedSources, seedServerTree, SERVER_KERNEL, STACKED_KERNEL } from '../helpers/server-tree.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+/** A server: what `ltsp image /` itself needs to run inside it (python3 for pwmerge, mksquashfs, ltsp), and sshd. */
+const SERVER_PACKAGES = ['openssh-server', 'python3', 'squashfs-tools', 'iproute2', 'openssl', 'ltsp', 'busybox', 'fdisk'];
+
+/**
+ * Random by nature: both tools make a new snakeoil key and certificate (and the reference's has another subject,
+ * see the README), so these are compared by presence, type, mode and owner, not size or bytes. ssh host keys are
+ * random too, but the exclude list keeps them out of both images.
+ */
+const RANDOM = ['etc/ssl/private/ssl-cert-snakeoil.key', 'etc/ssl/certs/ssl-cert-snakeoil.pem'];
+
+/**
+ * mksquashfs parameters for both tools: lz4 instead of the default gzip makes each build seconds instead of a
+ * minute on this tree. The comparison reads the images through unsquashfs, so compression changes nothing it sees.
+ */
+const PARAMS = '-comp lz4';
+
+/** The same build for both: the reference's flags and source, and the options that say the same to ltsp_image. */
+function both(reference: string[], ours: Record<string, unknown>, ltspConf?: string): BuildArgs {
+  return { reference: ['-m', PARAMS, ...reference], ours: { mksquashfs_params: PARAMS, ...ours }, ...(ltspConf !== undefined ? { ltspConf } : {}) };
+}
+
+interface Case {
+  title: string;
+  /** Builds with both tools into dir/reference and dir/ours. */
+  build: (dir: string) => Promise<Pair>;
+  /** Paths the reference's image has and lacks, proving the case exercises what its title says. */
+  has: string[];
+  lacks: string[];
+  /** Path differences that are deliberate (each listed in the README's "Differences from `ltsp image`"). */
+  expectedPaths?: string[];
+}
+
+describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image', function () {
+  let scratch: string;
+  let tree: string;
+  let disk: string;
+  let stacked: string;
+
+  before(async function () {
+    requireRoot(this);
+    this.timeout(30 * 60 * 1000);
+    scratch = await scratchDir('parity-');
+    tree = path.join(scratch, 'bookworm');
+    await fs.rename(await debianTree({ include: SERVER_PACKAGES }), tree);
+    // A debootstrap target's root keeps the 0700 of the temp dir it was made in; a real chroot's root is 0755.
+    await fs.chmod(tree, 0o755);
+    await seedServerTree(tree);
+    await prepareServerRoot(tree);
+    await fs.mkdir(path.join(scratch, 'disk'));
+    disk = (await makeExt4Image(tree, path.join(scratch, 'disk/bookworm.img'))).file;
+    stacked = await makeStackedSources(tree, path.join(scratch, 'stacked'));
+  });
+  after(async () => {
+    if (scratch) await removeScratch(scratch);
+  });
+
+  const CASES: Case[] = [
+    {
+      title: 'a chroot directory',
+      build: (dir) => buildOnHost(dir, both([tree], { name: tree })),
+      has: ['etc/cups/printers.conf', 'etc/ssl/private/ssl-cert-snakeoil.key', 'var/log/syslog', 'vmlinuz', `boot/vmlinuz-${SERVER_KERNEL}`],
+      lacks: ['etc/shadow-', 'etc/systemd/resolved.conf.d/ltsp.conf', 'home/alice', 'etc/ssh/ssh_host_ed25519_key', 'var/log/syslog.1'],
+    },
+    {
+      title: 'the same tree as a bare ext4 file',
+      build: (dir) => buildOnHost(dir, both([disk], { name: disk })),
+      has: ['lost+found', 'usr/bin/python3', 'etc/cups/printers.conf'],
+      lacks: ['etc/shadow-', 'home/alice'],
+    },
+    {
+      title: 'stacked sources (an ext4 /boot and an /opt directory, with subdir=)',
+      build: (dir) => buildOnHost(dir, both([stacked], { name: stacked })),
+      has: [`boot/vmlinuz-${STACKED_KERNEL}`, 'boot/lost+found', 'opt/app/bin/tool'],
+      lacks: [`boot/vmlinuz-${SERVER_KERNEL}`, 'etc/shadow-'],
+    },
+    {
+      title: 'cleanup off (-c 0 / cleanup: false)',
+      build: (dir) => buildOnHost(dir, both(['-c', '0', tree], { name: tree, cleanup: false })),
+      has: ['etc/shadow-', 'etc/systemd/resolved.conf.d/ltsp.conf', 'etc/cups/printers.conf'],
+      lacks: ['home/alice'],
+    },
+    {
+      title: 'added and omitted excludes (ltsp.conf / add_image_excludes, omit_image_excludes)',
+      build: async (dir) => {
+        const addFile = path.join(dir, 'add.excludes');
+        await fs.mkdir(dir, { recursive: true });
+        await fs.writeFile(addFile, '# docs are not needed on clients\nusr/share/doc/*\nusr/share/man/*\nvar/cache/debconf/*-old\n');
+        const omit = 'home/*\nvar/log/*.gz';
+        const conf = `[server]\nADD_IMAGE_EXCLUDES=${addFile}\nOMIT_IMAGE_EXCLUDES="${omit}"\n`;
+        return buildOnHost(dir, both([tree], { name: tree, add_image_excludes: addFile, omit_image_excludes: omit }, conf));
+      },
+      has: ['home/alice/secret.txt', 'var/log/dpkg.log.2.gz', 'usr/share/doc', 'usr/share/man'],
+      lacks: ['usr/share/doc/dpkg', 'usr/share/man/man1', 'var/cache/debconf/config.dat-old', 'var/log/syslog.1'],
+    },
+    {
+      title: "chrootless: the server's own / (in a mount namespace whose root is the tree)",
+      build: (dir) => buildInRoot(tree, dir, both(['/'], { name: '/' })),
+      has: ['usr/sbin/ltsp', 'srv', `boot/vmlinuz-${SERVER_KERNEL}`, 'etc/cups/printers.conf'],
+      lacks: ['srv/ltsp', 'srv/tftp', 'opt/ltsp-test', 'etc/shadow-', 'home/alice'],
+    },
+  ];
+
+  for (const [index, testCase] of CASES.entries()) {
+    describe(testCase.title, function () {
+      let pair: Pair | undefined;
+      before(async function () {
+        requireRoot(this);
+        this.timeout(10 * 60 * 1000);
+        pair = await testCase.build(path.join(scratch, `case-${index}`));
+      });
+      after(async () => {
+        // The unpacked trees are big; the images stay until the end for a look after a failure.
+        if (pair) for (const o of [pair.reference, pair.ours]) await fs.rm(o.unpacked, { recursive: true, force: true });
+      });
+
+      it('is the case its title says (paths the reference image has and lacks)', async () => {
+        const paths = await listImage(pair!.reference.image);
+        assert.deepEqual(testCase.has.filter((p) => !paths.has(p)), [], 'missing from the reference image');
+        assert.deepEqual(testCase.lacks.filter((p) => paths.has(p)), [], 'present in the reference image');
+      });
+
+      it('has the same paths with the same type, mode, owner, size and symlink target', async () => {
+        const differences = await pathDifferences(pair!.reference.image, pair!.ours.image, new Set([...RANDOM, ...ACCOUNT_FILES]));
+        assertSame('paths', differences, testCase.expectedPaths);
+      });
+
+      it('has the same bytes in every file of etc, var, boot, opt, srv, root and home, random keys aside', async () => {
+        const differences = await contentDifferences(pair!.reference.unpacked, pair!.ours.unpacked, new Set([...RANDOM, ...ACCOUNT_FILES]));
+        assertSame('file contents', differences);
+      });
+
+      it('has the same etc/passwd, shadow, group and gshadow, line by line (group members sorted)', async () => {
+        const differences = await accountDifferences(pair!.reference.unpacked, pair!.ours.unpacked);
+        assertSame('account files', differences);
+      });
+
+      it('leaves BASE, BASE/images, the image, TFTP/ltsp and its image dir with the same modes and owners', async () => {
+        const differences = await outputDifferences(pair!.reference, pair!.ours);
+        assertSame('the output files', differences);
+      });
+
+      it('installs the same kernel and initrd to TFTP', async () => {
+        const differences = await kernelDifferences(pair!.reference.kernelDir, pair!.ours.kernelDir);
+        assertSame('the TFTP kernel and initrd', differences);
+      });
+    });
+  }
+});

@@ -1,0 +1,93 @@
+// A bad previous manifest (#13 item 5) means "drift unknown" with a warning, never a failure; a gzip bomb is cut short; manifests are flushed before they are named.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { makeChrootFixture } from '../helpers/chroot-fixture.js';
+import { requireRoot } from '../helpers/root.js';
+import { runModule } from '../helpers/run-module.js';
+import { settle } from '../helpers/settle.js';
+import { runTraced } from '../helpers/strace.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+describe('bad previous manifests (#13 item 5)', function () {
+  let scratch: string;
+  let base: string;
+  let tftp: string;
+  let cases = 0;
+  let survived = 0;
+  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: base, tftp_dir: tftp, ...extra });
+  const manifestOf = () => {
+    const state = JSON.parse(fs.readFileSync(path.join(base, 'images/fixture.img.json'), 'utf8')) as { manifest: string };
+    return path.join(base, 'images', state.manifest);
+  };
+  const change = async (what: string) => {
+    fs.writeFileSync(path.join(base, 'fixture/etc/manifest-marker'), `${what}\n`);
+    await settle();
+  };
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('manifest-');
+    base = path.join(scratch, 'ltsp');
+    tftp = path.join(scratch, 'tftp');
+    await makeChrootFixture(path.join(base, 'fixture'));
+    assert.equal((await runModule('ltsp_image', args())).code, 0);
+  });
+  after(async function () {
+    if (scratch) await removeScratch(scratch);
+    process.stdout.write(`      manifests: ${cases} bad manifests, ${survived} runs carried on\n`);
+  });
+
+  const corruptions: [string, (file: string) => Promise<void>][] = [
+    ['zero-length', async (file) => fs.writeFileSync(file, '')],
+    ['not gzip', async (file) => fs.writeFileSync(file, 'garbage, not gzip\n')],
+    ['truncated gzip', async (file) => fs.writeFileSync(file, fs.readFileSync(file).subarray(0, 40))],
+  ];
+  for (const [kind, corrupt] of corruptions) {
+    it(`a ${kind} manifest: check mode and the real run report drift unknown and rebuild, the next run is up_to_date`, async () => {
+      cases++;
+      await corrupt(manifestOf());
+      await change(kind);
+      const check = await runModule('ltsp_image', args({ check_mode: true }));
+      assert.equal(check.code, 0, check.stdout);
+      assert.equal(check.result.reason, 'source_changed');
+      assert.match((check.result.warnings as string[]).join('\n'), /the previous manifest .* cannot be read .*; drift unknown/);
+      const run = await runModule('ltsp_image', args());
+      assert.equal(run.code, 0, run.stdout);
+      assert.equal(run.result.changed, true);
+      const next = await runModule('ltsp_image', args());
+      assert.equal(next.result.reason, 'up_to_date', next.stdout);
+      survived++;
+    });
+  }
+
+  it('a gzip bomb (700 MB of zeros, no newline) is cut short: the run finishes in seconds, not minutes', async () => {
+    cases++;
+    const file = manifestOf();
+    await execa('sh', ['-c', 'head -c 700M /dev/zero | gzip -1 > "$1"', 'sh', file]);
+    await change('bomb');
+    const started = Date.now();
+    const run = await runModule('ltsp_image', args({ check_mode: true }));
+    assert.equal(run.code, 0, run.stdout);
+    assert.match((run.result.warnings as string[]).join('\n'), /(decompresses to more than \d+ bytes|has a line longer than \d+ bytes); it is not a manifest\); drift unknown/);
+    assert.ok(Date.now() - started < 60000, `the drift step took ${Date.now() - started} ms`);
+    assert.equal((await runModule('ltsp_image', args())).code, 0);
+    survived++;
+  });
+
+  it('the manifest is flushed to disk (fsync) before it is renamed into place', async () => {
+    cases++;
+    await change('fsync');
+    const run = await runTraced('ltsp_image', args(), scratch);
+    assert.equal(run.code, 0, run.stdout);
+    const open = run.calls.find((c) => /openat\(.*\/\.manifest\.gz\.[0-9a-f]{12}\.tmp", O_WRONLY\|O_CREAT\|O_EXCL\|O_NOFOLLOW/.test(c));
+    assert.ok(open, 'the manifest temp is created O_EXCL|O_NOFOLLOW');
+    const fd = /= (\d+)$/.exec(open)![1];
+    const pid = open.split(' ')[0];
+    const fsyncAt = run.calls.findIndex((c) => c.startsWith(`${pid} `) && c.includes(`fsync(${fd})`) && run.calls.indexOf(c) > run.calls.indexOf(open));
+    const renameAt = run.calls.findIndex((c) => /rename(at2?)?\(.*\/\.manifest\.gz\.[0-9a-f]{12}\.tmp"/.test(c));
+    assert.ok(fsyncAt > 0 && renameAt > fsyncAt, `fsync (${fsyncAt}) before rename (${renameAt})`);
+    survived++;
+  });
+});

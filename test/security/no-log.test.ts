@@ -1,0 +1,44 @@
+// With no_log, options given as one string and split into words (#13 item 9) leak no word through the result's command.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { requireRoot } from '../helpers/root.js';
+import { runModule } from '../helpers/run-module.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+describe('no_log and split option values (#13 item 9)', function () {
+  let scratch: string;
+  let checks = 0;
+  let masked = 0;
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('no-log-');
+    fs.mkdirSync(path.join(scratch, 'src/etc'), { recursive: true });
+    fs.writeFileSync(path.join(scratch, 'src/etc/hostname'), 'nolog\n');
+  });
+  after(async function () {
+    if (scratch) await removeScratch(scratch);
+    process.stdout.write(`      no_log: ${checks} runs, ${masked} with every word masked\n`);
+  });
+
+  it('masks each word of a mksquashfs_params string and of ionice in command, msg and everywhere else', async () => {
+    checks++;
+    const words = ['-comp', 'gzip', '-Xcompression-level', '7', '-b', '131072'];
+    const run = await runModule('ltsp_image', {
+      name: path.join(scratch, 'src'),
+      image_name: 'nolog',
+      base_dir: path.join(scratch, 'ltsp'),
+      tftp_dir: path.join(scratch, 'tftp'),
+      mksquashfs_params: words.join(' '),
+      ionice: 'nice -n 19',
+      check_mode: true,
+      _ansible_no_log: true,
+    });
+    assert.equal(run.code, 0, run.stdout);
+    const command = run.result.command as string[];
+    for (const word of [...words, 'nice', '-n', '19']) assert.ok(!command.includes(word), `"${word}" is in command: ${command.join(' ')}`);
+    for (const word of ['-comp', '-Xcompression-level', '131072']) assert.ok(!run.stdout.includes(word), `"${word}" is in the result`);
+    assert.ok(command.includes('mksquashfs'), 'what no argument gave stays readable');
+    masked++;
+  });
+});

@@ -1,0 +1,31 @@
+// The boot test reads its verdict from a serial console shared with the kernel, systemd and getty: markers must survive that company.
+import assert from 'node:assert/strict';
+import { consoleMarkers, consoleTail } from '../helpers/boot/console.js';
+
+const CONSOLE = [
+  '[   92.605880] powernow_k8: Power state transitions not supported\r',
+  '\x1bM\x1b[K[\x1b[0;32m  OK  \x1b[0m] Reached target getty.target - Login Prompts.\r',
+  '',
+  'ltsp login: ltsp-boot-check: multi-user.target=active uptime=85.24\r',
+  'ltsp-boot-check: normal_users=\r',
+  'ltsp-boot-check: shadow_hashes=root\r',
+  'ltsp-boot-check: layer_backing_file=/root/images/a=b.img\r',
+  'Starting systemd-user-sess…vice\r',
+].join('\n');
+
+describe('boot console parsing', () => {
+  it('finds markers after a login prompt, keeps empty values and splits at the first =', () => {
+    const markers = consoleMarkers(CONSOLE);
+    assert.equal(markers.get('multi-user.target'), 'active uptime=85.24');
+    assert.equal(markers.get('normal_users'), '');
+    assert.equal(markers.get('shadow_hashes'), 'root');
+    assert.equal(markers.get('layer_backing_file'), '/root/images/a=b.img');
+    assert.equal(markers.size, 4);
+  });
+
+  it('gives the tail without colours, cursor moves or carriage returns', () => {
+    assert.equal(consoleTail(CONSOLE, 2), 'ltsp-boot-check: layer_backing_file=/root/images/a=b.img\nStarting systemd-user-sess…vice');
+    assert.match(consoleTail(CONSOLE), /^\[ {2}OK {2}\] Reached target getty\.target/m);
+    assert.doesNotMatch(consoleTail(CONSOLE), /[\x1b\r]/);
+  });
+});
