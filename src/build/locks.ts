@@ -1,6 +1,6 @@
 // Takes the locks a build needs: one per image (runs on the same image queue up) and each directory source's dpkg lock.
 import path from 'node:path';
-import { inspect } from '../cleanup/tree-fs.js';
+import { entryProblem, inspect } from '../cleanup/tree-fs.js';
 import type { ModuleContext } from '../runtime/module.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { acquireLock, type HeldLock } from '../store/lock.js';
@@ -31,8 +31,7 @@ export async function lockPackageManagers(sources: ResolvedSource[], timeout: nu
       // Opening a device node or a host file that a symlink in the source points at could have effects of its own.
       const entry = await inspect(source.path, 'var/lib/dpkg/lock');
       if (entry.kind !== 'regular' && entry.kind !== 'missing') {
-        const what = entry.kind === 'unsafe' ? entry.reason : entry.kind === 'symlink' ? 'it is a symlink' : 'it is not a regular file';
-        context.warn(`No package manager lock taken for ${source.path} (${file}: ${what}; only a regular file inside the source is opened); building without it`);
+        context.warn(`No package manager lock taken for ${source.path} (${file}: ${entryProblem(entry, 'it')}; only a regular file inside the source is opened); building without it`);
         continue;
       }
       const outcome = await acquireLock({

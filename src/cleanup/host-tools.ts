@@ -1,5 +1,4 @@
 // New keys come from the host's ssh-keygen and openssl, run in a private scratch directory so that they never write through the untrusted tree.
-import { constants } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,23 +6,6 @@ import { execa } from 'execa';
 
 // Key generation takes well under a second; a hung tool (e.g. starved of entropy) should fail the build, not stall it.
 const TOOL_TIMEOUT_MS = 120_000;
-
-/** The absolute path of an executable named `name` on the host's PATH, or null when there is none. */
-export async function findHostCommand(name: string): Promise<string | null> {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '' || !path.isAbsolute(dir)) continue;
-    const candidate = path.join(dir, name);
-    try {
-      const stat = await fs.stat(candidate);
-      if (!stat.isFile()) continue;
-      await fs.access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return null;
-}
 
 /** Runs a host tool without a shell and without stdin; throws with its stderr when it fails. */
 export async function runHostCommand(file: string, args: readonly string[]): Promise<void> {

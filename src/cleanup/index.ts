@@ -6,8 +6,9 @@ import { removePrinters } from './printers.js';
 import { replaceSnakeoil } from './snakeoil.js';
 import { replaceSshHostKeys } from './ssh-host-keys.js';
 import { truncateFiles } from './truncate.js';
-import { messageOf, type CleanupContext, type CleanupStep, type CleanupStepName, type StepOutcome } from './types.js';
+import { type CleanupContext, type CleanupStep, type CleanupStepName, type StepOutcome } from './types.js';
 import { removeUsers } from './users.js';
+import { errorMessage } from '../runtime/errors.js';
 
 export type { CleanupContext, CleanupStep, CleanupStepName } from './types.js';
 export { CLEANUP_TRUNCATED, isContentDiscarded } from './truncate.js';
@@ -39,7 +40,7 @@ export async function runCleanup(root: string, context: CleanupContext = { exclu
     try {
       outcome = await run(root, context);
     } catch (error) {
-      throw new Error(`cleanup step ${step} failed on ${root}: ${messageOf(error)}`, { cause: error });
+      throw new Error(`cleanup step ${step} failed on ${root}: ${errorMessage(error)}`, { cause: error });
     }
     results.push({ step, changed: outcome.changed, detail: outcome.detail });
   }

@@ -1,7 +1,8 @@
 // The snakeoil TLS key is the server's private key; clients get their own so that they cannot impersonate the server's services.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findHostCommand, runHostCommand, withScratchDir } from './host-tools.js';
+import { findExecutable } from '../runtime/executable.js';
+import { runHostCommand, withScratchDir } from './host-tools.js';
 import { inspect, readRegular, replaceRegular, skipReason, type FileOwnership } from './tree-fs.js';
 import { joinDetail, type StepOutcome } from './types.js';
 
@@ -52,7 +53,7 @@ export async function replaceSnakeoil(root: string): Promise<StepOutcome> {
     return { changed: false, detail: `skipped: ${path.posix.dirname(SNAKEOIL_CERT)} is not a directory, ${SNAKEOIL_KEY} kept` };
   }
 
-  const openssl = await findHostCommand('openssl');
+  const openssl = findExecutable('openssl');
   if (openssl === null) return { changed: false, detail: `openssl not found on the host, kept ${SNAKEOIL_KEY}` };
 
   const commonName = await readCommonName(root);

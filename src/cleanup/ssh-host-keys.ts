@@ -1,9 +1,11 @@
 // Clients booted from an image with the server's ssh host keys could impersonate the server to anyone who trusts it.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findHostCommand, runHostCommand, withScratchDir } from './host-tools.js';
+import { findExecutable } from '../runtime/executable.js';
+import { runHostCommand, withScratchDir } from './host-tools.js';
 import { describeSkips, inspect, removeEntry, replaceRegular, type TreeEntry } from './tree-fs.js';
-import { countedList, joinDetail, messageOf, type CleanupContext, type StepOutcome } from './types.js';
+import { countedList, joinDetail, type CleanupContext, type StepOutcome } from './types.js';
+import { errorMessage } from '../runtime/errors.js';
 
 /** The key types the reference tool looks for, in its order. */
 export const SSH_HOST_KEY_TYPES = ['dsa', 'ecdsa', 'ed25519', 'rsa'] as const;
@@ -53,7 +55,7 @@ async function replaceKey(root: string, keygen: string, scratch: string, key: Pr
   try {
     await runHostCommand(keygen, ['-q', '-N', '', '-t', key.type, '-f', out]);
   } catch (error) {
-    failure = messageOf(error);
+    failure = errorMessage(error);
   }
   // A stale private key is what this step exists to get rid of, so it is deleted whatever happened above.
   await removeEntry(root, key.rel);
@@ -88,7 +90,7 @@ export async function replaceSshHostKeys(root: string, context: CleanupContext =
   }
 
   const types = present.map((key) => key.type);
-  const keygen = await findHostCommand('ssh-keygen');
+  const keygen = findExecutable('ssh-keygen');
   if (keygen === null) {
     const kept = countedList(present.length, 'host key', 'host keys', types);
     return { changed: left.length > 0, detail: joinDetail([...removed, `ssh-keygen not found on the host, kept ${kept}`, ...skipped]) };

@@ -66,15 +66,21 @@ export async function inspect(root: string, rel: string): Promise<TreeEntry> {
   throw new Error('unreachable');
 }
 
-function skipWhy(entry: TreeEntry): string {
+/**
+ * Why an entry is not a regular file to work on, for messages: with `subject`, a clause ("it is a symlink",
+ * "etc/passwd is not a regular file"); without, the bare reason ("symlink"). A symlinked parent gives its own
+ * reason ("etc is a symlink") either way. '' for a regular file or none.
+ */
+export function entryProblem(entry: TreeEntry, subject?: string): string {
+  const own = (what: string): string => (subject === undefined ? what : `${subject} is ${what === 'symlink' ? 'a symlink' : what}`);
   switch (entry.kind) {
     case 'symlink':
-      return 'symlink';
+      return own('symlink');
     case 'unsafe':
       return entry.reason;
     case 'directory':
     case 'other':
-      return 'not a regular file';
+      return own('not a regular file');
     default:
       return '';
   }
@@ -88,7 +94,7 @@ function skipWhy(entry: TreeEntry): string {
 export function describeSkips(skips: ReadonlyArray<{ rel: string; entry: TreeEntry }>): string[] {
   const byWhy = new Map<string, string[]>();
   for (const { rel, entry } of skips) {
-    const why = skipWhy(entry);
+    const why = entryProblem(entry);
     if (why === '') continue;
     byWhy.set(why, [...(byWhy.get(why) ?? []), rel]);
   }

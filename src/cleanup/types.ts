@@ -33,7 +33,3 @@ export function countedList(count: number, singular: string, plural: string, nam
   return `${count} ${noun} (${shown}${more})`;
 }
 
-/** Error messages of any thrown value, for details and wrapped errors. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

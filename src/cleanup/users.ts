@@ -1,8 +1,7 @@
 // The server's user accounts and password hashes must not reach netboot clients; clients get users from the server at login.
-import type { Stats } from 'node:fs';
 import { AccountFormatError, scrubAccounts, type ScrubbedAccounts } from './accounts.js';
 import { DEFAULT_ID_RANGES, parseLoginDefs, type IdRanges } from './login-defs.js';
-import { inspect, listDirectory, readRegular, removeEntry, replaceRegular, skipReason, type FileOwnership, type TreeEntry } from './tree-fs.js';
+import { entryProblem, inspect, listDirectory, readRegular, removeEntry, replaceRegular, skipReason, type FileOwnership, type TreeEntry } from './tree-fs.js';
 import { countedList, joinDetail, type StepOutcome } from './types.js';
 
 const ACCOUNT_FILES = ['passwd', 'shadow', 'group', 'gshadow'] as const;
@@ -27,45 +26,50 @@ async function readRanges(root: string): Promise<{ ranges: IdRanges; note: strin
 
 /** "etc/passwd is a symlink", "etc/passwd: etc is a symlink". */
 function what(rel: string, entry: TreeEntry): string {
-  if (entry.kind === 'unsafe') return `${rel}: ${entry.reason}`;
-  return `${rel} ${entry.kind === 'symlink' ? 'is a symlink' : 'is not a regular file'}`;
+  return entry.kind === 'unsafe' ? `${rel}: ${entryProblem(entry)}` : entryProblem(entry, rel);
+}
+
+type AccountEntries = Record<AccountFile, TreeEntry>;
+
+/** The four account files as lstat sees them, looked at once: every later decision of the step uses this. */
+async function inspectAccounts(root: string): Promise<AccountEntries> {
+  const entries = await Promise.all(ACCOUNT_FILES.map((name) => inspect(root, `etc/${name}`)));
+  return Object.fromEntries(ACCOUNT_FILES.map((name, i) => [name, entries[i]])) as AccountEntries;
 }
 
 /** A secret never ships silently: an account file cleanup cannot rewrite in place stops the build. */
-async function readAccountFile(root: string, name: 'passwd' | 'group'): Promise<string | null> {
+async function readAccountFile(root: string, name: 'passwd' | 'group', entry: TreeEntry): Promise<string | null> {
   const rel = `etc/${name}`;
-  const entry = await inspect(root, rel);
   if (entry.kind === 'missing') return null;
   if (entry.kind !== 'regular') throw new Error(`cannot remove the users: ${what(rel, entry)}; ${FIX}`);
   return (await readRegular(root, rel)).data.toString('utf8');
 }
 
 /** shadow and gshadow are never read, only replaced, so a symlink there is replaced too; a directory is not. */
-async function shadowOwner(root: string, groups: string): Promise<{ owner: FileOwnership; entries: Map<AccountFile, TreeEntry> }> {
-  const entries = new Map<AccountFile, TreeEntry>();
+function shadowOwner(entries: AccountEntries, groups: string): FileOwnership {
   for (const name of ACCOUNT_FILES) {
-    const entry = await inspect(root, `etc/${name}`);
+    const entry = entries[name];
     if (entry.kind === 'directory' || entry.kind === 'other' || entry.kind === 'unsafe') {
       throw new Error(`cannot remove the password hashes: ${what(`etc/${name}`, entry)}; ${FIX}`);
     }
-    entries.set(name, entry);
   }
-  const shadow = entries.get('shadow');
-  if (shadow?.kind === 'regular') return { owner: { uid: shadow.stat.uid, gid: shadow.stat.gid, mode: 0o640 }, entries };
+  const shadow = entries.shadow;
+  if (shadow.kind === 'regular') return { uid: shadow.stat.uid, gid: shadow.stat.gid, mode: 0o640 };
   const gid = /^shadow:[^:]*:(\d+):/m.exec(groups)?.[1];
-  return { owner: { uid: 0, gid: gid === undefined ? 0 : Number(gid), mode: 0o640 }, entries };
+  return { uid: 0, gid: gid === undefined ? 0 : Number(gid), mode: 0o640 };
 }
 
-function same(entry: TreeEntry | undefined, stat: Stats | undefined, text: string, old: string | null, owner: FileOwnership): boolean {
-  if (entry?.kind !== 'regular' || stat === undefined || old !== text) return false;
+function same(entry: TreeEntry, text: string, old: string | null, owner: FileOwnership): boolean {
+  if (entry.kind !== 'regular' || old !== text) return false;
+  const { stat } = entry;
   return stat.uid === owner.uid && stat.gid === owner.gid && (stat.mode & 0o7777) === owner.mode;
 }
 
 async function rewriteAccounts(root: string): Promise<StepOutcome> {
-  const passwd = await readAccountFile(root, 'passwd');
-  const group = await readAccountFile(root, 'group');
-  const present = await Promise.all(ACCOUNT_FILES.map(async (name) => (await inspect(root, `etc/${name}`)).kind !== 'missing'));
-  if (!present.includes(true)) return { changed: false, detail: 'no account files' };
+  const entries = await inspectAccounts(root);
+  const passwd = await readAccountFile(root, 'passwd', entries.passwd);
+  const group = await readAccountFile(root, 'group', entries.group);
+  if (ACCOUNT_FILES.every((name) => entries[name].kind === 'missing')) return { changed: false, detail: 'no account files' };
 
   const { ranges, note } = await readRanges(root);
   let scrubbed: ScrubbedAccounts;
@@ -75,21 +79,19 @@ async function rewriteAccounts(root: string): Promise<StepOutcome> {
     if (!(error instanceof AccountFormatError)) throw error;
     throw new Error(`cannot remove the users: ${error.message}; fix the source's account files or set cleanup: false`);
   }
-  const { owner, entries } = await shadowOwner(root, scrubbed.group);
+  const owner = shadowOwner(entries, scrubbed.group);
   const old: Record<AccountFile, string | null> = { passwd, group, shadow: null, gshadow: null };
   for (const name of ['shadow', 'gshadow'] as const) {
-    const entry = entries.get(name);
-    if (entry?.kind === 'regular') old[name] = (await readRegular(root, `etc/${name}`)).data.toString('utf8');
+    if (entries[name].kind === 'regular') old[name] = (await readRegular(root, `etc/${name}`)).data.toString('utf8');
   }
 
   let changed = false;
   const replacedLinks: string[] = [];
   for (const name of ACCOUNT_FILES) {
-    const entry = entries.get(name);
+    const entry = entries[name];
     const ownership = name === 'shadow' || name === 'gshadow' ? owner : PUBLIC;
-    const stat = entry?.kind === 'regular' ? entry.stat : undefined;
-    if (same(entry, stat, scrubbed[name], old[name], ownership)) continue;
-    if (entry?.kind === 'symlink') replacedLinks.push(`etc/${name}`);
+    if (same(entry, scrubbed[name], old[name], ownership)) continue;
+    if (entry.kind === 'symlink') replacedLinks.push(`etc/${name}`);
     await replaceRegular(root, `etc/${name}`, scrubbed[name], ownership);
     changed = true;
   }

@@ -1,5 +1,6 @@
 // Parses a person's command line the way the reference tool's getopt does (-b 0, -b0, --backup=0, --backup 0) into module options.
 import path from 'node:path';
+import { parseBoolean } from '../runtime/coerce.js';
 import { flagLabel, type Flag, type FlagTable } from './flags.js';
 
 export class UsageError extends Error {}
@@ -13,9 +14,6 @@ export interface CommandLine {
   version: boolean;
 }
 
-const TRUE = ['1', 'true', 'yes', 'on'];
-const FALSE = ['0', 'false', 'no', 'off'];
-
 /** Flags every module takes besides its options; --help lists them from here too. */
 export const GLOBAL_FLAGS: readonly { names: readonly string[]; key: 'check' | 'json' | 'help' | 'version'; help: string }[] = [
   { names: ['-C', '--check'], key: 'check', help: 'Only tell what would be done (check mode); change nothing.' },
@@ -28,9 +26,8 @@ const GLOBAL: Record<string, (typeof GLOBAL_FLAGS)[number]['key']> = Object.from
 
 function convert(flag: Flag, value: string): unknown {
   if (flag.types.includes('boolean')) {
-    const lower = value.toLowerCase();
-    if (TRUE.includes(lower)) return true;
-    if (FALSE.includes(lower)) return false;
+    const yes = parseBoolean(value);
+    if (yes !== undefined) return yes;
     throw new UsageError(`Option ${flagLabel(flag)} takes 0 or 1, got ${JSON.stringify(value)}`);
   }
   if (flag.types.includes('integer')) {

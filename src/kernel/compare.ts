@@ -58,16 +58,3 @@ export async function sameContent(a: string, b: string): Promise<boolean> {
     await handleA.close();
   }
 }
-
-/** True when TFTP already holds this image's kernel and initrd with the same size and content as `match`. */
-export async function kernelInstalled(
-  match: { vmlinuzPath: string; initrdPath: string },
-  tftpDir: string,
-  imageName: string,
-): Promise<boolean> {
-  const destinations = kernelDestinations(tftpDir, imageName);
-  return (
-    (await sameContent(match.vmlinuzPath, destinations.vmlinuz)) &&
-    (await sameContent(match.initrdPath, destinations.initrd))
-  );
-}

@@ -2,8 +2,14 @@
 type PropSchema = { type?: string | string[] };
 
 /** The strings AnsibleModule reads as true and false. */
-export const TRUE = ['yes', 'on', '1', 'true', 't', 'y'];
+const TRUE = ['yes', 'on', '1', 'true', 't', 'y'];
 const FALSE = ['no', 'off', '0', 'false', 'f', 'n'];
+
+/** true or false for one of AnsibleModule's yes/no words (any case), undefined for anything else. */
+export function parseBoolean(word: string): boolean | undefined {
+  const lower = word.trim().toLowerCase();
+  return TRUE.includes(lower) ? true : FALSE.includes(lower) ? false : undefined;
+}
 
 function types(prop: PropSchema): string[] {
   return ([] as string[]).concat(prop.type ?? []);
@@ -15,8 +21,8 @@ function coerceOne(value: unknown, prop: PropSchema): unknown {
   if (allowed.includes('string')) return value;
   const lower = value.trim().toLowerCase();
   if (allowed.includes('boolean')) {
-    if (TRUE.includes(lower)) return true;
-    if (FALSE.includes(lower)) return false;
+    const flag = parseBoolean(lower);
+    if (flag !== undefined) return flag;
   }
   if (allowed.includes('integer') && /^-?\d+$/.test(value.trim())) return Number(value.trim());
   if (allowed.includes('array')) return value.split(',').map((item) => item.trim()).filter(Boolean);

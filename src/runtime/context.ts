@@ -1,6 +1,6 @@
 // Separates Ansible's internal `_ansible_*` keys (and their plain equivalents) from the module's own options.
 import type { RawArgs } from './args.js';
-import { TRUE } from './coerce.js';
+import { parseBoolean } from './coerce.js';
 
 export interface RunContext {
   checkMode: boolean;
@@ -19,7 +19,7 @@ export interface RunContext {
 export const RUNTIME_KEYS = ['check_mode', 'diff'] as const;
 
 function truthy(value: unknown): boolean {
-  if (typeof value === 'string') return TRUE.includes(value.toLowerCase());
+  if (typeof value === 'string') return parseBoolean(value) === true;
   return value === true || value === 1;
 }
 

@@ -4,17 +4,15 @@ import path from 'node:path';
 import { compileExcludes } from '../fingerprint/exclude-matcher.js';
 import { ModuleError } from '../runtime/errors.js';
 import type { ImagePaths } from '../store/paths.js';
-import { statIfAny } from '../store/stat.js';
+import { statIfAny, UNREACHABLE } from '../store/stat.js';
 import type { ResolvedSource } from './resolve.js';
-
-const TOLERATED = ['ENOTDIR', 'ELOOP', 'ENAMETOOLONG', 'EACCES'];
 
 /** The image's own files: NAME.img, NAME.img.old, NAME.img.GENERATION and the like, as (dev, ino) pairs. */
 function ownImageFiles(paths: ImagePaths, imageName: string): Set<string> {
   const names = fs.existsSync(paths.imagesDir) ? fs.readdirSync(paths.imagesDir) : [];
   const own = new Set<string>();
   for (const name of names.filter((n) => n === `${imageName}.img` || n.startsWith(`${imageName}.img.`))) {
-    const stat = statIfAny(path.join(paths.imagesDir, name), TOLERATED);
+    const stat = statIfAny(path.join(paths.imagesDir, name), UNREACHABLE);
     if (stat?.isFile()) own.add(`${stat.dev}:${stat.ino}`);
   }
   return own;
@@ -23,7 +21,7 @@ function ownImageFiles(paths: ImagePaths, imageName: string): Set<string> {
 function refuseSelfSource(sources: ResolvedSource[], paths: ImagePaths, imageName: string): void {
   const own = ownImageFiles(paths, imageName);
   for (const source of sources.filter((s) => s.kind !== 'directory')) {
-    const stat = statIfAny(source.path, TOLERATED);
+    const stat = statIfAny(source.path, UNREACHABLE);
     if (stat && own.has(`${stat.dev}:${stat.ino}`)) {
       throw new ModuleError(
         `Option name: the source ${source.path} is a file of the image ${imageName} itself, so every run would rebuild it from itself; ` +
@@ -50,7 +48,7 @@ function sameFilesystem(root: string, rel: string[]): boolean {
   let dir = root;
   for (const part of rel) {
     dir = path.join(dir, part);
-    const stat = statIfAny(dir, TOLERATED);
+    const stat = statIfAny(dir, UNREACHABLE);
     if (!stat) return true;
     if (stat.dev !== rootDev) return false;
   }

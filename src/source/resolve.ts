@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModuleError } from '../runtime/errors.js';
-import { statIfAny } from '../store/stat.js';
+import { statIfAny, UNREACHABLE } from '../store/stat.js';
 import { checkImageName, deriveImageName } from './image-name.js';
 import { choosePartition, probeFile } from './probe.js';
 import { parseSourceSpecs, type SourceSpec } from './spec.js';
@@ -27,9 +27,6 @@ export interface ResolvedSources {
   sources: ResolvedSource[];
 }
 
-/** A path that cannot be followed (too long, a symlink loop, a file used as a dir) is as good as missing here. */
-/** A name that loops, is too long or is not reachable is simply not found here, as the reference's `test -e` sees it. */
-const UNREACHABLE = ['ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'EACCES'];
 const statOrNull = (p: string) => statIfAny(p, UNREACHABLE);
 
 function isDir(p: string): boolean {

@@ -1,8 +1,7 @@
 // Builds the mksquashfs argv (never a shell line) with the reference's low-priority prefix and the user's parameters.
-import fs from 'node:fs';
-import path from 'node:path';
 import { execaSync } from 'execa';
 import { ModuleError } from '../runtime/errors.js';
+import { findExecutable } from '../runtime/executable.js';
 
 function works(argv: string[]): boolean {
   try {
@@ -13,15 +12,7 @@ function works(argv: string[]): boolean {
 }
 
 export function executable(command: string): boolean {
-  const candidates = command.includes('/') ? [command] : (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).map((d) => path.join(d, command));
-  return candidates.some((file) => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return fs.statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  });
+  return findExecutable(command) !== null;
 }
 
 /** Unset: `nice ionice -c3` when both work here; "": no prefix; else the given command line split on whitespace. */

@@ -1,6 +1,9 @@
 // stat(2) for "is anything there?" questions: a missing path, and the errors that only mean "not reachable this way", give undefined.
 import fs from 'node:fs';
 
+/** Errors that only mean a path cannot be followed (a symlink loop, too long, a file used as a dir, no access): as good as missing, as the reference's `test -e` sees it. */
+export const UNREACHABLE: readonly string[] = ['ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'EACCES'];
+
 /** `tolerated` lists the error codes that count as "nothing there" besides ENOENT (ENOTDIR: a file where a dir was expected). */
 export function statIfAny(p: string, tolerated: readonly string[] = ['ENOTDIR']): fs.Stats | undefined {
   try {
