@@ -61,7 +61,7 @@ const FORMAT = 'ltsp-image-fingerprint 1';
  * two) need whole seconds. A shorter window means no extra rebuild when a playbook changes a chroot and builds
  * right away.
  */
-const FINE_GRAIN_MS = 50;
+export const FINE_GRAIN_MS = 50;
 const COARSE_GRAIN_MS = 2000;
 
 function cutoff(ms: number): [number, number] {

@@ -8,6 +8,7 @@ import { ltspImageInfoSchema } from '../../src/generated/ltsp_image_info.js';
 import { ansibleDoc, runPlaybook } from '../helpers/ansible.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle } from '../helpers/settle.js';
 
 function optionNames(schema: Record<string, unknown>): string[] {
   const defs = schema.definitions as Record<string, { properties: Record<string, unknown> }>;
@@ -43,7 +44,7 @@ describe('ansible-playbook', function () {
     fs.mkdirSync(path.join(scratch, 'srv/ltsp/demo/etc'), { recursive: true });
     fs.writeFileSync(path.join(scratch, 'srv/ltsp/demo/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nstudent:x:1000:1000::/home/student:/bin/sh\n');
     // Files younger than the timestamp granularity would count as racily clean and rebuild once more.
-    await new Promise((r) => setTimeout(r, 1100));
+    await settle();
     playbook = path.join(scratch, 'play.yml');
     fs.writeFileSync(
       playbook,

@@ -6,20 +6,12 @@ import { execa } from 'execa';
 import { ansibleEnv, installCollection, JSON_CALLBACK } from '../helpers/ansible.js';
 import { requireRoot } from '../helpers/root.js';
 import { projectRoot, runModule } from '../helpers/run-module.js';
-import { settle } from '../helpers/settle.js';
+import { settle, waitFor } from '../helpers/settle.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** A syslog socket that appends each datagram to a file, for LTSP_IMAGE_SYSLOG_SOCKET. */
 const LISTENER =
   'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nopen(sys.argv[2],"w").close()\nwhile True:\n  d=s.recv(65536)\n  open(sys.argv[2],"ab").write(d+b"\\n")';
-
-async function waitFor(condition: () => boolean, ms = 10000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('collection and example playbooks', function () {
   let scratch: string;
@@ -159,7 +151,7 @@ describe('collection and example playbooks', function () {
     const collected = path.join(scratch, 'log.txt');
     const listener = execa('python3', ['-c', LISTENER, socket, collected], { reject: false });
     try {
-      while (!fs.existsSync(collected)) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => fs.existsSync(collected), 'the syslog listener');
       const run = await execa('ansible-playbook', ['-i', inventory, '--limit', 'school1,school2', scheduled], {
         env: env({ ANSIBLE_STDOUT_CALLBACK: 'default', LTSP_IMAGE_SYSLOG_SOCKET: socket }),
         reject: false,
@@ -170,7 +162,7 @@ describe('collection and example playbooks', function () {
       assert.match(run.stdout, /^ {8}"chroot: changed \(source_changed\) ~etc\/motd \(0 added, 0 removed, 1 modified\); [\d.]+ KB, generation 3, [\d.]+ s"$/m);
       assert.match(run.stdout, /^ {8}"chroot: ok \(up_to_date\); [\d.]+ KB, generation 1, [\d.]+ s"$/m);
       assert.doesNotMatch(run.stdout, /ASYNC POLL/);
-      await waitFor(() => /drifted paths: ~etc\/motd/.test(fs.readFileSync(collected, 'utf8')));
+      await waitFor(() => /drifted paths: ~etc\/motd/.test(fs.readFileSync(collected, 'utf8')), 'the syslog line', 10_000);
     } finally {
       listener.kill();
       await listener;

@@ -81,7 +81,7 @@ describe('ltsp_image idempotence', function () {
 
   it('a build right after a change does not leave a second rebuild for the next run', async () => {
     fs.writeFileSync(path.join(fixture.root, 'usr/sbin/fresh-tool'), 'v1\n');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await settle();
     expect(await run(), true, 'source_changed');
     expect(await run(), false, 'up_to_date');
   });

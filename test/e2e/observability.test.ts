@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { settle, waitFor } from '../helpers/settle.js';
 
 interface Sample {
   name: string;
@@ -57,7 +58,7 @@ describe('metrics, logs and the plain protocol', function () {
     metrics = path.join(scratch, 'ltsp_image_obs.prom');
     fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
     fs.writeFileSync(path.join(source, 'etc/hostname'), 'obs\n');
-    await new Promise((r) => setTimeout(r, 1100));
+    await settle();
   });
   after(async () => {
     if (scratch) await removeScratch(scratch);
@@ -99,12 +100,12 @@ describe('metrics, logs and the plain protocol', function () {
       collected,
     ], { reject: false });
     try {
-      while (!fs.existsSync(collected)) await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => fs.existsSync(collected), 'the syslog listener');
       fs.writeFileSync(path.join(source, 'etc/hostname'), 'obs2\n');
-      await new Promise((r) => setTimeout(r, 1100));
+      await settle();
       const run = await runModule('ltsp_image', args({ metrics_file: null }), { env: { LTSP_IMAGE_SYSLOG_SOCKET: socket } });
       assert.equal(run.result.changed, true, run.stdout);
-      await new Promise((r) => setTimeout(r, 500));
+      await waitFor(() => /ltsp_image\[\d+\]: .*Built/.test(fs.readFileSync(collected, 'utf8')), 'the last syslog line', 10_000);
       const log = fs.readFileSync(collected, 'utf8');
       for (const phase of ['resolved', 'source_changed', 'mount done', 'cleanup done', 'mksquashfs done', 'Built']) {
         assert.match(log, new RegExp(`ltsp_image\\[\\d+\\]: .*${phase}`), `no ${phase} line in:\n${log}`);

@@ -1,16 +1,16 @@
 // The module protocol as callers see it: args from a file or stdin, one JSON object out, clear one-line failures.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { assertFailed, runModule } from '../helpers/run-module.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 describe('module protocol', function () {
   let dir: string;
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltsp-protocol-'));
+  before(async () => {
+    dir = await scratchDir('ltsp-protocol-');
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => removeScratch(dir));
 
   it('names the option and the expected type on a type error', async () => {
     const run = await runModule('ltsp_image', { name: 5 });

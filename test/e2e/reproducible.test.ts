@@ -5,7 +5,7 @@ import path from 'node:path';
 import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
-import { settle } from '../helpers/settle.js';
+import { settle, untilNextSecond } from '../helpers/settle.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 describe('reproducible images', function () {
@@ -34,7 +34,7 @@ describe('reproducible images', function () {
     assert.equal(first.result.reproducible, true);
     const command = first.result.command as string[];
     assert.ok(command.includes('-mkfs-time'), JSON.stringify(command));
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await untilNextSecond();
     const second = await build({ force: true });
     assert.equal(second.result.reason, 'forced');
     const image = path.join(base, 'images/fixture.img');

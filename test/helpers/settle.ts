@@ -1,2 +1,28 @@
-// Lets the timestamp granularity pass after changing a source, so its files are not "racily clean" (which rebuilds once more).
-export const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 1100));
+// Waits for conditions instead of fixed sleeps: the fingerprint's racy window to pass, the next second, something to happen.
+import { FINE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
+
+const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `condition` until it holds; fails naming `what` after timeoutMs. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await tick(20);
+  }
+}
+
+/**
+ * Waits until what the test has just written is older than the fingerprint's racy window, so the next scan trusts its
+ * timestamps (a younger file is marked racily clean and rebuilds once more). Times come from the same clock as Date.now().
+ */
+export async function settle(): Promise<void> {
+  const written = Date.now();
+  await waitFor(() => Date.now() > written + FINE_GRAIN_MS, 'the racy window to pass');
+}
+
+/** Waits until the clock shows another whole second, for runs that must not share one (their recorded build times differ). */
+export async function untilNextSecond(): Promise<void> {
+  const second = Math.floor(Date.now() / 1000);
+  await waitFor(() => Math.floor(Date.now() / 1000) > second, 'the next second');
+}

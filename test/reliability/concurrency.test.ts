@@ -4,11 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { LOCK_HELPER } from '../../src/store/lock-helper.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
-import { settle } from '../helpers/settle.js';
+import { settle, waitFor } from '../helpers/settle.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 
 /** Holds an fcntl lock on a file from another process, as apt or another run would. */
@@ -19,36 +18,26 @@ function holdLock(file: string) {
 }
 
 describe('concurrency', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
-  let source: string;
+  const box = useSandbox('conc-', 'dir');
   let cases = 0;
   let passed = 0;
 
-  const args = (extra: Record<string, unknown> = {}) => ({ name: source, image_name: 'conc', base_dir: base, tftp_dir: tftp, ...extra });
+  const args = (extra: Record<string, unknown> = {}) => ({ name: box.source, image_name: 'conc', base_dir: box.base, tftp_dir: box.tftp, ...extra });
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('conc-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
-    source = path.join(scratch, 'src');
-    fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
-    fs.mkdirSync(path.join(source, 'var/lib/dpkg'), { recursive: true });
-    fs.writeFileSync(path.join(source, 'var/lib/dpkg/lock'), '');
-    fs.mkdirSync(base, { recursive: true });
+    fs.mkdirSync(path.join(box.source, 'var/lib/dpkg'), { recursive: true });
+    fs.writeFileSync(path.join(box.source, 'var/lib/dpkg/lock'), '');
+    fs.mkdirSync(box.base, { recursive: true });
   });
   afterEach(killStarted);
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      concurrency: ${cases} scenarios, ${passed} serialised correctly\n`);
   });
 
   for (const count of [2, 10]) {
     it(`${count} runs on one changed image at once: exactly one builds, the others wait and report up_to_date`, async () => {
       cases++;
-      fs.writeFileSync(path.join(source, 'etc/version'), `${count}\n`);
+      fs.writeFileSync(path.join(box.source, 'etc/version'), `${count}\n`);
       await settle();
       const runs = await Promise.all(Array.from({ length: count }, () => runModule('ltsp_image', args())));
       for (const r of runs) assert.equal(r.code, 0, r.stdout);
@@ -61,7 +50,7 @@ describe('concurrency', function () {
 
   it('a run that cannot get the image lock within lock_timeout fails clearly', async () => {
     cases++;
-    fs.writeFileSync(path.join(source, 'etc/version'), 'held\n');
+    fs.writeFileSync(path.join(box.source, 'etc/version'), 'held\n');
     await settle();
     const first = startModule('ltsp_image', args(), { LTSP_IMAGE_FAILPOINT: 'fingerprint' });
     await first.reached('fingerprint');
@@ -82,12 +71,12 @@ describe('concurrency', function () {
 
   it('runs on different images proceed in parallel', async () => {
     cases++;
-    fs.writeFileSync(path.join(source, 'etc/version'), 'parallel\n');
+    fs.writeFileSync(path.join(box.source, 'etc/version'), 'parallel\n');
     await settle();
     const first = startModule('ltsp_image', args(), { LTSP_IMAGE_FAILPOINT: 'fingerprint' });
     await first.reached('fingerprint');
-    // Another source too: the paused run holds the first source's dpkg lock, as it should.
-    const otherSource = path.join(scratch, 'src2');
+    // Another box.source too: the paused run holds the first box.source's dpkg lock, as it should.
+    const otherSource = path.join(box.scratch, 'src2');
     fs.mkdirSync(path.join(otherSource, 'etc'), { recursive: true });
     const other = await runModule('ltsp_image', args({ name: otherSource, image_name: 'other', lock_timeout: 0 }));
     assert.equal(other.code, 0, other.stdout);
@@ -97,17 +86,17 @@ describe('concurrency', function () {
     passed++;
   });
 
-  it("waits for apt's dpkg lock in the source, and fails clearly after lock_timeout", async () => {
+  it("waits for apt's dpkg lock in the box.source, and fails clearly after lock_timeout", async () => {
     cases++;
-    fs.writeFileSync(path.join(source, 'etc/version'), 'apt\n');
+    fs.writeFileSync(path.join(box.source, 'etc/version'), 'apt\n');
     await settle();
-    const apt = holdLock(path.join(source, 'var/lib/dpkg/lock'));
+    const apt = holdLock(path.join(box.source, 'var/lib/dpkg/lock'));
     await apt.locked;
     const timedOut = await runModule('ltsp_image', args({ lock_timeout: 1 }));
     assert.equal(timedOut.code, 1);
     assert.match(String(timedOut.result.msg), /A package management process is running in .* let it finish or raise lock_timeout/);
     const waiting = startModule('ltsp_image', args({ lock_timeout: 30 }));
-    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(() => /waiting for it to finish/.test(waiting.stderr()), 'the run to say it waits for the dpkg lock');
     assert.match(waiting.stderr(), /waiting for it to finish/);
     await apt.release();
     const done = await waiting.result();
@@ -118,11 +107,11 @@ describe('concurrency', function () {
 
   it('a source without a dpkg lock file builds with a warning', async () => {
     cases++;
-    fs.rmSync(path.join(source, 'var/lib/dpkg/lock'));
+    fs.rmSync(path.join(box.source, 'var/lib/dpkg/lock'));
     const r = await runModule('ltsp_image', args({ force: true }));
     assert.equal(r.code, 0, r.stdout);
     assert.ok((r.result.warnings as string[]).some((w) => /No package manager lock taken/.test(w)));
-    fs.writeFileSync(path.join(source, 'var/lib/dpkg/lock'), '');
+    fs.writeFileSync(path.join(box.source, 'var/lib/dpkg/lock'), '');
     passed++;
   });
 });

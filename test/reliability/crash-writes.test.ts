@@ -1,13 +1,8 @@
 // A SIGKILL at every rename and write of a revert and of a publish (#13 item 2): the next run repairs everything and no build record is lost.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { assertConsistentStore } from '../helpers/image-store.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
-import { settle } from '../helpers/settle.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 /** Runs a module that SIGKILLs itself at its Nth rename or write; resolves whether it was killed. */
 async function killedAt(module: string, args: Record<string, unknown>, step: number): Promise<boolean> {
@@ -21,33 +16,20 @@ async function killedAt(module: string, args: Record<string, unknown>, step: num
 }
 
 describe('SIGKILL at every rename and write of a revert and a publish (#13 item 2)', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
-  let images: string;
+  const box = useSandbox('crash-writes-', 'chroot');
   let injected = 0;
   let survived = 0;
-  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: base, tftp_dir: tftp, ...extra });
-  const touch = async (what: string) => {
-    fs.writeFileSync(path.join(base, 'fixture/etc/crash-marker'), `${what}\n`);
-    await settle();
-  };
+  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, ...extra });
+  const touch = (what: string) => box.change('etc/crash-marker', `${what}\n`);
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('crash-writes-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
-    images = path.join(base, 'images');
-    await makeChrootFixture(path.join(base, 'fixture'));
     await touch('first');
     assert.equal((await runModule('ltsp_image', args())).code, 0);
     await touch('second');
     assert.equal((await runModule('ltsp_image', args())).code, 0);
-    assert.deepEqual([...assertConsistentStore(images, 'fixture')], [['fixture.img', 2], ['fixture.img.old', 1]]);
+    assert.deepEqual([...assertConsistentStore(box.images, 'fixture')], [['fixture.img', 2], ['fixture.img.old', 1]]);
   });
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      crash writes: ${injected} kills injected, ${survived} repaired\n`);
   });
 
@@ -58,12 +40,12 @@ describe('SIGKILL at every rename and write of a revert and a publish (#13 item 
       const next = await runModule('ltsp_image_revert', args());
       assert.equal(next.code, 0, next.stdout);
       assert.deepEqual([next.result.active_generation, next.result.previous_generation], [1, 2], `after a kill at step ${step}: ${next.stdout}`);
-      assert.deepEqual([...assertConsistentStore(images, 'fixture')], [['fixture.img', 1], ['fixture.img.old', 2]], `after a kill at step ${step}`);
+      assert.deepEqual([...assertConsistentStore(box.images, 'fixture')], [['fixture.img', 1], ['fixture.img.old', 2]], `after a kill at step ${step}`);
       const held = await runModule('ltsp_image', args({ check_mode: true }));
       assert.equal(held.result.reason, 'held', `after a kill at step ${step}: ${held.stdout}`);
       const back = await runModule('ltsp_image_revert', args({ force: true }));
       assert.deepEqual([back.result.active_generation, back.result.previous_generation], [2, 1], back.stdout);
-      assertConsistentStore(images, 'fixture');
+      assertConsistentStore(box.images, 'fixture');
       survived++;
     }
     assert.ok(step > 6, `a revert has more than 5 renames and writes, the run finished at step ${step}`);
@@ -77,13 +59,13 @@ describe('SIGKILL at every rename and write of a revert and a publish (#13 item 
       injected++;
       const next = await runModule('ltsp_image', args({ keep: 3 }));
       assert.equal(next.code, 0, next.stdout);
-      const generations = assertConsistentStore(images, 'fixture');
+      const generations = assertConsistentStore(box.images, 'fixture');
       assert.equal(Math.max(...[...generations.values()].map(Number)), generations.get('fixture.img'), `after a kill at step ${step}: the newest generation is active`);
       const again = await runModule('ltsp_image', args({ keep: 3 }));
       assert.equal(again.result.reason, 'up_to_date', `after a kill at step ${step}: ${again.stdout}`);
       survived++;
     }
     assert.ok(step > 8, `a publish keeping generations has more than 7 renames and writes, the run finished at step ${step}`);
-    assertConsistentStore(images, 'fixture');
+    assertConsistentStore(box.images, 'fixture');
   });
 });

@@ -7,25 +7,13 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { workDirPrefix } from '../../src/store/work-dir.js';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
-import { hostSnapshot, type HostSnapshot } from '../helpers/image.js';
+import { assertNothingLeaked, hostSnapshot, type HostSnapshot } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { killStarted, startModule, waitForProcess } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle } from '../helpers/settle.js';
 
-
-/** No mount, loop device or child process of ours is left once the killed run's namespace is gone. */
-async function assertClean(before: HostSnapshot): Promise<void> {
-  let after = await hostSnapshot();
-  for (let i = 0; i < 50 && (after.processes.length || after.mounts.length !== before.mounts.length || after.loops.length !== before.loops.length); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    after = await hostSnapshot();
-  }
-  assert.deepEqual(after.mounts, before.mounts, 'a mount was left');
-  assert.deepEqual(after.loops, before.loops, 'a loop device was left');
-  assert.deepEqual(after.processes, before.processes, 'a process was left');
-}
 
 describe('faults', function () {
   let scratch: string;
@@ -77,7 +65,7 @@ describe('faults', function () {
       await run.reached(phase);
       run.child.kill('SIGKILL');
       await run.child;
-      await assertClean(baseline);
+      await assertNothingLeaked(baseline, { workDirs: false });
       if (phase !== 'kernel-install') await assertImageIntact(bytes);
       const next = await runModule('ltsp_image', args());
       assert.equal(next.code, 0, next.stdout);
@@ -97,7 +85,7 @@ describe('faults', function () {
     assert.ok(loops.includes(diskSource), 'the disk is not loop-mounted at the cleanup phase');
     run.child.kill('SIGKILL');
     await run.child;
-    await assertClean(baseline);
+    await assertNothingLeaked(baseline, { workDirs: false });
     const next = await runModule('ltsp_image', args({ name: diskSource, image_name: 'disk' }));
     assert.equal(next.code, 0, next.stdout);
     const prefix = workDirPrefix('disk', path.join(base, 'images'));
@@ -133,7 +121,7 @@ describe('faults', function () {
     const done = await run.result();
     assert.equal(done.code, 1);
     assert.match(String(done.result.msg), /Interrupted by SIGTERM/);
-    await assertClean(baseline);
+    await assertNothingLeaked(baseline, { workDirs: false });
     await assertImageIntact(bytes);
     assert.equal(fs.existsSync(`${image}.tmp`), false);
     fs.rmSync(big, { recursive: true });

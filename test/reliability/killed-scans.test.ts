@@ -1,33 +1,30 @@
-// A SIGKILL while the source is scanned (#13 item 7) leaves temp files in the work dir and the images dir: the next run removes every one.
+// A SIGKILL while the box.source is scanned (#13 item 7) leaves temp files in the work dir and the box.images dir: the next run removes every one.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { waitForOpen } from '../helpers/proc.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('runs killed while scanning leave nothing for good (#13 item 7)', function () {
-  let scratch: string;
-  let source: string;
-  let images: string;
+  const box = useSandbox('killed-scans-', 'dir');
   let big: string;
   let kills = 0;
   let cleaned = 0;
   const args = (extra: Record<string, unknown> = {}) => ({
-    name: source,
+    name: box.source,
     image_name: 'scanned',
-    base_dir: path.join(scratch, 'ltsp'),
-    tftp_dir: path.join(scratch, 'tftp'),
+    base_dir: box.base,
+    tftp_dir: box.tftp,
     compare: 'checksum',
     ...extra,
   });
   /** This image's temp files: work dirs (in TMPDIR, which other tests' images share) and files beside the image. */
   const leftovers = () => [
     ...fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('ltsp-image.scanned.') || n.startsWith('ltsp-image-info.scanned.')),
-    ...fs.readdirSync(images).filter((n) => n.endsWith('.tmp')),
+    ...fs.readdirSync(box.images).filter((n) => n.endsWith('.tmp')),
   ];
   const addHugeFile = () => {
     fs.writeFileSync(big, '');
@@ -35,18 +32,12 @@ describe('runs killed while scanning leave nothing for good (#13 item 7)', funct
   };
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('killed-scans-');
-    source = path.join(scratch, 'src');
-    images = path.join(scratch, 'ltsp/images');
-    big = path.join(source, 'etc/huge');
-    fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(source, 'etc/hostname'), 'scanned\n');
+    big = path.join(box.source, 'etc/huge');
+    fs.writeFileSync(path.join(box.source, 'etc/hostname'), 'scanned\n');
     assert.equal((await runModule('ltsp_image', args())).code, 0);
   });
   afterEach(killStarted);
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      killed scans: ${kills} kills, ${cleaned} cleaned up by the next run\n`);
   });
 
@@ -71,13 +62,13 @@ describe('runs killed while scanning leave nothing for good (#13 item 7)', funct
   it('ltsp_image_info killed while hashing: its work dir goes with the next info run', async () => {
     kills++;
     addHugeFile();
-    const run = startModule('ltsp_image_info', { base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp') });
+    const run = startModule('ltsp_image_info', { base_dir: path.join(box.scratch, 'ltsp'), tftp_dir: path.join(box.scratch, 'tftp') });
     await waitForOpen(run.child.pid!, big, run.stderr);
     run.child.kill('SIGKILL');
     await run.child;
     assert.ok(leftovers().some((n) => n.startsWith('ltsp-image-info.scanned.')), 'the killed run had a work dir');
     fs.rmSync(big);
-    const next = await runModule('ltsp_image_info', { base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp') });
+    const next = await runModule('ltsp_image_info', { base_dir: path.join(box.scratch, 'ltsp'), tftp_dir: path.join(box.scratch, 'tftp') });
     assert.equal(next.code, 0, next.stdout);
     assert.deepEqual(leftovers(), []);
     cleaned++;

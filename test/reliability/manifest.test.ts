@@ -3,39 +3,25 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { makeChrootFixture } from '../helpers/chroot-fixture.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
-import { settle } from '../helpers/settle.js';
 import { runTraced } from '../helpers/strace.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('bad previous manifests (#13 item 5)', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('manifest-', 'chroot');
   let cases = 0;
   let survived = 0;
-  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: base, tftp_dir: tftp, ...extra });
+  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, ...extra });
   const manifestOf = () => {
-    const state = JSON.parse(fs.readFileSync(path.join(base, 'images/fixture.img.json'), 'utf8')) as { manifest: string };
-    return path.join(base, 'images', state.manifest);
+    const state = JSON.parse(fs.readFileSync(path.join(box.base, 'images/fixture.img.json'), 'utf8')) as { manifest: string };
+    return path.join(box.base, 'images', state.manifest);
   };
-  const change = async (what: string) => {
-    fs.writeFileSync(path.join(base, 'fixture/etc/manifest-marker'), `${what}\n`);
-    await settle();
-  };
+  const change = (what: string) => box.change('etc/manifest-marker', `${what}\n`);
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('manifest-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
-    await makeChrootFixture(path.join(base, 'fixture'));
     assert.equal((await runModule('ltsp_image', args())).code, 0);
   });
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      manifests: ${cases} bad manifests, ${survived} runs carried on\n`);
   });
 
@@ -79,7 +65,7 @@ describe('bad previous manifests (#13 item 5)', function () {
   it('the manifest is flushed to disk (fsync) before it is renamed into place', async () => {
     cases++;
     await change('fsync');
-    const run = await runTraced('ltsp_image', args(), scratch);
+    const run = await runTraced('ltsp_image', args(), box.scratch);
     assert.equal(run.code, 0, run.stdout);
     const open = run.calls.find((c) => /openat\(.*\/\.manifest\.gz\.[0-9a-f]{12}\.tmp", O_WRONLY\|O_CREAT\|O_EXCL\|O_NOFOLLOW/.test(c));
     assert.ok(open, 'the manifest temp is created O_EXCL|O_NOFOLLOW');

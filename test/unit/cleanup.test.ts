@@ -1,7 +1,6 @@
 // The cleanup is what keeps the server's secrets out of netboot images, so it is tested on real trees with real keys.
 import assert from 'node:assert/strict';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { scrubAccounts } from '../../src/cleanup/accounts.js';
@@ -12,6 +11,7 @@ import { commonNameFrom } from '../../src/cleanup/snakeoil.js';
 import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 const PASSWD = `root:x:0:0:root:/root:/bin/bash
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
@@ -76,7 +76,7 @@ interface Owner {
 const tempDirs: string[] = [];
 
 async function tempDir(prefix: string): Promise<string> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await scratchDir(prefix);
   tempDirs.push(dir);
   return dir;
 }
@@ -181,7 +181,7 @@ async function withPath<T>(value: string, run: () => Promise<T>): Promise<T> {
 
 describe('cleanup', () => {
   afterEach(async () => {
-    await Promise.all(tempDirs.splice(0).map((dir) => fs.rm(dir, { recursive: true, force: true })));
+    for (const dir of tempDirs.splice(0)) await removeScratch(dir);
   });
 
   describe('parsing helpers', () => {

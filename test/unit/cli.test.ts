@@ -1,7 +1,6 @@
 // The command line's pieces on their own: telling a person from Ansible, getopt-style parsing, the help text, and reading mksquashfs's bar.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { flagTable } from '../../src/cli/flags.js';
 import { helpText, plain } from '../../src/cli/help.js';
@@ -13,16 +12,17 @@ import { ltspImageInfoSchema } from '../../src/generated/ltsp_image_info.js';
 import { fromSchema } from '../../src/runtime/definition.js';
 import { ProgressReader } from '../../src/squashfs/progress.js';
 import { inFlagTerms } from '../../src/cli/wording.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 const table = flagTable(fromSchema(ltspImageSchema).optionsSchema);
 const parse = (...argv: string[]) => parseCommandLine(argv, table, 'ltsp_image');
 
 describe('command line: who is calling', () => {
   let dir = '';
-  before(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ltsp-cli-mode-'));
+  before(async () => {
+    dir = await scratchDir('ltsp-cli-mode-');
   });
-  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  after(() => removeScratch(dir));
 
   it("Ansible's args file, JSON on stdin and - are the module protocol", () => {
     const args = path.join(dir, 'args');

@@ -1,7 +1,6 @@
 // Kernel lookup decides what every client boots; these tests pin it to `ltsp kernel` on real temporary trees.
 import assert from 'node:assert/strict';
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, lstat, mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { kernelDestinations, sameContent } from '../../src/kernel/compare.js';
 import { kernelInPlace, recordKernel } from '../../src/kernel/record.js';
@@ -12,6 +11,7 @@ import { MAX_SYMLINK_HOPS, resolveInRoot } from '../../src/kernel/resolve-in-roo
 import { applySed, compileSed, SedSyntaxError } from '../../src/kernel/sed.js';
 import { KERNEL_PATTERNS, parseKernelPattern } from '../../src/kernel/table.js';
 import { filevercmp, sortVersionsDescending } from '../../src/kernel/version-sort.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** A tree entry: file contents, or a symlink target. */
 type Entry = string | { link: string };
@@ -33,11 +33,11 @@ describe('kernel', () => {
   let tmp: string;
 
   beforeEach(async () => {
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'kernel-test-'));
+    tmp = await scratchDir('kernel-test-');
   });
 
   afterEach(async () => {
-    await rm(tmp, { recursive: true, force: true });
+    await removeScratch(tmp);
   });
 
   describe('sed s converter', () => {
