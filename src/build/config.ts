@@ -1,10 +1,10 @@
 // The build configuration that changes what ends up in the image, hashed so a changed option triggers a rebuild and is named.
 import crypto from 'node:crypto';
+import { CLEANUP_FORMAT_VERSION } from '../cleanup/index.js';
 import type { ResolvedSource } from '../source/resolve.js';
 
-/** Bumped whenever the module changes what it puts into an image, so old images get rebuilt once. */
-// 2: no password hash of any account (pwmerge --ltsp semantics); images of version 1 shipped root's.
-export const IMAGE_FORMAT_VERSION = 2;
+/** Changes whenever the module changes what it puts into an image, so old images get rebuilt once; so far only cleanup steps have. */
+export const IMAGE_FORMAT_VERSION = CLEANUP_FORMAT_VERSION;
 
 export interface BuildConfig {
   format_version: number;

@@ -1,6 +1,6 @@
 // What a build reports besides doing it: the sources as given back, the one-line message, reproducibility and the metrics file.
 import fs from 'node:fs';
-import type { CleanupStep } from '../cleanup/index.js';
+import { randomnessOf, type CleanupStep } from '../cleanup/index.js';
 import type { Drift } from '../fingerprint/sources.js';
 import { writeMetrics, type RunResult } from '../report/metrics.js';
 import type { ModuleResult } from '../runtime/module.js';
@@ -21,9 +21,9 @@ export function sourceReport(plan: BuildPlan) {
 
 /** Cleanup that had to generate a key makes every build differ; the report says so. */
 export function reproducibility(steps: CleanupStep[]): { reproducible: boolean; reproducible_note?: string } {
-  const random = steps.find((s) => s.step === 'snakeoil' && s.changed);
+  const random = randomnessOf(steps);
   if (!random) return { reproducible: true };
-  return { reproducible: false, reproducible_note: 'cleanup generated a new snakeoil key and certificate, so each build of this source differs' };
+  return { reproducible: false, reproducible_note: `cleanup generated ${random}, so each build of this source differs` };
 }
 
 /** The size of the image a run left in place, for results that did not build one. */

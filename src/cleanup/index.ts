@@ -5,22 +5,57 @@ import { restoreResolvConf } from './dns.js';
 import { removePrinters } from './printers.js';
 import { replaceSnakeoil } from './snakeoil.js';
 import { replaceSshHostKeys } from './ssh-host-keys.js';
-import { truncateFiles } from './truncate.js';
-import { type CleanupContext, type CleanupStep, type CleanupStepName, type StepOutcome } from './types.js';
+import { TRUNCATED_FILES, truncateFiles } from './truncate.js';
+import type { CleanupContext, CleanupStep, StepOutcome } from './types.js';
 import { removeUsers } from './users.js';
+import { pathMatcher } from './path-patterns.js';
 import { errorMessage } from '../runtime/errors.js';
 
-export type { CleanupContext, CleanupStep, CleanupStepName } from './types.js';
-export { CLEANUP_TRUNCATED, isContentDiscarded } from './truncate.js';
+export type { CleanupContext, CleanupStep } from './types.js';
 
-const STEPS: ReadonlyArray<readonly [CleanupStepName, (root: string, context: CleanupContext) => Promise<StepOutcome>]> = [
-  ['printers', removePrinters],
-  ['users', removeUsers],
-  ['dns', restoreResolvConf],
-  ['ssh_host_keys', replaceSshHostKeys],
-  ['snakeoil', replaceSnakeoil],
-  ['truncate', truncateFiles],
-];
+/** Everything the rest of the module needs to know about a cleanup step; adding a step is one entry here and its file. */
+interface StepDescriptor {
+  name: string;
+  run: (root: string, context: CleanupContext) => Promise<StepOutcome>;
+  /** Image paths whose content the step throws away ('*' is one path component): the fingerprint ignores their content. */
+  empties?: readonly string[];
+  /** What the step makes up anew on each run when it changes something, which makes that build irreproducible. */
+  randomness?: string;
+  /**
+   * How often what the step puts into images changed since image format 1 (a step added later starts at 1).
+   * The image format version sums them, so a changed step rebuilds existing images once.
+   */
+  revisions: number;
+}
+
+/** The steps, in the order the reference tool runs them. */
+export const CLEANUP_STEPS = [
+  { name: 'printers', run: removePrinters, revisions: 0 },
+  // 1: no password hash of any account (pwmerge --ltsp semantics); images of format 1 shipped root's.
+  { name: 'users', run: removeUsers, revisions: 1 },
+  { name: 'dns', run: restoreResolvConf, revisions: 0 },
+  { name: 'ssh_host_keys', run: replaceSshHostKeys, revisions: 0 },
+  { name: 'snakeoil', run: replaceSnakeoil, randomness: 'a new snakeoil key and certificate', revisions: 0 },
+  { name: 'truncate', run: truncateFiles, empties: TRUNCATED_FILES, revisions: 0 },
+] as const satisfies readonly StepDescriptor[];
+
+export type CleanupStepName = (typeof CLEANUP_STEPS)[number]['name'];
+
+const descriptors: readonly StepDescriptor[] = CLEANUP_STEPS;
+
+/** The image format version: 1, plus every change a cleanup step made to what it puts into images. */
+export const CLEANUP_FORMAT_VERSION = 1 + descriptors.reduce((sum, step) => sum + step.revisions, 0);
+
+/** What the steps empty, glob-style and relative to the tree root. A fingerprint of the source must ignore their contents or it would never match the image. */
+export const CLEANUP_TRUNCATED: readonly string[] = Object.freeze(descriptors.flatMap((step) => step.empties ?? []));
+
+/** True when cleanup discards the content of the regular file at `relPath` (relative to the tree root); only the path is judged. */
+export const isContentDiscarded: (relPath: string) => boolean = pathMatcher(CLEANUP_TRUNCATED);
+
+/** What made a build irreproducible, from the steps that changed something; undefined when none did. */
+export function randomnessOf(steps: readonly CleanupStep[]): string | undefined {
+  return descriptors.find((d) => d.randomness && steps.some((s) => s.step === d.name && s.changed))?.randomness;
+}
 
 /**
  * Runs every cleanup step on the tree at `root` (an absolute path to the overlay's merged
@@ -35,14 +70,14 @@ export async function runCleanup(root: string, context: CleanupContext = { exclu
   if (!stat.isDirectory()) throw new Error(`cleanup root is not a directory: ${root}`);
 
   const results: CleanupStep[] = [];
-  for (const [step, run] of STEPS) {
+  for (const { name, run } of descriptors) {
     let outcome: StepOutcome;
     try {
       outcome = await run(root, context);
     } catch (error) {
-      throw new Error(`cleanup step ${step} failed on ${root}: ${errorMessage(error)}`, { cause: error });
+      throw new Error(`cleanup step ${name} failed on ${root}: ${errorMessage(error)}`, { cause: error });
     }
-    results.push({ step, changed: outcome.changed, detail: outcome.detail });
+    results.push({ step: name as CleanupStepName, changed: outcome.changed, detail: outcome.detail });
   }
   return results;
 }

@@ -7,32 +7,8 @@ const LOG_DIR = 'var/log';
 // Truncated only when non-empty, as the reference tool does with `test -s`.
 const SINGLE_FILES = ['etc/fstab', 'var/cache/debconf/passwords.dat'] as const;
 
-/**
- * What this step empties, glob-style and relative to the tree root: regular files at the top
- * level of var/log (not in its subdirectories), etc/fstab and debconf's password cache.
- * A fingerprint of the image source must ignore their contents or it would never match the image.
- */
-export const CLEANUP_TRUNCATED: readonly string[] = Object.freeze([`${LOG_DIR}/*`, ...SINGLE_FILES]);
-
-// Walkers spell relative paths differently ("./etc/fstab", "/etc/fstab"); all mean the same tree entry.
-function normalize(relPath: string): string {
-  let rel = relPath;
-  while (rel.startsWith('./')) rel = rel.slice(2);
-  return rel.replace(/^\/+/, '');
-}
-
-/**
- * True when this step discards the content of the regular file at `relPath` (relative to the
- * tree root): `var/log/NAME` with no further slash, `etc/fstab`, `var/cache/debconf/passwords.dat`.
- * Only the path is judged; the step itself leaves symlinks and other non-regular files alone.
- */
-export function isContentDiscarded(relPath: string): boolean {
-  const rel = normalize(relPath);
-  if ((SINGLE_FILES as readonly string[]).includes(rel)) return true;
-  if (!rel.startsWith(`${LOG_DIR}/`)) return false;
-  const name = rel.slice(LOG_DIR.length + 1);
-  return name !== '' && name !== '.' && name !== '..' && !name.includes('/');
-}
+/** What this step empties: regular files at the top level of var/log (not in its subdirectories), etc/fstab and debconf's password cache. */
+export const TRUNCATED_FILES: readonly string[] = [`${LOG_DIR}/*`, ...SINGLE_FILES];
 
 interface Tally {
   truncated: string[];

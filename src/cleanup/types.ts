@@ -1,7 +1,5 @@
 // Shared by the steps and index.ts, kept apart so that steps don't import index.ts (which imports them).
-
-/** The cleanup steps, in the order the reference tool runs them. */
-export type CleanupStepName = 'printers' | 'users' | 'dns' | 'ssh_host_keys' | 'snakeoil' | 'truncate';
+import type { CleanupStepName } from './index.js';
 
 /** What one step did to the tree; `detail` is meant for humans (module output, logs). */
 export interface CleanupStep {

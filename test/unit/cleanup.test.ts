@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { scrubAccounts } from '../../src/cleanup/accounts.js';
-import { CLEANUP_TRUNCATED, isContentDiscarded, runCleanup, type CleanupStep } from '../../src/cleanup/index.js';
+import { CLEANUP_FORMAT_VERSION, CLEANUP_STEPS, CLEANUP_TRUNCATED, isContentDiscarded, runCleanup, type CleanupStep } from '../../src/cleanup/index.js';
 import { DEFAULT_ID_RANGES, parseLoginDefs, parseLoginDefsNumber } from '../../src/cleanup/login-defs.js';
 import { keepCommentLines, printerNames } from '../../src/cleanup/printers.js';
 import { commonNameFrom } from '../../src/cleanup/snakeoil.js';
@@ -63,7 +63,7 @@ DeviceURI socket://10.0.0.9
 `;
 const BACKUPS = ['passwd-', 'shadow-', 'group-', 'gshadow-', 'subuid-', 'subgid-'];
 const KEY_TYPES = ['ecdsa', 'ed25519', 'rsa'];
-const STEP_ORDER = ['printers', 'users', 'dns', 'ssh_host_keys', 'snakeoil', 'truncate'];
+const STEP_ORDER = CLEANUP_STEPS.map((s) => s.name);
 const SNAKEOIL_KEY = 'etc/ssl/private/ssl-cert-snakeoil.key';
 const SNAKEOIL_CERT = 'etc/ssl/certs/ssl-cert-snakeoil.pem';
 
@@ -272,6 +272,10 @@ describe('cleanup', () => {
       for (const rel of ['var/log', 'var/log/', 'var/log/apt/history.log', 'etc/fstab.d', 'etc/passwd', 'xvar/log/syslog']) {
         assert.equal(isContentDiscarded(rel), false, rel);
       }
+    });
+
+    it('keeps image format 2 for the current steps, which the build records of existing images carry', () => {
+      assert.equal(CLEANUP_FORMAT_VERSION, 2);
     });
   });
 
