@@ -1,6 +1,6 @@
 // Carries out a rebuild: the namespace worker, publishing by rename, the kernel install and the new state record.
 import fs from 'node:fs';
-import path from 'node:path';
+import { workDirLayout } from '../store/work-dir.js';
 import type { CleanupStep } from '../cleanup/index.js';
 import { installKernel } from '../kernel/install.js';
 import { recordKernel, type KernelRecord } from '../kernel/record.js';
@@ -139,7 +139,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
     const published = await durations.time('publish', async () => {
       const sha256 = await sha256File(plan.paths.tmp);
       const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
-      keepManifest(path.join(plan.workDir, 'manifest.gz'), plan.paths, state.manifest!);
+      keepManifest(workDirLayout(plan.workDir).manifest, plan.paths, state.manifest!);
       const done = await publishImage(plan.paths, options.backup, options.keep, build.files, state);
       let pruned: string[] = [];
       try {

@@ -1,5 +1,4 @@
 // Inspects the world into a plain-data BuildPlan: which sources, which image, which excludes and which exact mksquashfs argv.
-import path from 'node:path';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
 import { ModuleError } from '../runtime/errors.js';
@@ -10,7 +9,7 @@ import { refuseNonConvergent } from '../source/converge.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
 import { imagePaths, type ImagePaths } from '../store/paths.js';
 import { checkDirOption } from '../store/dirs.js';
-import { newWorkDirPath } from '../store/work-dir.js';
+import { newWorkDirPath, workDirLayout } from '../store/work-dir.js';
 
 export type Options = Required<Omit<LtspImageOptions, 'image_name'>> & Pick<LtspImageOptions, 'image_name'>;
 
@@ -48,6 +47,7 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   checkMksquashfs();
   refuseNonConvergent(sources, paths, imageName, excludes);
   const workDir = newWorkDirPath(imageName, paths.imagesDir);
-  const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
+  const layout = workDirLayout(workDir);
+  const command = mksquashfsArgv(ionicePrefix(options.ionice), layout.root, paths.tmp, layout.excludes, params);
   return { imageName, sources, paths, excludes, workDir, params, command };
 }

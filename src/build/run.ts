@@ -16,7 +16,7 @@ import type { HeldLock } from '../store/lock.js';
 import { ensureImagesDir } from '../store/paths.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { sha256File } from '../store/sha256.js';
-import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
+import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../store/work-dir.js';
 import { applyBuild } from './apply.js';
 import { buildConfig, configHash } from './config.js';
 import { decide, type Decision } from './decide.js';
@@ -50,7 +50,7 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
     compare: options.compare,
   });
   const hash = configHash(config);
-  const manifest = path.join(plan.workDir, 'manifest.gz');
+  const manifest = workDirLayout(plan.workDir).manifest;
   await failpoint('fingerprint');
   const scan = await durations.time('fingerprint', () =>
     fingerprintSources(plan.sources, {

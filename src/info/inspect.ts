@@ -8,7 +8,7 @@ import { historyOf } from '../store/history.js';
 import type { DriftCounts } from '../store/state.js';
 import { buildOptions, sourceSpec } from './declared.js';
 import type { ImagePaths } from '../store/paths.js';
-import { makeWorkDir, newInfoWorkDirPath, removeWorkDir } from '../store/work-dir.js';
+import { makeWorkDir, newInfoWorkDirPath, removeWorkDir, workDirLayout } from '../store/work-dir.js';
 
 export interface ImageInfo {
   name: string;
@@ -60,7 +60,7 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
   // Its own prefix: ltsp_image removes stale `ltsp-image.NAME.*` work dirs and must never take this one.
   const workDir = newInfoWorkDirPath(state.imageName);
   makeWorkDir(workDir, state.excludes);
-  const manifest = path.join(workDir, 'manifest.gz');
+  const manifest = workDirLayout(workDir).manifest;
   try {
     const scan = await fingerprintSources(state.resolvedSources, {
       excludes: state.excludes,

@@ -1,11 +1,11 @@
 // Assembles the image root inside the private namespace: every source read-only, each overlaid on one tmpfs so cleanup never touches it.
 import fs from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
 import { ModuleError } from '../runtime/errors.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { bindMountArgv, loopMountArgv, overlayMountArgv } from './mount-options.js';
 import { mkdirInside } from './safe-path.js';
+import type { WorkDirLayout } from '../store/work-dir.js';
 
 async function run(argv: string[]): Promise<void> {
   const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
@@ -33,12 +33,11 @@ function setRootAttributes(from: string, to: string): void {
   fs.utimesSync(to, stat.atime, stat.mtime);
 }
 
-export async function mountSources(workDir: string, sources: ResolvedSource[], overlay: boolean): Promise<string> {
-  const root = mkdir(path.join(workDir, 'root'));
-  let tmpfs = '';
+export async function mountSources(layout: WorkDirLayout, sources: ResolvedSource[], overlay: boolean): Promise<string> {
+  const root = mkdir(layout.root);
   if (overlay) {
-    tmpfs = mkdir(path.join(workDir, 'tmpfs'));
-    await run(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', tmpfs]);
+    mkdir(layout.tmpfs);
+    await run(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', layout.tmpfs]);
   }
   for (const [index, source] of sources.entries()) {
     const target = index === 0 ? root : mkdirInside(root, source.subdir ?? '');
@@ -48,11 +47,11 @@ export async function mountSources(workDir: string, sources: ResolvedSource[], o
     }
     let lower = source.path;
     if (source.kind !== 'directory') {
-      lower = mkdir(path.join(workDir, `lower-${index}`));
+      lower = mkdir(layout.lower(index));
       await run(loopMountArgv(source, lower));
     }
-    const upper = mkdir(path.join(tmpfs, `upper-${index}`));
-    const work = mkdir(path.join(tmpfs, `work-${index}`));
+    const upper = mkdir(layout.upper(index));
+    const work = mkdir(layout.work(index));
     setRootAttributes(lower, upper);
     await run(overlayMountArgv(lower, upper, work, target));
   }

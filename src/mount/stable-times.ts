@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedSource } from '../source/resolve.js';
+import type { WorkDirLayout } from '../store/work-dir.js';
 
 function entries(dir: string, rel = ''): string[] {
   const out: string[] = [];
@@ -14,12 +15,12 @@ function entries(dir: string, rel = ''): string[] {
 }
 
 /** Files cleanup created (a new resolv.conf link) get `fallback`, the source's newest time, as the image itself does. */
-export function stabilizeTimes(workDir: string, sources: ResolvedSource[], root: string, fallback: number): number {
+export function stabilizeTimes(layout: WorkDirLayout, sources: ResolvedSource[], fallback: number): number {
   let fixed = 0;
   for (const [index, source] of sources.entries()) {
-    const upper = path.join(workDir, 'tmpfs', `upper-${index}`);
-    const lower = source.kind === 'directory' ? source.path : path.join(workDir, `lower-${index}`);
-    const target = index === 0 ? root : path.join(root, source.subdir ?? '');
+    const upper = layout.upper(index);
+    const lower = source.kind === 'directory' ? source.path : layout.lower(index);
+    const target = index === 0 ? layout.root : path.join(layout.root, source.subdir ?? '');
     // Deepest first, so setting a file's times never happens after its directory's were set.
     for (const rel of entries(upper).reverse().concat([''])) {
       const merged = path.join(target, rel);

@@ -13,6 +13,7 @@ import { formatBytes } from '../report/format.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
+import { workDirLayout, type WorkDirLayout } from '../store/work-dir.js';
 
 function send(event: WorkerEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -82,18 +83,17 @@ function checkKernelSize(file: string, name: string, largest: number): void {
   }
 }
 
-function stageKernel(found: { vmlinuz: string; initrd: string; vmlinuzPath: string; initrdPath: string }, dir: string): StagedKernel {
+function stageKernel(found: { vmlinuz: string; initrd: string; vmlinuzPath: string; initrdPath: string }, staged: WorkDirLayout['kernel']): StagedKernel {
   checkKernelSize(found.vmlinuzPath, found.vmlinuz, LARGEST.vmlinuz);
   checkKernelSize(found.initrdPath, found.initrd, LARGEST.initrd);
-  fs.mkdirSync(dir, { mode: 0o700 });
-  const copy = (from: string, name: string) => {
-    const to = path.join(dir, name);
+  fs.mkdirSync(staged.dir, { mode: 0o700 });
+  const copy = (from: string, to: string) => {
     fs.copyFileSync(from, to);
     const stat = fs.statSync(from);
     fs.utimesSync(to, stat.atime, stat.mtime);
     return to;
   };
-  return { vmlinuz: found.vmlinuz, initrd: found.initrd, vmlinuzPath: copy(found.vmlinuzPath, 'vmlinuz'), initrdPath: copy(found.initrdPath, 'initrd.img') };
+  return { vmlinuz: found.vmlinuz, initrd: found.initrd, vmlinuzPath: copy(found.vmlinuzPath, staged.vmlinuz), initrdPath: copy(found.initrdPath, staged.initrd) };
 }
 
 async function timed<T>(phase: WorkerPhase, work: () => Promise<T>, state: { phase: WorkerPhase }): Promise<T> {
@@ -113,25 +113,26 @@ export async function workerMain(): Promise<void> {
     // The parent keeps our stdin open while it lives; EOF means it died, and as PID 1 our exit ends the whole namespace.
     process.stdin.on('end', () => process.exit(70));
     process.stdin.resume();
-    const root = await timed('mount', () => mountSources(job.workDir, job.sources, job.overlay), state);
+    const layout = workDirLayout(job.workDir);
+    const root = await timed('mount', () => mountSources(layout, job.sources, job.overlay), state);
     if (job.scan) {
       const scan = job.scan;
       const roots = walkRoots(job.sources, (s, i) => (i === 0 ? root : path.join(root, s.subdir ?? '')));
-      const done = await timed('scan', () => scanTrees(roots, { ...scan, compare: 'checksum', manifestFile: path.join(job.workDir, 'manifest.gz') }), state);
+      const done = await timed('scan', () => scanTrees(roots, { ...scan, compare: 'checksum', manifestFile: layout.manifest }), state);
       send({ type: 'scan', ...done });
     }
     if (job.cleanup) {
       const matcher = compileExcludes(job.excludes ?? []);
       const context = { excluded: (rel: string) => matcher.excludes(Buffer.from(rel).toString('latin1')) };
       send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root, context), state) });
-      if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(job.workDir, job.sources, root, job.stableTime);
+      if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(layout, job.sources, job.stableTime);
     }
     if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!, job.progress === true), state);
     if (job.kernel) {
       const pattern = job.kernel.userPattern ?? undefined;
       const kernel = await timed('kernel', async () => {
         const found = await findKernel(root, pattern);
-        return found ? stageKernel(found, path.join(job.workDir, 'kernel')) : null;
+        return found ? stageKernel(found, layout.kernel) : null;
       }, state);
       send({ type: 'kernel', kernel });
     }

@@ -5,19 +5,54 @@ import os from 'node:os';
 import path from 'node:path';
 import { isTempOf } from './temp-file.js';
 
-export function makeWorkDir(dir: string, excludes: string[]): void {
-  fs.mkdirSync(dir, { mode: 0o700 });
-  fs.writeFileSync(path.join(dir, 'excludes'), `${excludes.join('\n')}\n`, { mode: 0o600 });
+/** Where everything of a run lives in its work dir: the one place that spells the layout. */
+export interface WorkDirLayout {
+  dir: string;
+  /** The exclude list mksquashfs reads (-ef). */
+  excludes: string;
+  /** The fingerprint's manifest of this run's sources. */
+  manifest: string;
+  /** The image tree: the sources mounted (overlaid) at their subdirs; mksquashfs's input. */
+  root: string;
+  /** The kernel and initrd copied out of the tree, for the TFTP install after the namespace is gone. */
+  kernel: { dir: string; vmlinuz: string; initrd: string };
+  /** The overlay's tmpfs, holding each source's upper and work dirs. */
+  tmpfs: string;
+  upper(index: number): string;
+  work(index: number): string;
+  /** Mount point of a disk source before it is overlaid. */
+  lower(index: number): string;
 }
 
-/** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively. */
+export function workDirLayout(dir: string): WorkDirLayout {
+  const kernel = path.join(dir, 'kernel');
+  const tmpfs = path.join(dir, 'tmpfs');
+  return {
+    dir,
+    excludes: path.join(dir, 'excludes'),
+    manifest: path.join(dir, 'manifest.gz'),
+    root: path.join(dir, 'root'),
+    kernel: { dir: kernel, vmlinuz: path.join(kernel, 'vmlinuz'), initrd: path.join(kernel, 'initrd.img') },
+    tmpfs,
+    upper: (index) => path.join(tmpfs, `upper-${index}`),
+    work: (index) => path.join(tmpfs, `work-${index}`),
+    lower: (index) => path.join(dir, `lower-${index}`),
+  };
+}
+
+export function makeWorkDir(dir: string, excludes: string[]): void {
+  fs.mkdirSync(dir, { mode: 0o700 });
+  fs.writeFileSync(workDirLayout(dir).excludes, `${excludes.join('\n')}\n`, { mode: 0o600 });
+}
+
+/** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively (the tmpfs's upper dirs go with its unmount). */
 export function removeWorkDir(dir: string): string | null {
-  const files = ['excludes', 'manifest.gz', 'kernel/vmlinuz', 'kernel/initrd.img', ...manifestTemps(dir)];
-  const dirs = ['kernel', 'root', 'tmpfs', ...listLowerDirs(dir), ''];
+  const layout = workDirLayout(dir);
+  const files = [layout.excludes, layout.manifest, layout.kernel.vmlinuz, layout.kernel.initrd, ...manifestTemps(layout)];
+  const dirs = [layout.kernel.dir, layout.root, layout.tmpfs, ...lowerDirs(layout), dir];
   try {
-    for (const file of files) fs.rmSync(path.join(dir, file), { force: true });
-    for (const sub of dirs) {
-      const target = path.join(dir, sub);
+    for (const file of files) fs.rmSync(file, { force: true });
+    for (const target of dirs) {
       if (fs.existsSync(target)) rmdirWhenFree(target);
     }
     return null;
@@ -40,17 +75,19 @@ function rmdirWhenFree(dir: string): void {
 }
 
 /** The manifest's temp file, left when a run was killed while it scanned. */
-function manifestTemps(dir: string): string[] {
+function manifestTemps(layout: WorkDirLayout): string[] {
   try {
-    return fs.readdirSync(dir).filter((name) => isTempOf(name, path.join(dir, 'manifest.gz')));
+    return fs.readdirSync(layout.dir).filter((name) => isTempOf(name, layout.manifest)).map((name) => path.join(layout.dir, name));
   } catch {
     return [];
   }
 }
 
-function listLowerDirs(dir: string): string[] {
+/** The lower mount points present: source N has one only when it is a disk, and there are fewer sources than entries (root is one too). */
+function lowerDirs(layout: WorkDirLayout): string[] {
   try {
-    return fs.readdirSync(dir).filter((name) => /^lower-\d+$/.test(name));
+    const names = fs.readdirSync(layout.dir);
+    return names.map((_, index) => layout.lower(index)).filter((dir) => names.includes(path.basename(dir)));
   } catch {
     return [];
   }
