@@ -5,6 +5,6 @@ import { ltspImageSchema } from '../src/generated/ltsp_image.js';
 import validate from '../src/generated/ltsp_image.validate.js';
 import { detectImages } from '../src/source/detect.js';
 import { fromSchema } from '../src/runtime/definition.js';
-import { start } from '../src/runtime/start.js';
+import { start } from '../src/start.js';
 
 void start({ name: 'ltsp_image', ...fromSchema(ltspImageSchema), validate, run: runLtspImage, summarize: summarizeBuild, detectImages });

@@ -4,6 +4,6 @@ import { ltspImageRevertSchema } from '../src/generated/ltsp_image_revert.js';
 import validate from '../src/generated/ltsp_image_revert.validate.js';
 import { runLtspImageRevert } from '../src/revert/run.js';
 import { fromSchema } from '../src/runtime/definition.js';
-import { start } from '../src/runtime/start.js';
+import { start } from '../src/start.js';
 
 void start({ name: 'ltsp_image_revert', ...fromSchema(ltspImageRevertSchema), validate, run: runLtspImageRevert, summarize: summarizeRevert });

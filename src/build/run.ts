@@ -1,9 +1,10 @@
 // The ltsp_image module: resolve, lock, fingerprint, decide; stop there in check mode or when nothing changed, else rebuild or repair TFTP.
 import path from 'node:path';
-import { fingerprintSources, manifestDrift, type Drift } from '../fingerprint/sources.js';
+import { manifestDrift, type Drift } from '../fingerprint/sources.js';
+import { fingerprintSources } from '../steps/scan-sources.js';
 import { withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
-import { installKernelFromImage } from '../kernel/from-image.js';
+import { installKernelFromImage } from '../steps/kernel-from-image.js';
 import { aroundBuild } from '../ltsp-conf/around-build.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
@@ -21,7 +22,7 @@ import { applyBuild } from './apply.js';
 import { buildConfig, configHash } from './config.js';
 import { decide, type Decision } from './decide.js';
 import { driftDiff } from './diff.js';
-import { lockImage, lockPackageManagers } from './locks.js';
+import { lockImage, lockPackageManagers } from '../steps/locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
@@ -57,7 +58,7 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
       excludes: plan.excludes,
       cleanup: options.cleanup,
       compare: options.compare,
-      manifestFile: manifest,
+      workDir: plan.workDir,
       cacheFile: context.checkMode ? null : plan.paths.checksumCache,
       signal: context.signal,
     }),

@@ -14,6 +14,14 @@ import { parseCommandLine, UsageError, type CommandLine } from './parse.js';
 import { colors } from './colors.js';
 import { LineProgress, TerminalProgress } from './terminal.js';
 import type { Summarize } from './summary.js';
+
+/** A module as a person's command line runs it: the protocol's definition plus how to summarize and which images to run on. */
+export interface CommandLineDefinition<O> extends ModuleDefinition<O> {
+  /** The lines a person sees after a command-line run, below the one-line message. */
+  summarize: Summarize;
+  /** The images a command line without IMAGE runs on, given its options; without it, IMAGE is required. */
+  detectImages?: (options: Record<string, unknown>) => string[];
+}
 import { inFlagTerms } from './wording.js';
 
 type Outcome = Record<string, unknown> & { changed: boolean; failed?: boolean; skipped?: boolean; msg: string };
@@ -57,7 +65,7 @@ function usageFailure(program: string, line: Partial<CommandLine>, message: stri
 }
 
 /** Returns the exit status: 0 when every image is ok or changed, 1 when one failed or the command line is wrong. */
-export async function runCommandLine<O>(definition: ModuleDefinition<O>, argv: readonly string[]): Promise<number> {
+export async function runCommandLine<O>(definition: CommandLineDefinition<O>, argv: readonly string[]): Promise<number> {
   const program = definition.name;
   const table = flagTable(definition.optionsSchema);
   let line: CommandLine;

@@ -1,10 +1,5 @@
-// Fingerprints the resolved sources of an image: directories walked in place, disk files by identity (mtime) or walked inside a private mount (checksum).
-import crypto from 'node:crypto';
+// Walks an image's source trees into a fingerprint and manifest, and compares two manifests for the drift report.
 import fs from 'node:fs';
-import path from 'node:path';
-import type { WorkerEvent } from '../namespace/protocol.js';
-import { runWorker } from '../namespace/run-worker.js';
-import { isContentDiscarded } from '../cleanup/index.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from './exclude-matcher.js';
 import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
@@ -14,7 +9,8 @@ export type CompareMode = 'mtime' | 'checksum';
 
 export interface ScanOptions {
   excludes: string[];
-  cleanup: boolean;
+  /** True for image paths whose content the build throws away (cleanup's emptied files): only their presence counts. */
+  contentDiscarded?: (path: string) => boolean;
   compare: CompareMode;
   manifestFile: string;
   cacheFile: string | null;
@@ -50,11 +46,6 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
   return sources.map((source, index) => ({ root: rootOf(source, index), prefix: source.subdir ?? '', hide: hiddenBy(sources, index) }));
 }
 
-function identity(source: ResolvedSource): string {
-  const stat = fs.statSync(source.path, { bigint: true });
-  return `${source.path}\tsize=${stat.size} mtime=${stat.mtimeNs} ino=${stat.ino} dev=${stat.dev}`;
-}
-
 /** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
 export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOptions, 'signal'> & { signal?: AbortSignal }): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
   return computeFingerprint({
@@ -64,43 +55,8 @@ export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOp
     mode: options.compare,
     manifestFile: options.manifestFile,
     ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
-    ...(options.cleanup ? { contentDiscarded: isContentDiscarded } : {}),
+    ...(options.contentDiscarded ? { contentDiscarded: options.contentDiscarded } : {}),
   });
-}
-
-/**
- * In mtime mode a disk file counts by its identity (size, mtime, inode); its directory siblings are walked.
- * Checksum mode with disk files needs their filesystems mounted: the caller runs scanTrees in the namespace worker.
- */
-export async function fingerprintSources(sources: ResolvedSource[], options: ScanOptions): Promise<SourceScan> {
-  if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
-  const walked = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'directory');
-  const identities = sources.filter((s) => s.kind !== 'directory').map(identity);
-  const roots = walkRoots(sources, (s) => s.path).filter((_, i) => walked.some((w) => w.i === i));
-  const scan = await scanTrees(roots, options);
-  const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
-  const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
-  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes) };
-}
-
-/** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
-async function scanMounted(sources: ResolvedSource[], options: ScanOptions): Promise<SourceScan> {
-  const workDir = path.dirname(options.manifestFile);
-  const { events } = await runWorker(
-    {
-      workDir,
-      sources,
-      overlay: false,
-      cleanup: false,
-      mksquashfs: null,
-      kernel: null,
-      scan: { excludes: options.excludes, cleanup: options.cleanup, cacheFile: options.cacheFile },
-    },
-    options.signal,
-  );
-  const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
-  if (!scan) throw new Error('the namespace worker did not report its scan');
-  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest };
 }
 
 export interface DriftInput {

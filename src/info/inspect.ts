@@ -1,7 +1,8 @@
 // Describes one exported image from its files and state alone, and optionally re-checks its source for drift.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fingerprintSources, type Drift, manifestDrift } from '../fingerprint/sources.js';
+import { type Drift, manifestDrift } from '../fingerprint/sources.js';
+import { fingerprintSources } from '../steps/scan-sources.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
 import { historyOf } from '../store/history.js';
@@ -66,7 +67,7 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
       excludes: state.excludes,
       cleanup: Boolean(state.config.cleanup),
       compare: state.compare,
-      manifestFile: manifest,
+      workDir,
       cacheFile: null,
       signal,
     });

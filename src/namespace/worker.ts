@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { runCleanup } from '../cleanup/index.js';
+import { isContentDiscarded, runCleanup } from '../cleanup/index.js';
 import { compileExcludes } from '../fingerprint/exclude-matcher.js';
 import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel } from '../kernel/find.js';
@@ -118,7 +118,8 @@ export async function workerMain(): Promise<void> {
     if (job.scan) {
       const scan = job.scan;
       const roots = walkRoots(job.sources, (s, i) => (i === 0 ? root : path.join(root, s.subdir ?? '')));
-      const done = await timed('scan', () => scanTrees(roots, { ...scan, compare: 'checksum', manifestFile: layout.manifest }), state);
+      const options = { excludes: scan.excludes, cacheFile: scan.cacheFile, compare: 'checksum' as const, manifestFile: layout.manifest };
+      const done = await timed('scan', () => scanTrees(roots, { ...options, ...(scan.cleanup ? { contentDiscarded: isContentDiscarded } : {}) }), state);
       send({ type: 'scan', ...done });
     }
     if (job.cleanup) {

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import { withLtspConf } from '../ltsp-conf/read.js';
 import type { LtspImageRevertOptions } from '../generated/ltsp_image_revert.js';
-import { installKernelFromImage, type InstalledKernel } from '../kernel/from-image.js';
+import { installKernelFromImage, type InstalledKernel } from '../steps/kernel-from-image.js';
 import type { ModuleContext, ModuleResult } from '../runtime/module.js';
-import { lockImage } from '../build/locks.js';
+import { lockImage } from '../steps/locks.js';
 import type { Generation } from '../store/generations.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { activate } from '../store/swap.js';

@@ -8,7 +8,6 @@ import { scrubArgumentValues } from './no-log.js';
 import { makeValidator, type CompiledValidator } from './validate.js';
 import { quietProgress, type Progress } from '../report/progress.js';
 import { syslog } from '../report/syslog.js';
-import type { Summarize } from '../cli/summary.js';
 
 export interface ModuleResult {
   changed: boolean;
@@ -33,10 +32,6 @@ export interface ModuleDefinition<O> {
   /** Generated from the same schema by scripts/generate.mjs. */
   validate: CompiledValidator;
   run(options: O, context: ModuleContext): Promise<ModuleResult>;
-  /** The lines a person sees after a command-line run, below the one-line message. */
-  summarize: Summarize;
-  /** The images a command line without IMAGE runs on, given its options; without it, IMAGE is required. */
-  detectImages?: (options: Record<string, unknown>) => string[];
 }
 
 /** The fields every result carries, module or command line: msg, comment (the same text, for Salt), and warnings when there are any. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { StagedKernel } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import { makeWorkDir, newWorkDirPath, removeWorkDir } from '../store/work-dir.js';
-import { installKernel } from './install.js';
+import { installKernel } from '../kernel/install.js';
 
 export interface InstalledKernel {
   vmlinuz: string;

@@ -1,4 +1,4 @@
-// Takes the locks a build needs: one per image (runs on the same image queue up) and each directory source's dpkg lock.
+// Takes the locks a module run needs: one per image (runs on the same image, builds and reverts, queue up) and each directory source's dpkg lock.
 import path from 'node:path';
 import { entryProblem, inspect } from '../cleanup/tree-fs.js';
 import type { ModuleContext } from '../runtime/module.js';

@@ -1,0 +1,62 @@
+// Fingerprints the resolved sources of an image for a module run: directories walked in place, disk files by identity (mtime) or walked inside a private mount (checksum).
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { isContentDiscarded } from '../cleanup/index.js';
+import { scanTrees, walkRoots, type ScanOptions, type SourceScan } from '../fingerprint/sources.js';
+import type { WorkerEvent } from '../namespace/protocol.js';
+import { runWorker } from '../namespace/run-worker.js';
+import type { ResolvedSource } from '../source/resolve.js';
+import { workDirLayout } from '../store/work-dir.js';
+
+export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'contentDiscarded'> {
+  /** The run's work dir: the manifest goes there, and the worker mounts disk sources under it. */
+  workDir: string;
+  /** Whether the build runs cleanup, whose emptied files' content the fingerprint then ignores. */
+  cleanup: boolean;
+}
+
+function identity(source: ResolvedSource): string {
+  const stat = fs.statSync(source.path, { bigint: true });
+  return `${source.path}\tsize=${stat.size} mtime=${stat.mtimeNs} ino=${stat.ino} dev=${stat.dev}`;
+}
+
+/**
+ * In mtime mode a disk file counts by its identity (size, mtime, inode); its directory siblings are walked.
+ * Checksum mode with disk files needs their filesystems mounted: scanTrees then runs in the namespace worker.
+ */
+export async function fingerprintSources(sources: ResolvedSource[], options: SourceScanOptions): Promise<SourceScan> {
+  if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
+  const walked = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'directory');
+  const identities = sources.filter((s) => s.kind !== 'directory').map(identity);
+  const roots = walkRoots(sources, (s) => s.path).filter((_, i) => walked.some((w) => w.i === i));
+  const scan = await scanTrees(roots, {
+    excludes: options.excludes,
+    compare: options.compare,
+    manifestFile: workDirLayout(options.workDir).manifest,
+    cacheFile: options.cacheFile,
+    signal: options.signal,
+    ...(options.cleanup ? { contentDiscarded: isContentDiscarded } : {}),
+  });
+  const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
+  const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
+  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes) };
+}
+
+/** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
+async function scanMounted(sources: ResolvedSource[], options: SourceScanOptions): Promise<SourceScan> {
+  const { events } = await runWorker(
+    {
+      workDir: options.workDir,
+      sources,
+      overlay: false,
+      cleanup: false,
+      mksquashfs: null,
+      kernel: null,
+      scan: { excludes: options.excludes, cleanup: options.cleanup, cacheFile: options.cacheFile },
+    },
+    options.signal,
+  );
+  const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
+  if (!scan) throw new Error('the namespace worker did not report its scan');
+  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest };
+}
