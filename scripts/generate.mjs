@@ -21,12 +21,27 @@ async function typesFor(schema) {
     format: true,
   });
   const runtime = `export const ${camel(schema.title)}Schema: Record<string, unknown> = ${JSON.stringify(schema, null, 2)};\n`;
-  return `${banner}${ts.replace(/^export interface \w+ \{\n  \[k: string\]: unknown( \| undefined)?;\n\}\n/m, '')}\n${runtime}`;
+  return `${banner}${ts.replace(/^export interface \w+ \{\n  \[k: string\]: unknown( \| undefined)?;\n\}\n/m, '')}\n${runtime}${affectsImage(schema)}`;
+}
+
+/**
+ * The options marked "x-affects-image": N, in the order N gives: the settings recorded with each build, whose change
+ * rebuilds the image (config_changed). N is the option's place in the record, kept so recorded config hashes stay valid.
+ */
+function affectsImage(schema) {
+  const marked = Object.entries(schema.definitions.options.properties)
+    .filter(([, prop]) => prop['x-affects-image'] !== undefined)
+    .sort(([, a], [, b]) => a['x-affects-image'] - b['x-affects-image'])
+    .map(([name]) => name);
+  if (marked.length === 0) return '';
+  return `\n/** The options that change the image, in the order the build record keeps them (x-affects-image). */\nexport const ${camel(schema.title)}AffectsImage = ${JSON.stringify(marked)} as const;\n`;
 }
 
 /** The options validator as plain code (ajv standalone): no ajv to load and no schema to compile at each module run. */
 function validatorFor(schema) {
   const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: false, code: { source: true, esm: true } });
+  // Ours, for scripts/generate.mjs only: it validates nothing.
+  ajv.addKeyword({ keyword: 'x-affects-image', schemaType: 'number' });
   const validate = ajv.compile(schema.definitions.options);
   const code = standaloneCode.default ? standaloneCode.default(ajv, validate) : standaloneCode(ajv, validate);
   return `${banner}${code}\n`;

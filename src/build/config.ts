@@ -1,34 +1,27 @@
 // The build configuration that changes what ends up in the image, hashed so a changed option triggers a rebuild and is named.
 import crypto from 'node:crypto';
 import { CLEANUP_FORMAT_VERSION } from '../cleanup/index.js';
+import { ltspImageAffectsImage, type LtspImageOptions } from '../generated/ltsp_image.js';
 import type { ResolvedSource } from '../source/resolve.js';
 
 /** Changes whenever the module changes what it puts into an image, so old images get rebuilt once; so far only cleanup steps have. */
 export const IMAGE_FORMAT_VERSION = CLEANUP_FORMAT_VERSION;
 
-export interface BuildConfig {
+/** The options the schema marks "x-affects-image", recorded as the build used them. */
+export type ImageOption = (typeof ltspImageAffectsImage)[number];
+export type ImageOptions = { [K in ImageOption]-?: Exclude<LtspImageOptions[K], undefined> };
+
+export interface BuildConfig extends ImageOptions {
   format_version: number;
   sources: { path: string; kind: string; subdir: string | null; partition: number | null; fstype: string | null; options: string[] }[];
   excludes_sha256: string;
-  mksquashfs_params: string[];
-  cleanup: boolean;
-  overlay: boolean;
-  kernel_initrd: string | null;
-  compare: string;
 }
 
-export function buildConfig(input: {
-  sources: ResolvedSource[];
-  excludes: string[];
-  params: string[];
-  cleanup: boolean;
-  overlay: boolean;
-  kernelInitrd: string | null;
-  compare: string;
-}): BuildConfig {
+/** `options` as the build uses them (mksquashfs_params already split); the keys keep their recorded order, which the hash depends on. */
+export function buildConfig(sources: ResolvedSource[], excludes: string[], options: ImageOptions): BuildConfig {
   return {
     format_version: IMAGE_FORMAT_VERSION,
-    sources: input.sources.map((s) => ({
+    sources: sources.map((s) => ({
       path: s.path,
       kind: s.kind,
       subdir: s.subdir ?? null,
@@ -36,13 +29,14 @@ export function buildConfig(input: {
       fstype: s.fstype ?? null,
       options: s.options,
     })),
-    excludes_sha256: crypto.createHash('sha256').update(input.excludes.join('\n')).digest('hex'),
-    mksquashfs_params: input.params,
-    cleanup: input.cleanup,
-    overlay: input.overlay,
-    kernel_initrd: input.kernelInitrd,
-    compare: input.compare,
+    excludes_sha256: crypto.createHash('sha256').update(excludes.join('\n')).digest('hex'),
+    ...imageOptions(options),
   };
+}
+
+/** Just the image options of `from` (a build's options, or a recorded config), in their recorded order. */
+export function imageOptions(from: Partial<Record<ImageOption, unknown>>): ImageOptions {
+  return Object.fromEntries(ltspImageAffectsImage.map((key) => [key, from[key] ?? null])) as ImageOptions;
 }
 
 export function configHash(config: BuildConfig): string {

@@ -41,15 +41,7 @@ interface Assessment {
 
 async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<Assessment> {
   const files = readImageFiles(plan.paths);
-  const config = buildConfig({
-    sources: plan.sources,
-    excludes: plan.excludes,
-    params: plan.params,
-    cleanup: options.cleanup,
-    overlay: options.overlay,
-    kernelInitrd: options.kernel_initrd ?? null,
-    compare: options.compare,
-  });
+  const config = buildConfig(plan.sources, plan.excludes, { ...options, mksquashfs_params: plan.params });
   const hash = configHash(config);
   const manifest = workDirLayout(plan.workDir).manifest;
   await failpoint('fingerprint');
@@ -172,14 +164,9 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       const { newVmlinuz: _, ...report } = kernel ?? { newVmlinuz: false };
       return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, ...activeSize(a.files), kernel: kernel ? report : null, durations: durations.toJSON() };
     }
+    const { decision: _, ...measured } = a;
     const outcome = await applyBuild({ ...plan, command }, options, context, durations, {
-      newest: a.newest,
-      files: a.files,
-      generation: a.generation,
-      fingerprint: a.fingerprint,
-      identities: a.identities,
-      config: a.config,
-      configHash: a.configHash,
+      ...measured,
       reason: decision.reason,
       drift: a.drift ?? null,
       configChanges: decision.configChanges ?? null,

@@ -337,6 +337,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           }
         },
         "cleanup": {
+          "x-affects-image": 2,
           "type": "boolean",
           "default": true,
           "description": "Remove user accounts and sensitive data from a writable overlay before mksquashfs (C(ltsp image -c)). The source is never modified.",
@@ -358,6 +359,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           }
         },
         "kernel_initrd": {
+          "x-affects-image": 4,
           "type": [
             "string",
             "null"
@@ -370,6 +372,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           }
         },
         "mksquashfs_params": {
+          "x-affects-image": 1,
           "type": [
             "array",
             "string"
@@ -421,6 +424,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           }
         },
         "overlay": {
+          "x-affects-image": 3,
           "type": "boolean",
           "default": true,
           "description": "Overlay the sources on a tmpfs. C(false) mounts them read-only without an overlay (for discardable containers); C(cleanup) must then be C(false)."
@@ -440,6 +444,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           }
         },
         "compare": {
+          "x-affects-image": 5,
           "type": "string",
           "enum": [
             "mtime",
@@ -847,3 +852,6 @@ export const ltspImageSchema: Record<string, unknown> = {
     }
   }
 };
+
+/** The options that change the image, in the order the build record keeps them (x-affects-image). */
+export const ltspImageAffectsImage = ["mksquashfs_params","cleanup","overlay","kernel_initrd","compare"] as const;

@@ -1,5 +1,6 @@
 // What an image was built from, written back the way ltsp_image takes it, so a rebuild from ltsp_image_info's report loses nothing.
 import type { ResolvedSource } from '../source/resolve.js';
+import { imageOptions } from '../build/config.js';
 import type { ImageState } from '../store/state.js';
 
 /** One source as a stacked-source part: path then its options (partition=, fstype=, subdir=, mount options). */
@@ -15,6 +16,5 @@ export function sourceSpec(source: ResolvedSource): string {
 
 /** The recorded settings that shape the image, under ltsp_image's option names. */
 export function buildOptions(state: ImageState): Record<string, unknown> {
-  const { mksquashfs_params, cleanup, overlay, kernel_initrd, compare } = state.config;
-  return { mksquashfs_params, cleanup, overlay, kernel_initrd, compare };
+  return imageOptions(state.config);
 }
