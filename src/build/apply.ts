@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { workDirLayout } from '../store/work-dir.js';
 import type { CleanupStep } from '../cleanup/index.js';
-import { installKernel } from '../kernel/install.js';
+import { installStaged, type KernelReport } from '../steps/kernel-from-image.js';
 import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
@@ -21,14 +21,6 @@ import type { Drift } from '../fingerprint/sources.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import type { BuildConfig } from './config.js';
 import type { BuildPlan, Options } from './plan.js';
-
-export interface KernelReport {
-  vmlinuz: string;
-  initrd: string;
-  source_vmlinuz: string;
-  source_initrd: string;
-  changed: boolean;
-}
 
 export interface BuildOutcome {
   image: string;
@@ -71,13 +63,6 @@ function collect(events: WorkerEvent[], durations: Durations): { cleanup: Cleanu
   return { cleanup, staged };
 }
 
-async function installStaged(plan: BuildPlan, staged: StagedKernel): Promise<{ report: KernelReport; isNew: boolean }> {
-  const done = await installKernel({ vmlinuzPath: staged.vmlinuzPath, initrdPath: staged.initrdPath }, plan.paths.tftpDir, plan.imageName);
-  return {
-    report: { vmlinuz: done.vmlinuz, initrd: done.initrd, source_vmlinuz: staged.vmlinuz, source_initrd: staged.initrd, changed: done.changed },
-    isNew: done.newVmlinuz,
-  };
-}
 
 function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number): ImageState {
   const identity = identityOf(plan.paths.tmp);
@@ -157,7 +142,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
       const done = await durations
         .time('kernel', async () => {
           await failpoint('kernel-install');
-          return installStaged(plan, staged);
+          return installStaged(staged, plan.paths.tftpDir, plan.imageName);
         })
         .catch((error: unknown) => {
           const extra = { changed: true, backup: published.backup, pruned: published.pruned, size, cleanup };

@@ -1,9 +1,11 @@
 // Decides whether to rebuild, only reinstall the kernel, or do nothing, and says why: the heart of the module's idempotence.
+import type { LtspImageResult } from '../generated/ltsp_image.js';
 import { isNewer, type Generation, type ImageFiles } from '../store/generations.js';
 import { sameIdentity, identityOf, type ImageState } from '../store/state.js';
 import { changedSettings, type BuildConfig } from './config.js';
 
-export type Reason = 'missing' | 'image_replaced' | 'source_changed' | 'config_changed' | 'kernel' | 'forced' | 'up_to_date' | 'held' | 'frozen';
+/** The schema's reasons (the result's `reason`). */
+export type Reason = NonNullable<LtspImageResult['reason']>;
 
 export interface Decision {
   reason: Reason;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { manifestDrift, type Drift } from '../fingerprint/sources.js';
 import { fingerprintSources } from '../steps/scan-sources.js';
 import { withSourceTime } from '../squashfs/command.js';
-import type { LtspImageOptions } from '../generated/ltsp_image.js';
+import type { LtspImageOptions, LtspImageResult } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../steps/kernel-from-image.js';
 import { aroundBuild } from '../ltsp-conf/around-build.js';
 import { kernelInPlace } from '../kernel/record.js';
@@ -11,7 +11,7 @@ import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
 import { ModuleError, errorMessage } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
-import type { ModuleContext, ModuleResult } from '../runtime/module.js';
+import type { ModuleContext, RunResult } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import type { HeldLock } from '../store/lock.js';
 import { ensureImagesDir } from '../store/paths.js';
@@ -85,11 +85,11 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
 }
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
-export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<ModuleResult> {
+export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<RunResult<LtspImageResult>> {
   let options = input as Options;
   let plan: BuildPlan | undefined;
   const metrics = !context.checkMode && options.metrics_file ? options.metrics_file : null;
-  let result: ModuleResult;
+  let result: RunResult<LtspImageResult>;
   try {
     result = await aroundBuild(options, context, (applied) => build((options = applied), context, (p) => (plan = p)));
   } catch (error) {
@@ -116,7 +116,7 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
   return result;
 }
 
-async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<ModuleResult> {
+async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<RunResult<LtspImageResult>> {
   const durations = new Durations(context.progress);
   const plan = await durations.time('resolve', () => planBuild(options));
   if (options.metrics_file) checkMetricsFile(options.metrics_file);
@@ -161,8 +161,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       const kernel = await durations.time('kernel', () =>
         installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd ?? null, context.signal),
       );
-      const { newVmlinuz: _, ...report } = kernel ?? { newVmlinuz: false };
-      return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, ...activeSize(a.files), kernel: kernel ? report : null, durations: durations.toJSON() };
+      return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, ...activeSize(a.files), kernel: kernel?.report ?? null, durations: durations.toJSON() };
     }
     const { decision: _, ...measured } = a;
     const outcome = await applyBuild({ ...plan, command }, options, context, durations, {

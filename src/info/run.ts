@@ -1,9 +1,9 @@
 // The ltsp_image_info module: read-only, lists the images under BASE/images and whether their sources drifted.
 import fs from 'node:fs';
-import type { LtspImageInfoOptions } from '../generated/ltsp_image_info.js';
+import type { LtspImageInfoOptions, LtspImageInfoResult } from '../generated/ltsp_image_info.js';
 import { withLtspConf } from '../ltsp-conf/read.js';
 import { ModuleError } from '../runtime/errors.js';
-import type { ModuleContext, ModuleResult } from '../runtime/module.js';
+import type { ModuleContext, RunResult } from '../runtime/module.js';
 import { checkImageName } from '../source/image-name.js';
 import { imagePaths } from '../store/paths.js';
 import { checkDirOption } from '../store/dirs.js';
@@ -25,7 +25,7 @@ function imageNames(imagesDir: string): string[] {
   }
 }
 
-export async function runLtspImageInfo(input: LtspImageInfoOptions, context: ModuleContext): Promise<ModuleResult> {
+export async function runLtspImageInfo(input: LtspImageInfoOptions, context: ModuleContext): Promise<RunResult<LtspImageInfoResult>> {
   const { options, conf } = withLtspConf(input as InfoOptions, context.explicit, (m) => context.warn(m), ['base_dir', 'tftp_dir']);
   const baseDir = checkDirOption(options.base_dir, 'base_dir');
   const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');

@@ -1,9 +1,9 @@
 // The ltsp_image_revert module: plan, stop there in check mode or when already reverted, else swap by renames and reinstall the kernel.
 import fs from 'node:fs';
 import { withLtspConf } from '../ltsp-conf/read.js';
-import type { LtspImageRevertOptions } from '../generated/ltsp_image_revert.js';
+import type { LtspImageRevertOptions, LtspImageRevertResult } from '../generated/ltsp_image_revert.js';
 import { installKernelFromImage, type InstalledKernel } from '../steps/kernel-from-image.js';
-import type { ModuleContext, ModuleResult } from '../runtime/module.js';
+import type { ModuleContext, RunResult } from '../runtime/module.js';
 import { lockImage } from '../steps/locks.js';
 import type { Generation } from '../store/generations.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
@@ -34,7 +34,7 @@ async function swap(plan: RevertPlan, options: RevertOptions, context: ModuleCon
 }
 
 /** Under the image lock (outside check mode), an interrupted earlier swap is completed before the plan is made. */
-export async function runLtspImageRevert(input: LtspImageRevertOptions, context: ModuleContext): Promise<ModuleResult> {
+export async function runLtspImageRevert(input: LtspImageRevertOptions, context: ModuleContext): Promise<RunResult<LtspImageRevertResult>> {
   // `ltsp image -r` reads ltsp.conf too, and its `ltsp kernel` run takes KERNEL_INITRD from it.
   const { options, conf } = withLtspConf(input as RevertOptions, context.explicit, (m) => context.warn(m), ['base_dir', 'tftp_dir', 'kernel_initrd']);
   const { imageName, paths } = revertPaths(options);
@@ -51,7 +51,7 @@ export async function runLtspImageRevert(input: LtspImageRevertOptions, context:
   }
 }
 
-async function revert(plan: RevertPlan, options: RevertOptions, context: ModuleContext): Promise<ModuleResult> {
+async function revert(plan: RevertPlan, options: RevertOptions, context: ModuleContext): Promise<RunResult<LtspImageRevertResult>> {
   plan.problems.forEach((p) => context.warn(p));
   const nowActive = plan.swap ? plan.target : plan.active;
   const newestOther = plan.swap ? plan.others[0] : plan.others.find((g) => g !== plan.active);
@@ -65,7 +65,6 @@ async function revert(plan: RevertPlan, options: RevertOptions, context: ModuleC
   }
   if (context.checkMode) return { changed: true, msg: `Would revert ${plan.imageName}: ${describe(plan.target)} would become active`, ...common };
   const kernel = await swap(plan, options, context);
-  const hint = kernel?.newVmlinuz ? '; to update the iPXE menu, run: ltsp ipxe' : '';
-  const report = kernel && { vmlinuz: kernel.vmlinuz, initrd: kernel.initrd, source_vmlinuz: kernel.source_vmlinuz, source_initrd: kernel.source_initrd, changed: kernel.changed };
-  return { changed: true, msg: `Reverted ${plan.imageName}: ${describe(plan.target)} is active, the newest other image is ${plan.paths.backup}${hint}`, ...common, kernel: report };
+  const hint = kernel?.isNew ? '; to update the iPXE menu, run: ltsp ipxe' : '';
+  return { changed: true, msg: `Reverted ${plan.imageName}: ${describe(plan.target)} is active, the newest other image is ${plan.paths.backup}${hint}`, ...common, kernel: kernel?.report ?? null };
 }

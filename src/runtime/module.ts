@@ -15,6 +15,9 @@ export interface ModuleResult {
   [key: string]: unknown;
 }
 
+/** What a module's run() returns: its generated result type, less the fields every result gets on the way out (withCommonFields). */
+export type RunResult<R extends ModuleResult> = { [K in keyof R as K extends 'comment' | 'warnings' ? never : K]: R[K] };
+
 export interface ModuleContext extends RunContext {
   /** Aborted on SIGTERM, SIGINT or SIGHUP, so long phases can stop their children and clean up. */
   signal: AbortSignal;
@@ -24,14 +27,14 @@ export interface ModuleContext extends RunContext {
   progress: Progress;
 }
 
-export interface ModuleDefinition<O> {
+export interface ModuleDefinition<O, R extends ModuleResult = ModuleResult> {
   name: string;
   optionsSchema: Record<string, unknown>;
   /** One line on what the module does, for --help. */
   description: string;
   /** Generated from the same schema by scripts/generate.mjs. */
   validate: CompiledValidator;
-  run(options: O, context: ModuleContext): Promise<ModuleResult>;
+  run(options: O, context: ModuleContext): Promise<RunResult<R>>;
 }
 
 /** The fields every result carries, module or command line: msg, comment (the same text, for Salt), and warnings when there are any. */
@@ -53,7 +56,7 @@ export function failure(error: unknown, context: RunContext | undefined): Record
   return result;
 }
 
-export async function runModule<O>(definition: ModuleDefinition<O>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function runModule<O, R extends ModuleResult>(definition: ModuleDefinition<O, R>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   guardStdout();
   let raw: RawArgs = {};
   let context: RunContext | undefined;

@@ -5,13 +5,28 @@ import { runWorker } from '../namespace/run-worker.js';
 import { makeWorkDir, newWorkDirPath, removeWorkDir } from '../store/work-dir.js';
 import { installKernel } from '../kernel/install.js';
 
-export interface InstalledKernel {
+/** The result's `kernel`, the same for every module: where the pair went in TFTP and where it was in the image. */
+export interface KernelReport {
   vmlinuz: string;
   initrd: string;
   source_vmlinuz: string;
   source_initrd: string;
   changed: boolean;
-  newVmlinuz: boolean;
+}
+
+export interface InstalledKernel {
+  report: KernelReport;
+  /** TFTP had no kernel for this image before: the iPXE menu needs regenerating. */
+  isNew: boolean;
+}
+
+/** Installs a kernel and initrd the namespace worker copied out of an image tree. */
+export async function installStaged(staged: StagedKernel, tftpDir: string, imageName: string): Promise<InstalledKernel> {
+  const done = await installKernel({ vmlinuzPath: staged.vmlinuzPath, initrdPath: staged.initrdPath }, tftpDir, imageName);
+  return {
+    report: { vmlinuz: done.vmlinuz, initrd: done.initrd, source_vmlinuz: staged.vmlinuz, source_initrd: staged.initrd, changed: done.changed },
+    isNew: done.newVmlinuz,
+  };
 }
 
 export async function installKernelFromImage(
@@ -36,16 +51,7 @@ export async function installKernelFromImage(
       signal,
     );
     const staged = events.reduce<StagedKernel | null>((found, e) => (e.type === 'kernel' ? e.kernel : found), null);
-    if (!staged) return null;
-    const done = await installKernel({ vmlinuzPath: staged.vmlinuzPath, initrdPath: staged.initrdPath }, tftpDir, imageName);
-    return {
-      vmlinuz: done.vmlinuz,
-      initrd: done.initrd,
-      source_vmlinuz: staged.vmlinuz,
-      source_initrd: staged.initrd,
-      changed: done.changed,
-      newVmlinuz: done.newVmlinuz,
-    };
+    return staged ? await installStaged(staged, tftpDir, imageName) : null;
   } finally {
     removeWorkDir(workDir);
   }
