@@ -2,6 +2,7 @@
 import { execa } from 'execa';
 import { ModuleError, oneLine } from '../runtime/errors.js';
 import { WORKER_FLAG, type WorkerEvent, type WorkerJob } from './protocol.js';
+import { onLines } from '../runtime/lines.js';
 
 /** unshare gives the worker its own mount and PID namespaces; --kill-child takes it down if unshare dies. */
 export const UNSHARE = ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child=SIGKILL'];
@@ -30,20 +31,13 @@ export async function runWorker(job: WorkerJob, signal: AbortSignal, onEvent: (e
     env: { NODE_OPTIONS: '' },
   });
   const events: WorkerEvent[] = [];
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    let newline;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      try {
-        const event = JSON.parse(line) as WorkerEvent;
-        if (event.type !== 'progress') events.push(event);
-        onEvent(event);
-      } catch {
-        process.stderr.write(`${line}\n`);
-      }
+  onLines(child.stdout, (line) => {
+    try {
+      const event = JSON.parse(line) as WorkerEvent;
+      if (event.type !== 'progress') events.push(event);
+      onEvent(event);
+    } catch {
+      process.stderr.write(`${line}\n`);
     }
   });
   child.stdin?.write(`${JSON.stringify(job)}\n`);

@@ -14,6 +14,7 @@ import { failpoint } from '../runtime/failpoint.js';
 import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
 import { workDirLayout, type WorkDirLayout } from '../store/work-dir.js';
+import { onLines } from '../runtime/lines.js';
 
 function send(event: WorkerEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -21,19 +22,14 @@ function send(event: WorkerEvent): void {
 
 async function readJob(): Promise<WorkerJob> {
   return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const newline = buffered.indexOf('\n');
-      if (newline < 0) return;
-      process.stdin.off('data', onData);
+    onLines(process.stdin, (line) => {
       try {
-        resolve(JSON.parse(buffered.slice(0, newline)) as WorkerJob);
+        resolve(JSON.parse(line) as WorkerJob);
       } catch (error) {
         reject(error);
       }
-    };
-    process.stdin.on('data', onData);
+      return true;
+    });
   });
 }
 

@@ -2,6 +2,7 @@
 import { execa, type ResultPromise } from 'execa';
 import { ModuleError } from '../runtime/errors.js';
 import { LOCK_HELPER } from './lock-helper.js';
+import { onLines } from '../runtime/lines.js';
 
 export interface HeldLock {
   file: string;
@@ -22,21 +23,11 @@ export interface LockRequest {
 
 function nextLine(child: ResultPromise, onLine: (line: string) => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline;
-      while ((newline = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, newline);
-        buffered = buffered.slice(newline + 1);
-        if (onLine(line)) {
-          child.stdout?.off('data', onData);
-          resolve();
-          return;
-        }
-      }
-    };
-    child.stdout?.on('data', onData);
+    onLines(child.stdout, (line) => {
+      if (!onLine(line)) return false;
+      resolve();
+      return true;
+    });
     child.then(() => resolve(), reject);
   });
 }
