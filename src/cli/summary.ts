@@ -1,6 +1,7 @@
 // The short human summary printed after each run: changed or not and why, then drift, size, kernel and time.
 import fs from 'node:fs';
 import type { Drift } from '../fingerprint/sources.js';
+import type { ImageInfo } from '../info/inspect.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
 
 export type Summarize = (result: Record<string, unknown>) => string[];
@@ -62,18 +63,8 @@ export const summarizeRevert: Summarize = (result) => {
   return lines;
 };
 
-interface InfoImage {
-  name: string;
-  size: number;
-  generation: number | null;
-  built_at: string | null;
-  drifted: boolean | null;
-  drift?: Drift;
-  generations: unknown[];
-}
-
 export const summarizeInfo: Summarize = (result) => {
-  const images = (result.images ?? []) as InfoImage[];
+  const images = (result.images ?? []) as ImageInfo[];
   if (!images.length) return [];
   const table = images.map((i) => [
     i.name,
