@@ -25,6 +25,7 @@ import { lockImage, lockPackageManagers } from './locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
+import { checkBootRequirements } from '../boot/requirements.js';
 
 interface Assessment {
   files: ImageFiles;
@@ -128,6 +129,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
   const plan = await durations.time('resolve', () => planBuild(options));
   if (options.metrics_file) checkMetricsFile(options.metrics_file);
   if (options.kernel) checkKernelDestinations(plan.paths.tftpDir, plan.imageName);
+  if (options.boot_check) checkBootRequirements(plan.paths.tftpDir, options.kernel);
   planned(plan);
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
   const locks: HeldLock[] = [];
@@ -162,7 +164,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {
-      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode), ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
+      const bootNote = context.checkMode && decision.build && options.boot_check ? '; a boot check would run before publishing' : '';
+      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode) + bootNote, ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
     }
     if (decision.kernelOnly) {
       const kernel = await durations.time('kernel', () =>
@@ -197,6 +200,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       pruned: outcome.pruned,
       size: outcome.size,
       kernel: outcome.kernel,
+      ...(outcome.boot ? { boot: outcome.boot } : {}),
       cleanup: outcome.cleanup,
       ...reproducibility(outcome.cleanup),
       durations: durations.toJSON(),

@@ -1,6 +1,6 @@
 // The boot test reads its verdict from a serial console shared with the kernel, systemd and getty: markers must survive that company.
 import assert from 'node:assert/strict';
-import { consoleMarkers, consoleTail } from '../helpers/boot/console.js';
+import { consoleMarkers, consoleTail } from '../../src/boot/console.js';
 
 const CONSOLE = [
   '[   92.605880] powernow_k8: Power state transitions not supported\r',

@@ -1,17 +1,17 @@
-// The client's "server share": a raw ext4 disk holding images/NAME.img, since the client kernel has no NFS server to talk to here.
+// The client's "server share": a raw ext4 disk holding images/NAME.img, since a QEMU client has no NFS server to talk to.
 import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { diesWithParent } from './orphan.js';
 
 const MIB = 1024 * 1024;
 
 /**
- * Makes `workDir/images.ext4` with only `images/NAME.img` in it (hard-linked into a staging dir when it can
- * be, so the image is copied once, by mkfs.ext4 -d). The client mounts it as root=/dev/vda and finds the
- * image at ltsp.image=images/NAME.img.
+ * Makes `workDir/images.ext4` with only `images/NAME.img` in it, a copy of `image` (hard-linked into a staging
+ * dir when it can be, so mkfs.ext4 -d copies it once and the original is only read). The client mounts it as
+ * root=/dev/vda and finds the image at ltsp.image=images/NAME.img.
  */
-export async function imagesDisk(imagesDir: string, imageName: string, workDir: string): Promise<string> {
-  const image = path.join(imagesDir, `${imageName}.img`);
+export async function imagesDisk(image: string, imageName: string, workDir: string, signal?: AbortSignal): Promise<string> {
   const { size } = await fs.stat(image);
   const staging = path.join(workDir, 'disk-root');
   await fs.mkdir(path.join(staging, 'images'), { recursive: true });
@@ -24,7 +24,8 @@ export async function imagesDisk(imagesDir: string, imageName: string, workDir: 
   // Room for the image, ext4's metadata and the journal; counted in KiB blocks of mkfs's size argument.
   const kib = Math.ceil((size * 1.1 + 64 * MIB) / 1024);
   try {
-    await execa('mkfs.ext4', ['-q', '-F', '-L', 'ltsp-images', '-d', staging, disk, `${kib}k`], { stdin: 'ignore' });
+    const [command, ...args] = diesWithParent(['mkfs.ext4', '-q', '-F', '-L', 'ltsp-images', '-d', staging, disk, `${kib}k`]);
+    await execa(command!, args, { stdin: 'ignore', cancelSignal: signal });
   } finally {
     await fs.rm(staging, { recursive: true, force: true });
   }
