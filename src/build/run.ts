@@ -105,7 +105,7 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
     if (metrics) {
       try {
         if (!plan) checkMetricsFile(metrics);
-        recordMetrics(metrics, plan, 'failed', null, options.image_name ?? options.name);
+        recordMetrics(metrics, plan, 'failed', null, options.image_name ?? options.name, error instanceof ModuleError ? error.extra.boot : null);
       } catch (metricsError) {
         context.warn(`Could not write metrics_file ${metrics}: ${errorMessage(metricsError)}`);
       }
