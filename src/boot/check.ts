@@ -6,6 +6,7 @@ import { fsyncPath } from '../store/fsync.js';
 import { clientConfigFiles } from './client-config.js';
 import { writeCpio } from './cpio.js';
 import { bootClient, type BootResult } from './qemu.js';
+import { BOOT_ARCHIVE } from './temps.js';
 
 /** The `boot` of the result. */
 export interface BootReport {
@@ -28,6 +29,8 @@ export interface BootCheckInput {
   workDir: string;
   timeoutSeconds: number;
   signal?: AbortSignal;
+  /** false for a published image: copied, never hard-linked (a link changes its ctime and link count). */
+  linkImage?: boolean;
 }
 
 export function reportOf(result: BootResult, tailLines = 40): BootReport {
@@ -37,7 +40,7 @@ export function reportOf(result: BootResult, tailLines = 40): BootReport {
 
 /** Boots `image` with the image's kernel, ltsp.img and our client archive; writes nothing but under workDir. */
 export async function bootImage(input: Omit<BootCheckInput, 'failedPath'> & { kernel: { vmlinuzPath: string; initrdPath: string } }): Promise<BootReport> {
-  const archive = writeCpio(clientConfigFiles(), path.join(input.workDir, 'boot-check.cpio'));
+  const archive = writeCpio(clientConfigFiles(), path.join(input.workDir, BOOT_ARCHIVE));
   try {
     const result = await bootClient({
       kernel: input.kernel.vmlinuzPath,
@@ -47,6 +50,7 @@ export async function bootImage(input: Omit<BootCheckInput, 'failedPath'> & { ke
       timeoutMs: input.timeoutSeconds * 1000,
       workDir: input.workDir,
       signal: input.signal,
+      linkImage: input.linkImage ?? true,
     });
     return reportOf(result);
   } finally {

@@ -7,6 +7,7 @@ import { detectAccel, type Accel } from './accel.js';
 import { consoleMarkers, consoleTail, fatalSign, MARKER } from './console.js';
 import { imagesDisk } from './disk.js';
 import { concatInitrds } from './initrd.js';
+import { BOOT_DIR } from './temps.js';
 import { diesWithParent } from './orphan.js';
 
 export interface BootOptions {
@@ -18,9 +19,11 @@ export interface BootOptions {
   image: string;
   imageName: string;
   timeoutMs: number;
-  /** Where the run's disk and initrd go (in a dir of their own, removed before bootClient returns). */
+  /** Where the run's disk and initrd go (in its `boot` dir, removed before bootClient returns). */
   workDir: string;
   signal?: AbortSignal;
+  /** false: copy the image instead of hard-linking it (a link changes the image's ctime and link count). */
+  linkImage?: boolean;
   accel?: Accel;
   memoryMiB?: number;
 }
@@ -65,9 +68,10 @@ function qemuArgs(accel: Accel, memoryMiB: number, kernel: string, initrd: strin
 /** Boots the image; QEMU is killed and the run's files removed before it returns, also on failure. */
 export async function bootClient(options: BootOptions): Promise<BootResult> {
   const accel = options.accel ?? detectAccel();
-  const dir = await fs.mkdtemp(path.join(options.workDir, 'boot-'));
+  const dir = path.join(options.workDir, BOOT_DIR);
+  await fs.mkdir(dir, { mode: 0o700 });
   try {
-    const disk = await imagesDisk(options.image, options.imageName, dir, options.signal);
+    const disk = await imagesDisk(options.image, options.imageName, dir, { signal: options.signal, link: options.linkImage ?? true });
     const initrd = await concatInitrds(options.initrds, path.join(dir, 'initrd'));
     const args = qemuArgs(accel, options.memoryMiB ?? 1536, options.kernel, initrd, disk, kernelCmdline(options.imageName));
     return await runQemu(args, accel, dir, options.timeoutMs, options.signal);

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { BOOT_LEFTOVER_DIRS, bootLeftoverFiles } from '../boot/temps.js';
 import { isTempOf } from './temp-file.js';
 
 export function makeWorkDir(dir: string, excludes: string[]): void {
@@ -12,8 +13,8 @@ export function makeWorkDir(dir: string, excludes: string[]): void {
 
 /** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively. */
 export function removeWorkDir(dir: string): string | null {
-  const files = ['excludes', 'manifest.gz', 'kernel/vmlinuz', 'kernel/initrd.img', ...manifestTemps(dir)];
-  const dirs = ['kernel', 'root', 'tmpfs', ...listLowerDirs(dir), ''];
+  const files = ['excludes', 'manifest.gz', 'kernel/vmlinuz', 'kernel/initrd.img', ...manifestTemps(dir), ...bootLeftoverFiles(dir)];
+  const dirs = ['kernel', 'root', 'tmpfs', ...listLowerDirs(dir), ...BOOT_LEFTOVER_DIRS, ''];
   try {
     for (const file of files) fs.rmSync(path.join(dir, file), { force: true });
     for (const sub of dirs) {
