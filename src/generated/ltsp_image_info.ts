@@ -25,7 +25,7 @@ export interface LtspImageInfoOptions {
    */
   ltsp_conf?: string | null;
   /**
-   * Also boot each listed image in QEMU as an LTSP client boots it (the kernel and initrd installed in C(TFTP/ltsp/NAME/), C(TFTP/ltsp/ltsp.img), a copy of the image on a read-only virtual disk) and report in its C(boot) whether it reached multi-user.target. Read-only: nothing under the images dir or TFTP is written. Needs C(qemu-system-x86) and C(ltsp initrd); takes 70-80 s per image without KVM.
+   * Also boot each listed image in QEMU as an LTSP client boots it, and report in its C(boot) whether it reached multi-user.target. What boots is what clients load: the kernel and initrd installed in TFTP for the image, then C(ltsp.img) from C(ltsp initrd), and a copy of the image on a read-only virtual disk. Read-only: nothing under the images dir or TFTP is written. Needs C(qemu-system-x86); takes 70-80 s per image without KVM.
    */
   boot_check?: boolean;
   /**
@@ -161,7 +161,7 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
         "boot_check": {
           "type": "boolean",
           "default": false,
-          "description": "Also boot each listed image in QEMU as an LTSP client boots it (the kernel and initrd installed in C(TFTP/ltsp/NAME/), C(TFTP/ltsp/ltsp.img), a copy of the image on a read-only virtual disk) and report in its C(boot) whether it reached multi-user.target. Read-only: nothing under the images dir or TFTP is written. Needs C(qemu-system-x86) and C(ltsp initrd); takes 70-80 s per image without KVM."
+          "description": "Also boot each listed image in QEMU as an LTSP client boots it, and report in its C(boot) whether it reached multi-user.target. What boots is what clients load: the kernel and initrd installed in TFTP for the image, then C(ltsp.img) from C(ltsp initrd), and a copy of the image on a read-only virtual disk. Read-only: nothing under the images dir or TFTP is written. Needs C(qemu-system-x86); takes 70-80 s per image without KVM."
         },
         "boot_timeout": {
           "type": "integer",
