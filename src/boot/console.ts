@@ -12,9 +12,8 @@ const FATAL: [RegExp, string][] = [
   [/You are in emergency mode[^\n]*/, 'systemd emergency mode'],
   [/Entering emergency mode[^\n]*/, 'systemd emergency mode'],
   [/Give root password for maintenance[^\n]*/, 'systemd emergency mode'],
-  [/Failed to execute \/init[^\n]*|No working init found[^\n]*/, 'no init'],
+  [/No working init found[^\n]*/, 'no init'],
   [/Target filesystem doesn't have requested [^\n]*/, 'no init in the image'],
-  [/\(initramfs\) ?$/m, 'initramfs shell'],
 ];
 
 export function plainConsole(raw: string): string {
@@ -34,12 +33,15 @@ export function consoleMarkers(raw: string): Map<string, string> {
   return markers;
 }
 
-/** What the console shows that means the boot failed for good (`kernel panic: Attempted to kill init!...`), or null. */
+/**
+ * What the console shows that means the boot failed for good (`kernel panic: Attempted to kill init!...`), or null.
+ * Only complete lines count, so a line QEMU writes in two pieces is reported whole.
+ */
 export function fatalSign(text: string): string | null {
-  const plain = plainConsole(text);
+  const plain = plainConsole(text.slice(0, text.lastIndexOf('\n') + 1));
   for (const [pattern, what] of FATAL) {
     const match = pattern.exec(plain);
-    if (match) return `${what}: ${match[0].trim()}`.replace(/: \(initramfs\)$/, '');
+    if (match) return `${what}: ${match[0].trim()}`;
   }
   return null;
 }

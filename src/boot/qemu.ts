@@ -109,7 +109,9 @@ async function runQemu(args: string[], accel: Accel, tmpDir: string, timeoutMs: 
       onAbort = () => resolve('interrupted');
       signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const ended = await Promise.race([watched, exited]);
+    const raced = await Promise.race([watched, exited]);
+    // panic=-1 ends QEMU right after a panic: say what the console showed rather than only that QEMU exited.
+    const ended = reachedAt === undefined && raced.startsWith('qemu exited') ? (fatalSign(raw) ?? raced) : raced;
     const end = reachedAt ?? performance.now();
     return {
       reached: reachedAt !== undefined,

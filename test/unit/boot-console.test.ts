@@ -35,5 +35,7 @@ describe('boot console parsing', () => {
     assert.equal(fatalSign('\x1b[0;1;31mYou are in emergency mode. After logging in, type "journalctl -xb"\r\n'), 'systemd emergency mode: You are in emergency mode. After logging in, type "journalctl -xb"');
     assert.equal(fatalSign("Target filesystem doesn't have requested /sbin/init.\n"), "no init in the image: Target filesystem doesn't have requested /sbin/init.");
     assert.equal(fatalSign(CONSOLE), null);
+    // QEMU writes a line in pieces: half a panic line is not reported until it is whole.
+    assert.equal(fatalSign('[   21.5] Kernel panic - not syncing: A'), null);
   });
 });
