@@ -39,6 +39,14 @@ function ourQemus(): number[] {
     .map(Number);
 }
 
+/** Every entry under dir with its inode, size and times (ctime moves on any write, link or chmod). */
+function statTree(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort().map((name) => {
+    const st = fs.lstatSync(path.join(dir, name));
+    return `${name} ${st.ino} ${st.size} ${st.mtimeMs} ${st.ctimeMs}`;
+  });
+}
+
 async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
@@ -135,6 +143,20 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     assert.equal(run.result.changed, false);
     assert.equal(run.result.reason, 'up_to_date');
     assert.equal(run.result.boot, undefined);
+  });
+
+  it('ltsp_image_info with boot_check boots the published image and writes nothing under the images dir or TFTP', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const before = [...statTree(path.join(base, 'images')), ...statTree(tftp)];
+    const run = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, name: 'client', drift: false, boot_check: true, boot_timeout: BOOT_TIMEOUT_S });
+    assert.equal(run.code, 0, run.stdout);
+    const boot = (run.result.images as { boot: { reached: boolean; seconds: number; accel: string; console_tail: string } }[])[0]!.boot;
+    console.log(`      info boot check: multi-user.target reached in ${boot.seconds} s (${boot.accel})`);
+    assert.equal(boot.reached, true, boot.console_tail);
+    assert.match(String(run.result.msg), /, 0 failed the boot check$/);
+    assert.deepEqual([...statTree(path.join(base, 'images')), ...statTree(tftp)], before, 'info wrote under the images dir or TFTP');
+    assert.deepEqual(fs.readdirSync(process.env.TMPDIR!).filter((n) => n.startsWith('ltsp-image-info.')), [], 'info work dirs left');
+    assert.deepEqual(ourQemus(), []);
   });
 
   it('a chroot whose init cannot start fails fast: previous image, state and TFTP kernel byte-identical, console tail reported, NAME.img.failed kept', async function () {
