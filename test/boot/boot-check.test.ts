@@ -163,6 +163,19 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     await assertNoLeftovers();
   });
 
+  it('a boot that outlasts boot_timeout fails at the timeout, QEMU killed, with the console tail so far', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const before = published();
+    const run = await runModule('ltsp_image', args({ boot_timeout: 10 }));
+    assertFailed(run, /^Boot check failed: the client did not reach multi-user\.target \(timeout after 10 s; 10(\.\d)? s, (kvm|tcg)\)/);
+    const boot = run.result.boot as { seconds: number; ended: string; console_tail: string };
+    assert.equal(boot.ended, 'timeout after 10 s');
+    // The kernel's own timestamped lines: what the client printed before it was stopped.
+    assert.match(boot.console_tail, /^\[\s*\d+\.\d+\] /m);
+    assert.deepEqual(published(), before);
+    await assertNoLeftovers();
+  });
+
   it('SIGKILL of the module during the boot leaves no QEMU, mount or temp file; the next failure replaces NAME.img.failed', async function () {
     this.timeout(TEST_TIMEOUT_MS);
     const before = published();
