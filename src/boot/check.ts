@@ -73,7 +73,8 @@ export async function bootCheck(input: BootCheckInput): Promise<BootReport> {
   }
   const report = await bootImage({ ...input, kernel: input.kernel });
   if (report.reached) return report;
-  if (report.ended === 'interrupted') throw new ModuleError('Interrupted during the boot check; nothing was published', { boot: report });
+  // SIGTERM and the like: the run's own interruption message (which signal), with what the boot got to.
+  if (report.ended === 'interrupted') throw new ModuleError(`${(input.signal?.reason as Error | undefined)?.message ?? 'Interrupted'} (during the boot check)`, { boot: report });
   keepFailed(input.image, input.failedPath);
   throw new ModuleError(
     `Boot check failed: the client did not reach multi-user.target (${report.ended}; ${report.seconds} s, ${report.accel}); the active image is unchanged, the new one is kept as ${input.failedPath}; see boot.console_tail`,

@@ -176,6 +176,20 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     await assertNoLeftovers();
   });
 
+  it('SIGTERM during the boot stops QEMU and fails with the signal named; nothing is published or kept', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const before = published();
+    const failed = `${fs.statSync(`${image}.failed`).ino}`;
+    const run = startModule('ltsp_image', args());
+    await waitFor('QEMU to start', () => ourQemus().length > 0 || run.child.exitCode !== null, 10 * 60 * 1000);
+    run.child.kill('SIGTERM');
+    const done = await run.result();
+    assertFailed(done, /^Interrupted by SIGTERM; the previous image was left as it was \(during the boot check\)$/);
+    assert.deepEqual(published(), before);
+    assert.equal(`${fs.statSync(`${image}.failed`).ino}`, failed, 'an interrupted check is no failed boot');
+    await assertNoLeftovers();
+  });
+
   it('SIGKILL of the module during the boot leaves no QEMU, mount or temp file; the next failure replaces NAME.img.failed', async function () {
     this.timeout(TEST_TIMEOUT_MS);
     const before = published();
