@@ -1,6 +1,7 @@
 // Carries out a rebuild: the namespace worker, publishing by rename, the kernel install and the new state record.
 import fs from 'node:fs';
 import { workDirLayout } from '../store/work-dir.js';
+import { checkBeforePublishing, type BootReport } from '../boot/build-step.js';
 import type { CleanupStep } from '../cleanup/index.js';
 import { installStaged, type KernelReport } from '../steps/kernel-from-image.js';
 import { recordKernel, type KernelRecord } from '../kernel/record.js';
@@ -30,6 +31,7 @@ export interface BuildOutcome {
   cleanup: CleanupStep[];
   kernel: KernelReport | null;
   newKernel: boolean;
+  boot: BootReport | null;
 }
 
 export interface BuildRecord {
@@ -121,6 +123,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
       },
     );
     const { cleanup, staged } = collect(events, durations);
+    const boot = await checkBeforePublishing(plan, staged, options, context, durations);
     const published = await durations.time('publish', async () => {
       const sha256 = await sha256File(plan.paths.tmp);
       const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
@@ -153,7 +156,7 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
     } else if (options.kernel) {
       context.warn(`Could not locate vmlinuz and initrd.img in ${plan.sources[0]!.path}`);
     }
-    return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel };
+    return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel, boot };
   } finally {
     fs.rmSync(plan.paths.tmp, { force: true });
   }

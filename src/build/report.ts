@@ -58,7 +58,7 @@ function stillDrifted(report: ModuleResult | null): boolean | null {
 }
 
 /** Written when the run ends, so the run's timestamp is never older than the build it did. */
-export function recordMetrics(file: string, plan: BuildPlan | undefined, result: RunResult, report: ModuleResult | null, fallbackName = ''): void {
+export function recordMetrics(file: string, plan: BuildPlan | undefined, result: RunResult, report: ModuleResult | null, fallbackName = '', failedBoot: unknown = null): void {
   const active = plan ? readImageFiles(plan.paths).active : null;
   const state = active?.state ?? null;
   writeMetrics(file, {
@@ -70,5 +70,6 @@ export function recordMetrics(file: string, plan: BuildPlan | undefined, result:
     size: active ? fs.statSync(active.file).size : null,
     drifted: stillDrifted(report),
     generation: state?.generation ?? null,
+    bootSeconds: ((report?.boot ?? failedBoot) as { seconds?: number } | null)?.seconds ?? null,
   });
 }

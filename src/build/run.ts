@@ -26,6 +26,7 @@ import { lockImage, lockPackageManagers } from '../steps/locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
+import { checkBootRequirements } from '../boot/requirements.js';
 
 interface Assessment {
   files: ImageFiles;
@@ -97,7 +98,7 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
     if (metrics) {
       try {
         if (!plan) checkMetricsFile(metrics);
-        recordMetrics(metrics, plan, 'failed', null, options.image_name ?? options.name);
+        recordMetrics(metrics, plan, 'failed', null, options.image_name ?? options.name, error instanceof ModuleError ? error.extra.boot : null);
       } catch (metricsError) {
         context.warn(`Could not write metrics_file ${metrics}: ${errorMessage(metricsError)}`);
       }
@@ -121,6 +122,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
   const plan = await durations.time('resolve', () => planBuild(options));
   if (options.metrics_file) checkMetricsFile(options.metrics_file);
   if (options.kernel) checkKernelDestinations(plan.paths.tftpDir, plan.imageName);
+  if (options.boot_check) checkBootRequirements(plan.paths.tftpDir, options.kernel);
   planned(plan);
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
   const locks: HeldLock[] = [];
@@ -155,7 +157,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {
-      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode), ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
+      const bootNote = context.checkMode && decision.build && options.boot_check ? '; a boot check would run before publishing' : '';
+      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode) + bootNote, ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
     }
     if (decision.kernelOnly) {
       const kernel = await durations.time('kernel', () =>
@@ -184,6 +187,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       pruned: outcome.pruned,
       size: outcome.size,
       kernel: outcome.kernel,
+      ...(outcome.boot ? { boot: outcome.boot } : {}),
       cleanup: outcome.cleanup,
       ...reproducibility(outcome.cleanup),
       durations: durations.toJSON(),

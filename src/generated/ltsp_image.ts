@@ -73,6 +73,14 @@ export interface LtspImageOptions {
    */
   verify?: boolean;
   /**
+   * After mksquashfs and before publishing, boot the new image in QEMU as an LTSP client boots it (its own kernel and initrd, C(TFTP/ltsp/ltsp.img) from C(ltsp initrd), the image on a read-only virtual disk) and publish it only when the client reaches multi-user.target. On failure the active image, its backup, the state and the TFTP kernel stay as they were, the run fails with the reason and C(boot.console_tail), and the new image is kept as C(NAME.img.failed). Needs C(qemu-system-x86); uses KVM when C(/dev/kvm) works, else TCG (70-80 s a boot). Does not cause a rebuild of an unchanged image; check mode does not boot.
+   */
+  boot_check?: boolean;
+  /**
+   * Seconds the boot check waits for the client to reach multi-user.target before failing (a kernel panic or emergency mode fails it at once).
+   */
+  boot_timeout?: number;
+  /**
    * Rebuild even when nothing changed.
    */
   force?: boolean;
@@ -154,6 +162,16 @@ export interface LtspImageResult {
     source_vmlinuz?: string;
     source_initrd?: string;
     changed?: boolean;
+  } | null;
+  /**
+   * The boot check of the new image (C(boot_check)): the accelerator (C(kvm) or C(tcg)), the seconds to multi-user.target (or to the failure), whether it was reached, why the boot ended, and the last lines of the client's console.
+   */
+  boot?: {
+    accel: string;
+    seconds: number;
+    reached: boolean;
+    ended: string;
+    console_tail: string;
   } | null;
   /**
    * The cleanup steps taken on the overlay.
@@ -461,6 +479,20 @@ export const ltspImageSchema: Record<string, unknown> = {
           "default": false,
           "description": "Also check the published image's sha256 against the one recorded when it was built, and rebuild on a mismatch."
         },
+        "boot_check": {
+          "type": "boolean",
+          "default": false,
+          "description": "After mksquashfs and before publishing, boot the new image in QEMU as an LTSP client boots it (its own kernel and initrd, C(TFTP/ltsp/ltsp.img) from C(ltsp initrd), the image on a read-only virtual disk) and publish it only when the client reaches multi-user.target. On failure the active image, its backup, the state and the TFTP kernel stay as they were, the run fails with the reason and C(boot.console_tail), and the new image is kept as C(NAME.img.failed). Needs C(qemu-system-x86); uses KVM when C(/dev/kvm) works, else TCG (70-80 s a boot). Does not cause a rebuild of an unchanged image; check mode does not boot."
+        },
+        "boot_timeout": {
+          "type": "integer",
+          "minimum": 10,
+          "default": 600,
+          "description": "Seconds the boot check waits for the client to reach multi-user.target before failing (a kernel panic or emergency mode fails it at once).",
+          "x-cli": {
+            "metavar": "SECONDS"
+          }
+        },
         "force": {
           "type": "boolean",
           "default": false,
@@ -642,6 +674,45 @@ export const ltspImageSchema: Record<string, unknown> = {
             "changed": {
               "type": "boolean"
             }
+          }
+        },
+        "boot": {
+          "type": [
+            "object",
+            "null"
+          ],
+          "description": "The boot check of the new image (C(boot_check)): the accelerator (C(kvm) or C(tcg)), the seconds to multi-user.target (or to the failure), whether it was reached, why the boot ended, and the last lines of the client's console.",
+          "x-returned": "when a boot check ran (also when it failed)",
+          "required": [
+            "accel",
+            "seconds",
+            "reached",
+            "ended",
+            "console_tail"
+          ],
+          "properties": {
+            "accel": {
+              "type": "string"
+            },
+            "seconds": {
+              "type": "number"
+            },
+            "reached": {
+              "type": "boolean"
+            },
+            "ended": {
+              "type": "string"
+            },
+            "console_tail": {
+              "type": "string"
+            }
+          },
+          "x-sample": {
+            "accel": "tcg",
+            "seconds": 71.4,
+            "reached": true,
+            "ended": "done",
+            "console_tail": "ltsp-boot-check: multi-user.target=active uptime=70.12"
           }
         },
         "cleanup": {

@@ -24,6 +24,14 @@ export interface LtspImageInfoOptions {
    * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR) apply to base_dir and tftp_dir when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
    */
   ltsp_conf?: string | null;
+  /**
+   * Also boot each listed image in QEMU as an LTSP client boots it, and report in its C(boot) whether it reached multi-user.target. What boots is what clients load: the kernel and initrd installed in TFTP for the image, then C(ltsp.img) from C(ltsp initrd), and a copy of the image on a read-only virtual disk. Read-only: nothing under the images dir or TFTP is written. Needs C(qemu-system-x86); takes 70-80 s per image without KVM.
+   */
+  boot_check?: boolean;
+  /**
+   * Seconds each boot check waits for multi-user.target.
+   */
+  boot_timeout?: number;
 }
 /**
  * This interface was referenced by `LtspImageInfo`'s JSON-Schema
@@ -47,7 +55,7 @@ export interface LtspImageInfoResult {
    */
   warnings?: string[];
   /**
-   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason).
+   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).
    */
   images?: {}[];
   /**
@@ -149,6 +157,20 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
             "metavar": "FILE",
             "path": true
           }
+        },
+        "boot_check": {
+          "type": "boolean",
+          "default": false,
+          "description": "Also boot each listed image in QEMU as an LTSP client boots it, and report in its C(boot) whether it reached multi-user.target. What boots is what clients load: the kernel and initrd installed in TFTP for the image, then C(ltsp.img) from C(ltsp initrd), and a copy of the image on a read-only virtual disk. Read-only: nothing under the images dir or TFTP is written. Needs C(qemu-system-x86); takes 70-80 s per image without KVM."
+        },
+        "boot_timeout": {
+          "type": "integer",
+          "minimum": 10,
+          "default": 600,
+          "description": "Seconds each boot check waits for multi-user.target.",
+          "x-cli": {
+            "metavar": "SECONDS"
+          }
         }
       }
     },
@@ -189,7 +211,7 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
         },
         "images": {
           "type": "array",
-          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason).",
+          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).",
           "x-returned": "always",
           "items": {
             "type": "object"

@@ -9,6 +9,9 @@ import { imagePaths } from '../store/paths.js';
 import { checkDirOption } from '../store/dirs.js';
 import { removeDeadInfoWorkDirs } from '../store/work-dir.js';
 import { inspectImage, type ImageInfo } from './inspect.js';
+import { bootPublished } from '../boot/info-check.js';
+import type { BootReport } from '../boot/check.js';
+import { checkBootRequirements } from '../boot/requirements.js';
 
 type InfoOptions = Required<LtspImageInfoOptions>;
 
@@ -34,16 +37,19 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
   if (!fs.existsSync(baseDir)) throw new ModuleError(`Option base_dir: ${baseDir} does not exist; give the LTSP base directory (default /srv/ltsp)`);
   // Work dirs of info runs that were killed; a check-mode run leaves them to the next real one.
   if (!context.checkMode) removeDeadInfoWorkDirs().forEach((problem) => context.warn(problem));
+  const ltspImg = options.boot_check ? checkBootRequirements(tftpDir, true) : null;
   const names = options.name ? [checkImageName(options.name.replace(/\.img$/, ''), 'name')] : imageNames(imagesDir);
-  const images: ImageInfo[] = [];
+  const images: (ImageInfo & { boot?: BootReport })[] = [];
   for (const name of names) {
     const info = await inspectImage(imagePaths(baseDir, tftpDir, name), name, options.drift, context.signal, (m) => context.warn(m));
-    if (info) images.push(info);
+    if (info) images.push(ltspImg ? { ...info, boot: await bootPublished(imagePaths(baseDir, tftpDir, name), name, ltspImg, options.boot_timeout, context.signal, (m) => context.warn(m)) } : info);
     else if (options.name) throw new ModuleError(`No image named ${name} in ${imagesDir}: build it with ltsp_image first`);
   }
   const drifted = images.filter((i) => i.drifted).map((i) => i.name);
   const held = images.filter((i) => i.held).map((i) => i.name);
   const heldNote = held.length ? `, ${held.length} held after a revert (${held.join(', ')})` : '';
-  const msg = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}${heldNote}` : ''}`;
+  const unbootable = images.filter((i) => i.boot && !i.boot.reached).map((i) => i.name);
+  const bootNote = ltspImg ? `, ${unbootable.length} failed the boot check${unbootable.length ? ` (${unbootable.join(', ')})` : ''}` : '';
+  const msg = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}${heldNote}` : ''}${bootNote}`;
   return { changed: false, msg, images, drifted, held, ...(conf ? { from_ltsp_conf: conf.origins } : {}) };
 }

@@ -12,6 +12,8 @@ export interface ImageMetrics {
   size: number | null;
   drifted: boolean | null;
   generation: number | null;
+  /** Seconds the run's boot check took (to multi-user.target, or to its failure); null when none ran. */
+  bootSeconds?: number | null;
 }
 
 const HELP: [string, string][] = [
@@ -21,6 +23,7 @@ const HELP: [string, string][] = [
   ['size_bytes', 'Size of the active image.'],
   ['drifted', '1 when the last run found the source or configuration changed since the build.'],
   ['generation', 'Generation number of the active image.'],
+  ['boot_check_seconds', 'How long the last boot check took to reach multi-user.target (or to fail); absent when the run booted nothing.'],
   ['result', 'Outcome of the last run, one series per result, the current one set to 1.'],
 ];
 
@@ -36,6 +39,7 @@ export function renderMetrics(m: ImageMetrics): string {
     size_bytes: m.size,
     drifted: m.drifted === null ? null : Number(m.drifted),
     generation: m.generation,
+    boot_check_seconds: m.bootSeconds ?? null,
   };
   const id = `image="${label(m.image)}"`;
   const lines: string[] = [];

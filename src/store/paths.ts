@@ -8,6 +8,8 @@ export interface ImagePaths {
   image: string;
   backup: string;
   tmp: string;
+  /** A new image that failed its boot check, kept for inspection: clients, generations and revert never use it. */
+  failed: string;
   lock: string;
   /** sha256 cache of compare: checksum, keyed by inode and times. */
   checksumCache: string;
@@ -23,6 +25,7 @@ export function imagePaths(baseDir: string, tftpDir: string, name: string): Imag
     image,
     backup: `${image}.old`,
     tmp: `${image}.tmp`,
+    failed: `${image}.failed`,
     lock: path.join(imagesDir, `.${name}.lock`),
     checksumCache: path.join(imagesDir, `.${name}.checksums`),
     tftpDir,

@@ -22,11 +22,15 @@ export interface WorkDirLayout {
   work(index: number): string;
   /** Mount point of a disk source before it is overlaid. */
   lower(index: number): string;
+  /** The boot check's client: our cpio archive, and QEMU's dir (its disk, initrd, snapshot overlay and the disk's staging dir). */
+  boot: { archive: string; dir: string; disk: string; initrd: string; staging: string; stagedImages: string };
 }
 
 export function workDirLayout(dir: string): WorkDirLayout {
   const kernel = path.join(dir, 'kernel');
   const tmpfs = path.join(dir, 'tmpfs');
+  const boot = path.join(dir, 'boot');
+  const staging = path.join(boot, 'disk-root');
   return {
     dir,
     excludes: path.join(dir, 'excludes'),
@@ -37,6 +41,14 @@ export function workDirLayout(dir: string): WorkDirLayout {
     upper: (index) => path.join(tmpfs, `upper-${index}`),
     work: (index) => path.join(tmpfs, `work-${index}`),
     lower: (index) => path.join(dir, `lower-${index}`),
+    boot: {
+      archive: path.join(dir, 'boot-check.cpio'),
+      dir: boot,
+      disk: path.join(boot, 'images.ext4'),
+      initrd: path.join(boot, 'initrd'),
+      staging,
+      stagedImages: path.join(staging, 'images'),
+    },
   };
 }
 
@@ -48,8 +60,8 @@ export function makeWorkDir(dir: string, excludes: string[]): void {
 /** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively (the tmpfs's upper dirs go with its unmount). */
 export function removeWorkDir(dir: string): string | null {
   const layout = workDirLayout(dir);
-  const files = [layout.excludes, layout.manifest, layout.kernel.vmlinuz, layout.kernel.initrd, ...manifestTemps(layout)];
-  const dirs = [layout.kernel.dir, layout.root, layout.tmpfs, ...lowerDirs(layout), dir];
+  const files = [layout.excludes, layout.manifest, layout.kernel.vmlinuz, layout.kernel.initrd, ...manifestTemps(layout), ...bootTemps(layout)];
+  const dirs = [layout.kernel.dir, layout.root, layout.tmpfs, ...lowerDirs(layout), layout.boot.stagedImages, layout.boot.staging, layout.boot.dir, dir];
   try {
     for (const file of files) fs.rmSync(file, { force: true });
     for (const target of dirs) {
@@ -76,8 +88,24 @@ function rmdirWhenFree(dir: string): void {
 
 /** The manifest's temp file, left when a run was killed while it scanned. */
 function manifestTemps(layout: WorkDirLayout): string[] {
+  return namesIn(layout.dir, (name) => isTempOf(name, layout.manifest));
+}
+
+/** What a killed boot check may leave: the archive, QEMU's disk, initrd and `vl.XXXXXX` snapshot overlay, the staged image. */
+function bootTemps(layout: WorkDirLayout): string[] {
+  const { boot } = layout;
+  return [
+    boot.archive,
+    boot.disk,
+    boot.initrd,
+    ...namesIn(boot.dir, (name) => /^vl\.[A-Za-z0-9]{6}$/.test(name)),
+    ...namesIn(boot.stagedImages, (name) => name.endsWith('.img')),
+  ];
+}
+
+function namesIn(dir: string, wanted: (name: string) => boolean): string[] {
   try {
-    return fs.readdirSync(layout.dir).filter((name) => isTempOf(name, layout.manifest)).map((name) => path.join(layout.dir, name));
+    return fs.readdirSync(dir).filter(wanted).map((name) => path.join(dir, name));
   } catch {
     return [];
   }

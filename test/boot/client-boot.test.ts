@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { addNormalUser, clientChroot, NORMAL_USER, setRootHash } from '../helpers/boot/client-chroot.js';
-import { clientConfigFiles, SERVER_ACCOUNTS } from '../helpers/boot/client-config.js';
-import { ltspInitrd, writeCpio } from '../helpers/boot/initrd.js';
-import { bootClient, type BootResult } from '../helpers/boot/qemu.js';
+import { clientConfigFiles } from '../../src/boot/client-config.js';
+import { writeCpio } from '../../src/boot/cpio.js';
+import { bootClient, type BootResult } from '../../src/boot/qemu.js';
+import { ltspInitrd, SERVER_ACCOUNTS } from '../helpers/boot/initrd.js';
 import { requireRoot } from '../helpers/root.js';
 import { projectRoot, runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
@@ -61,7 +62,7 @@ describe('a client boots the image through LTSP (QEMU)', function () {
     scratch = await scratchDir('boot-');
     ltspImg = await ltspInitrd(path.join(scratch, 'tftp'), scratch);
     const checks = await fs.readFile(CHECKS, 'utf8');
-    etcLtsp = await writeCpio(clientConfigFiles({ ...SERVER_ACCOUNTS, checks }), path.join(scratch, 'etc-ltsp.cpio'), scratch);
+    etcLtsp = writeCpio(clientConfigFiles({ ...SERVER_ACCOUNTS, checks }), path.join(scratch, 'etc-ltsp.cpio'));
     await build('client');
   });
   after(async () => {
@@ -87,7 +88,7 @@ describe('a client boots the image through LTSP (QEMU)', function () {
     const result = await bootClient({
       kernel: path.join(kernel, 'vmlinuz'),
       initrds: [ltspImg, etcLtsp, path.join(kernel, 'initrd.img')],
-      imagesDir: path.join(scratch, 'ltsp', 'images'),
+      image: path.join(scratch, 'ltsp', 'images', `${imageName}.img`),
       imageName,
       timeoutMs,
       workDir: scratch,

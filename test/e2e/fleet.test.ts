@@ -295,4 +295,18 @@ describe('collection and example playbooks', function () {
     assert.match(msg, /Install them: apt-get install nodejs util-linux fdisk mount/);
     assert.doesNotMatch(msg, /squashfs-tools/);
   });
+
+  it('canary.yml: an image the canary cannot boot-check stops the rollout before any other server is touched', async () => {
+    const listing = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).map((name) => `${dir}/${name} ${fs.statSync(path.join(dir, name)).mtimeMs}`) : []);
+    const images = () => hosts.flatMap((h) => listing(path.join(dirOf(h), 'srv/ltsp/images'))).sort();
+    const before = images();
+    // school2's TFTP dir has no ltsp.img: its boot check fails before building, as an unbootable image would fail after.
+    const run = await playbook(path.join(projectRoot, 'examples/playbooks/canary.yml'), ['-e', 'ltsp_canary=school2', '-e', `ltsp_command=${recorder}`]);
+    assert.notEqual(run.code, 0, run.stdout);
+    const [canary] = buildResults(run, 'school2');
+    assert.match(String(canary?.msg), /^Option boot_check: .*school2\/srv\/tftp\/ltsp\/ltsp\.img is missing .*ltsp --tftp-dir=.* initrd$/);
+    assert.deepEqual(Object.keys(run.stats).sort(), ['school2'], 'the rollout went on after the canary failed');
+    assert.deepEqual(images(), before);
+  });
 });
+

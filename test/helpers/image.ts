@@ -87,7 +87,7 @@ function markedProcesses(): string[] {
     try {
       if (!fs.readFileSync(`/proc/${pid}/environ`).includes(mark)) continue;
       const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (/mksquashfs|ltsp-namespace-worker|unshare --mount|bundle\/ltsp_image/.test(args)) found.push(args);
+      if (/mksquashfs|ltsp-namespace-worker|unshare --mount|bundle\/ltsp_image|qemu-system|setpriv/.test(args)) found.push(args);
     } catch {
       // The process ended while we looked.
     }

@@ -1,6 +1,6 @@
 // The boot test reads its verdict from a serial console shared with the kernel, systemd and getty: markers must survive that company.
 import assert from 'node:assert/strict';
-import { consoleMarkers, consoleTail } from '../helpers/boot/console.js';
+import { consoleMarkers, consoleTail, fatalSign } from '../../src/boot/console.js';
 
 const CONSOLE = [
   '[   92.605880] powernow_k8: Power state transitions not supported\r',
@@ -27,5 +27,15 @@ describe('boot console parsing', () => {
     assert.equal(consoleTail(CONSOLE, 2), 'ltsp-boot-check: layer_backing_file=/root/images/a=b.img\nStarting systemd-user-sess…vice');
     assert.match(consoleTail(CONSOLE), /^\[ {2}OK {2}\] Reached target getty\.target/m);
     assert.doesNotMatch(consoleTail(CONSOLE), /[\x1b\r]/);
+  });
+
+  it('names what ends a boot for good, so the check fails at once instead of at its timeout', () => {
+    const panic = '[   21.5] Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100\r\n[   21.6] CPU: 0 PID: 1';
+    assert.equal(fatalSign(panic), 'kernel panic: Kernel panic - not syncing: Attempted to kill init! exitcode=0x00000100');
+    assert.equal(fatalSign('\x1b[0;1;31mYou are in emergency mode. After logging in, type "journalctl -xb"\r\n'), 'systemd emergency mode: You are in emergency mode. After logging in, type "journalctl -xb"');
+    assert.equal(fatalSign("Target filesystem doesn't have requested /sbin/init.\n"), "no init in the image: Target filesystem doesn't have requested /sbin/init.");
+    assert.equal(fatalSign(CONSOLE), null);
+    // QEMU writes a line in pieces: half a panic line is not reported until it is whole.
+    assert.equal(fatalSign('[   21.5] Kernel panic - not syncing: A'), null);
   });
 });

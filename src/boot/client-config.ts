@@ -1,6 +1,6 @@
-// What stands in for the server's /etc/ltsp on a booted client: a hook that enables our check unit, which reports on the console and powers off.
+// What the boot check adds to the client's /etc/ltsp (the image is never touched): a hook that enables our unit, which reports on the console and powers off.
 import { MARKER } from './console.js';
-import type { CpioFile } from './initrd.js';
+import type { CpioFile } from './cpio.js';
 
 const UNIT = 'ltsp-boot-check.service';
 
@@ -37,24 +37,25 @@ echo "${MARKER} done=1"
 `;
 
 export interface ClientConfig {
-  /** The server's accounts that `ltsp init` merges into the client (ltsp.img carries the host's otherwise). */
-  passwd: string;
-  group: string;
+  /** Accounts `ltsp init` merges into the client instead of the ones ltsp.img carries (the server's). */
+  passwd?: string;
+  group?: string;
   /** A POSIX shell script run on the client after multi-user.target; it prints `ltsp-boot-check: key=value` lines. */
   checks?: string;
 }
 
-export const SERVER_ACCOUNTS = { passwd: 'root:x:0:0:root:/root:/bin/bash\n', group: 'root:x:0:\n' };
-
-/** The files of the extra initrd archive, for writeCpio(). */
-export function clientConfigFiles(config: ClientConfig): CpioFile[] {
+/**
+ * The files of the extra initrd archive, for writeCpio(). Its ltsp.conf replaces the server's in ltsp.img, so the
+ * site's [clients] settings (network homes, printers) cannot hang a client that has no server to reach.
+ */
+export function clientConfigFiles(config: ClientConfig = {}): CpioFile[] {
   const files: CpioFile[] = [
     { path: 'etc/ltsp/ltsp.conf', content: LTSP_CONF, mode: 0o644 },
-    { path: 'etc/ltsp/passwd', content: config.passwd, mode: 0o644 },
-    { path: 'etc/ltsp/group', content: config.group, mode: 0o644 },
     { path: `etc/ltsp/${UNIT}`, content: SERVICE, mode: 0o644 },
     { path: 'etc/ltsp/ltsp-boot-check', content: REPORT, mode: 0o755 },
   ];
+  if (config.passwd !== undefined) files.push({ path: 'etc/ltsp/passwd', content: config.passwd, mode: 0o644 });
+  if (config.group !== undefined) files.push({ path: 'etc/ltsp/group', content: config.group, mode: 0o644 });
   if (config.checks !== undefined) files.push({ path: 'etc/ltsp/ltsp-boot-check.d/checks', content: config.checks, mode: 0o755 });
   return files;
 }

@@ -1,0 +1,47 @@
+// A QEMU client's serial console as text: markers the client prints are parsed from it, and its tail goes into failure reports.
+
+/** Every line the client's report prints starts with this, so it stands out from kernel and systemd output. */
+export const MARKER = 'ltsp-boot-check:';
+
+// systemd colours its status lines and moves the cursor (ESC M, ESC [K); \r comes from the serial line discipline.
+const ESCAPES = /\x1b(\[[0-9;?]*)?[A-Za-z]|\r/g;
+
+// What a client prints when it will never reach multi-user.target: waiting for the timeout would only cost minutes.
+const FATAL: [RegExp, string][] = [
+  [/Kernel panic - not syncing:[^\n]*/, 'kernel panic'],
+  [/You are in emergency mode[^\n]*/, 'systemd emergency mode'],
+  [/Entering emergency mode[^\n]*/, 'systemd emergency mode'],
+  [/Give root password for maintenance[^\n]*/, 'systemd emergency mode'],
+  [/No working init found[^\n]*/, 'no init'],
+  [/Target filesystem doesn't have requested [^\n]*/, 'no init in the image'],
+];
+
+export function plainConsole(raw: string): string {
+  return raw.replace(ESCAPES, '');
+}
+
+/** The last `lines` lines of the console, without colour codes. */
+export function consoleTail(raw: string, lines = 40): string {
+  return plainConsole(raw).trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/** `ltsp-boot-check: key=value` lines as a map (the last value of a key wins). */
+export function consoleMarkers(raw: string): Map<string, string> {
+  const markers = new Map<string, string>();
+  const pattern = new RegExp(`${MARKER} ([A-Za-z0-9_.-]+)=(.*)$`, 'gm');
+  for (const match of plainConsole(raw).matchAll(pattern)) markers.set(match[1]!, match[2]!.trim());
+  return markers;
+}
+
+/**
+ * What the console shows that means the boot failed for good (`kernel panic: Attempted to kill init!...`), or null.
+ * Only complete lines count, so a line QEMU writes in two pieces is reported whole.
+ */
+export function fatalSign(text: string): string | null {
+  const plain = plainConsole(text.slice(0, text.lastIndexOf('\n') + 1));
+  for (const [pattern, what] of FATAL) {
+    const match = pattern.exec(plain);
+    if (match) return `${what}: ${match[0].trim()}`;
+  }
+  return null;
+}

@@ -1,0 +1,229 @@
+// boot_check publishes only what boots: a real Debian 12 chroot with kernel and LTSP is booted in QEMU before publishing, a broken one never replaces it.
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { workDirPrefix } from '../../src/store/work-dir.js';
+import { clientChroot } from '../helpers/boot/client-chroot.js';
+import { ltspInitrd } from '../helpers/boot/initrd.js';
+import { hostSnapshot, type HostSnapshot } from '../helpers/image.js';
+import { requireRoot } from '../helpers/root.js';
+import { assertFailed, runModule } from '../helpers/run-module.js';
+import { killStarted, startModule } from '../helpers/spawn-module.js';
+import { removeScratch, RUN_MARK, scratchDir } from '../helpers/tmp.js';
+
+// TCG boots take 70-80 s on an idle machine of this kind, and above 200 s when other builds load its two cores.
+const BOOT_TIMEOUT_S = 480;
+const TEST_TIMEOUT_MS = (BOOT_TIMEOUT_S + 600) * 1000;
+// zstd level 3: seconds instead of gzip's minutes for this 700 MB tree; LTSP clients mount either.
+const MKSQUASHFS_PARAMS = ['-comp', 'zstd', '-Xcompression-level', '3'];
+
+function sha256(file: string): string {
+  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
+
+/** QEMU (and its setpriv) started by this test process's runs, found by the run mark in their environment. */
+function ourQemus(): number[] {
+  const mark = Buffer.from(`${RUN_MARK}=${process.env[RUN_MARK]}\0`);
+  return fs
+    .readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('qemu-system-x86_64') && fs.readFileSync(`/proc/${pid}/environ`).includes(mark);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** Every entry under dir with its inode, size and times (ctime moves on any write, link or chmod). */
+function statTree(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).sort().map((name) => {
+    const st = fs.lstatSync(path.join(dir, name));
+    return `${name} ${st.ino} ${st.size} ${st.mtimeMs} ${st.ctimeMs}`;
+  });
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('boot_check: an image is published only when a client boots it (QEMU)', function () {
+  let tree: string;
+  let scratch: string;
+  let base: string;
+  let tftp: string;
+  let image: string;
+  let baseline: HostSnapshot;
+
+  const args = (extra: Record<string, unknown> = {}) => ({
+    name: tree,
+    image_name: 'client',
+    base_dir: base,
+    tftp_dir: tftp,
+    mksquashfs_params: MKSQUASHFS_PARAMS,
+    boot_check: true,
+    boot_timeout: BOOT_TIMEOUT_S,
+    ...extra,
+  });
+  /** What a failed boot check must leave exactly as it was. */
+  const published = () =>
+    Object.fromEntries(
+      [image, `${image}.json`, `${image}.old`, `${image}.old.json`, path.join(tftp, 'ltsp/client/vmlinuz'), path.join(tftp, 'ltsp/client/initrd.img')]
+        .filter((f) => fs.existsSync(f))
+        .map((f) => [f, `${fs.statSync(f).ino} ${sha256(f)}`]),
+    );
+
+  before(async function () {
+    requireRoot(this);
+    // The first run debootstraps a kernel and LTSP (a few hundred MB); later runs extract the cached tarball.
+    this.timeout(40 * 60 * 1000);
+    tree = await clientChroot();
+    scratch = await scratchDir('boot-check-');
+    base = path.join(scratch, 'ltsp');
+    tftp = path.join(scratch, 'tftp');
+    image = path.join(base, 'images/client.img');
+    await ltspInitrd(tftp, scratch);
+    baseline = await hostSnapshot();
+  });
+  afterEach(killStarted);
+  after(async () => {
+    if (tree) await removeScratch(tree);
+    if (scratch) await removeScratch(scratch);
+  });
+
+  it('publishes a good image once the client reaches multi-user.target, and reports the boot', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const metrics = path.join(scratch, 'client.prom');
+    const run = await runModule('ltsp_image', args({ metrics_file: metrics }));
+    assert.equal(run.code, 0, run.stdout);
+    const boot = run.result.boot as { accel: string; seconds: number; reached: boolean; ended: string; console_tail: string };
+    console.log(`      boot check: multi-user.target reached in ${boot.seconds} s (${boot.accel})`);
+    assert.equal(run.result.changed, true);
+    assert.equal(boot.reached, true, boot.console_tail);
+    assert.equal(boot.ended, 'done');
+    assert.match(boot.accel, /^(kvm|tcg)$/);
+    assert.ok(boot.seconds > 0 && boot.seconds < BOOT_TIMEOUT_S);
+    assert.match(boot.console_tail, /ltsp-boot-check: multi-user\.target=active/);
+    assert.ok(fs.existsSync(image));
+    assert.ok(fs.existsSync(path.join(tftp, 'ltsp/client/vmlinuz')));
+    assert.equal(fs.existsSync(`${image}.failed`), false);
+    assert.ok((run.result.durations as Record<string, number>).boot! > 0);
+    assert.match(fs.readFileSync(metrics, 'utf8'), /^ltsp_image_boot_check_seconds\{image="client"\} \d+(\.\d+)?$/m);
+    await assertNoLeftovers();
+  });
+
+  it('turning boot_check on for an unchanged image neither rebuilds nor boots', async () => {
+    const run = await runModule('ltsp_image', args());
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(run.result.changed, false);
+    assert.equal(run.result.reason, 'up_to_date');
+    assert.equal(run.result.boot, undefined);
+  });
+
+  it('ltsp_image_info with boot_check boots the published image and writes nothing under the images dir or TFTP', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const before = [...statTree(path.join(base, 'images')), ...statTree(tftp)];
+    const run = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, name: 'client', drift: false, boot_check: true, boot_timeout: BOOT_TIMEOUT_S });
+    assert.equal(run.code, 0, run.stdout);
+    const boot = (run.result.images as { boot: { reached: boolean; seconds: number; accel: string; console_tail: string } }[])[0]!.boot;
+    console.log(`      info boot check: multi-user.target reached in ${boot.seconds} s (${boot.accel})`);
+    assert.equal(boot.reached, true, boot.console_tail);
+    assert.match(String(run.result.msg), /, 0 failed the boot check$/);
+    assert.deepEqual([...statTree(path.join(base, 'images')), ...statTree(tftp)], before, 'info wrote under the images dir or TFTP');
+    assert.deepEqual(fs.readdirSync(process.env.TMPDIR!).filter((n) => n.startsWith('ltsp-image-info.')), [], 'info work dirs left');
+    assert.deepEqual(ourQemus(), []);
+  });
+
+  it('a chroot whose init cannot start fails fast: previous image, state and TFTP kernel byte-identical, console tail reported, NAME.img.failed kept', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    breakInit();
+    const before = published();
+    const run = await runModule('ltsp_image', args());
+    assertFailed(run, /^Boot check failed: the client did not reach multi-user\.target \(kernel panic: Kernel panic - not syncing: Attempted to kill init!.*the new one is kept as .*client\.img\.failed; see boot\.console_tail$/);
+    const boot = run.result.boot as { seconds: number; reached: boolean; console_tail: string };
+    console.log(`      boot check: failed in ${boot.seconds} s`);
+    assert.equal(boot.reached, false);
+    assert.ok(boot.seconds < BOOT_TIMEOUT_S, `${boot.seconds} s`);
+    assert.match(boot.console_tail, /Kernel panic - not syncing/);
+    assert.deepEqual(published(), before, 'the published image, its state or the TFTP kernel changed');
+    await execa('unsquashfs', ['-s', `${image}.failed`]);
+    assert.equal(fs.existsSync(`${image}.tmp`), false);
+    // Clients (*.img), ltsp_image_info and the generations never see the failed image.
+    const info = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, drift: false });
+    assert.deepEqual((info.result.images as { name: string }[]).map((i) => i.name), ['client']);
+    assert.equal((info.result.images as { generations: unknown[] }[])[0]!.generations.length, 1);
+    await assertNoLeftovers();
+  });
+
+  it('a boot that outlasts boot_timeout fails at the timeout, QEMU killed, with the console tail so far', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const before = published();
+    const run = await runModule('ltsp_image', args({ boot_timeout: 10 }));
+    assertFailed(run, /^Boot check failed: the client did not reach multi-user\.target \(timeout after 10 s; 10(\.\d)? s, (kvm|tcg)\)/);
+    const boot = run.result.boot as { seconds: number; ended: string; console_tail: string };
+    assert.equal(boot.ended, 'timeout after 10 s');
+    // The kernel's own timestamped lines: what the client printed before it was stopped.
+    assert.match(boot.console_tail, /^\[\s*\d+\.\d+\] /m);
+    assert.deepEqual(published(), before);
+    await assertNoLeftovers();
+  });
+
+  it('SIGTERM during the boot stops QEMU and fails with the signal named; nothing is published or kept', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const before = published();
+    const failed = `${fs.statSync(`${image}.failed`).ino}`;
+    const run = startModule('ltsp_image', args());
+    await waitFor('QEMU to start', () => ourQemus().length > 0 || run.child.exitCode !== null, 10 * 60 * 1000);
+    run.child.kill('SIGTERM');
+    const done = await run.result();
+    assertFailed(done, /^Interrupted by SIGTERM; the previous image was left as it was \(during the boot check\)$/);
+    assert.deepEqual(published(), before);
+    assert.equal(`${fs.statSync(`${image}.failed`).ino}`, failed, 'an interrupted check is no failed boot');
+    await assertNoLeftovers();
+  });
+
+  it('SIGKILL of the module during the boot leaves no QEMU, mount or temp file; the next failure replaces NAME.img.failed', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    const before = published();
+    const failedIno = fs.statSync(`${image}.failed`).ino;
+    const run = startModule('ltsp_image', args());
+    await waitFor('QEMU to start', () => ourQemus().length > 0 || run.child.exitCode !== null, 10 * 60 * 1000);
+    assert.equal(run.child.exitCode, null, `the module ended before QEMU started: ${run.stderr()}`);
+    run.child.kill('SIGKILL');
+    await run.child;
+    await waitFor('QEMU to die with the module', () => ourQemus().length === 0, 30_000);
+    const after = await hostSnapshot();
+    assert.deepEqual(after.processes, baseline.processes, 'a process was left');
+    assert.deepEqual(after.mounts, baseline.mounts, 'a mount was left');
+    assert.deepEqual(after.loops, baseline.loops, 'a loop device was left');
+    assert.deepEqual(published(), before, 'the killed run changed the published image');
+    // The killed run's work dir (its boot disk inside) and NAME.img.tmp are the next run's to remove, under the lock.
+    const next = await runModule('ltsp_image', args());
+    assertFailed(next, /^Boot check failed: /);
+    assert.notEqual(fs.statSync(`${image}.failed`).ino, failedIno, 'NAME.img.failed was not replaced');
+    assert.deepEqual(published(), before);
+    await assertNoLeftovers();
+  });
+
+  /** /sbin/init exits at once: LTSP's init hands over to it, PID 1 dies and the kernel panics. */
+  function breakInit(): void {
+    const init = path.join(tree, 'sbin/init');
+    fs.rmSync(init);
+    fs.writeFileSync(init, '#!/bin/sh\necho "this init cannot start a system"\nexit 1\n', { mode: 0o755 });
+  }
+
+  async function assertNoLeftovers(): Promise<void> {
+    assert.deepEqual(ourQemus(), [], 'QEMU still runs');
+    const prefix = workDirPrefix('client', path.join(base, 'images'));
+    assert.deepEqual(fs.readdirSync(process.env.TMPDIR!).filter((n) => n.startsWith(prefix)), [], 'work dirs left');
+    assert.deepEqual(fs.readdirSync(path.join(base, 'images')).filter((n) => n.endsWith('.tmp')), [], 'temp files left');
+  }
+});
