@@ -4,7 +4,7 @@ import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
 import { ModuleError } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
-import { checkMksquashfs, checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squashfs/command.js';
+import { checkMksquashfs, checkParams, ionicePrefix, splitParams, squashCommand, type SquashCommand } from '../squashfs/command.js';
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { refuseNonConvergent } from '../source/converge.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
@@ -22,7 +22,7 @@ export interface BuildPlan {
   /** A fresh 0700 directory for the mounts, the exclude file and the staged kernel. */
   workDir: string;
   params: string[];
-  command: string[];
+  command: SquashCommand;
 }
 
 export function checkOptions(options: Options): void {
@@ -48,6 +48,6 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   checkMksquashfs();
   refuseNonConvergent(sources, paths, imageName, excludes);
   const workDir = newWorkDirPath(imageName, paths.imagesDir);
-  const command = mksquashfsArgv(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
+  const command = squashCommand(ionicePrefix(options.ionice), path.join(workDir, 'root'), paths.tmp, path.join(workDir, 'excludes'), params);
   return { imageName, sources, paths, excludes, workDir, params, command };
 }

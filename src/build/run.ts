@@ -1,7 +1,7 @@
 // The ltsp_image module: resolve, lock, fingerprint, decide; stop there in check mode or when nothing changed, else rebuild or repair TFTP.
 import path from 'node:path';
 import { fingerprintSources, manifestDrift, type Drift } from '../fingerprint/sources.js';
-import { withSourceTime } from '../squashfs/command.js';
+import { mksquashfsArgv, withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../kernel/from-image.js';
 import { aroundBuild } from '../ltsp-conf/around-build.js';
@@ -147,7 +147,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
     if (a.drift) await context.log(`${plan.imageName}: drifted paths: ${driftLine(a.drift)}`);
     const changed = decision.build || decision.kernelOnly;
-    const command = withSourceTime(plan.command, plan.params, a.newest);
+    const command = withSourceTime(plan.command, a.newest);
     const common = {
       image: plan.paths.image,
       image_name: plan.imageName,
@@ -158,7 +158,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       ...(decision.configChanges ? { config_changes: decision.configChanges } : {}),
       ...(context.diff && changed && a.drift ? { diff: await driftDiff(plan.paths.image, a.drift, plan.sources) } : {}),
       excluded: plan.excludes.length,
-      command,
+      command: mksquashfsArgv(command),
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {

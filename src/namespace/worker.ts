@@ -11,6 +11,8 @@ import { stabilizeTimes } from '../mount/stable-times.js';
 import { errorMessage, oneLine } from '../runtime/errors.js';
 import { formatBytes } from '../report/format.js';
 import { failpoint } from '../runtime/failpoint.js';
+import { mksquashfsArgv, type SquashCommand } from '../squashfs/command.js';
+import { squashRun } from '../squashfs/direct.js';
 import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
 
@@ -57,13 +59,15 @@ function reportProgress(stdout: NodeJS.ReadableStream | null): void {
   });
 }
 
-async function squash(command: string[], watched: boolean): Promise<void> {
-  const argv = watched ? onPseudoTerminal(command) : command;
+async function squash(job: WorkerJob, planned: SquashCommand, watched: boolean): Promise<void> {
+  const { command, extra } = await squashRun(job, planned);
+  const full = mksquashfsArgv(command, extra);
+  const argv = watched ? onPseudoTerminal(full) : full;
   const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
   if (watched) reportProgress(child.stdout);
   const result = await child;
   if (result.exitCode !== 0) {
-    const output = command[command.indexOf('mksquashfs') + 2] ?? '';
+    const output = command.output;
     if (/No space left/i.test(`${result.stderr}${result.all}`)) {
       throw new Error(`no space left on the filesystem of ${path.dirname(output)} while writing ${path.basename(output)}; free some space there or move base_dir`);
     }
@@ -126,7 +130,7 @@ export async function workerMain(): Promise<void> {
       send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root, context), state) });
       if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(job.workDir, job.sources, root, job.stableTime);
     }
-    if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!, job.progress === true), state);
+    if (job.mksquashfs) await timed('mksquashfs', () => squash(job, job.mksquashfs!, job.progress === true), state);
     if (job.kernel) {
       const pattern = job.kernel.userPattern ?? undefined;
       const kernel = await timed('kernel', async () => {

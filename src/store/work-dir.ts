@@ -12,8 +12,8 @@ export function makeWorkDir(dir: string, excludes: string[]): void {
 
 /** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively. */
 export function removeWorkDir(dir: string): string | null {
-  const files = ['excludes', 'manifest.gz', 'kernel/vmlinuz', 'kernel/initrd.img', ...manifestTemps(dir)];
-  const dirs = ['kernel', 'root', 'tmpfs', ...listLowerDirs(dir), ''];
+  const files = ['excludes', 'excludes-direct', 'pseudo', 'manifest.gz', 'kernel/vmlinuz', 'kernel/initrd.img', ...manifestTemps(dir)];
+  const dirs = ['kernel', 'root', 'direct', 'tmpfs', ...listLowerDirs(dir), ''];
   try {
     for (const file of files) fs.rmSync(path.join(dir, file), { force: true });
     for (const sub of dirs) {
