@@ -52,16 +52,19 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
   const hash = configHash(config);
   const manifest = path.join(plan.workDir, 'manifest.gz');
   await failpoint('fingerprint');
-  const scan = await durations.time('fingerprint', () =>
-    fingerprintSources(plan.sources, {
-      excludes: plan.excludes,
-      cleanup: options.cleanup,
-      compare: options.compare,
-      manifestFile: manifest,
-      cacheFile: context.checkMode ? null : plan.paths.checksumCache,
-      signal: context.signal,
-    }),
-  );
+  const fingerprint = (expected: string | null) =>
+    durations.time('fingerprint', () =>
+      fingerprintSources(plan.sources, {
+        excludes: plan.excludes,
+        cleanup: options.cleanup,
+        compare: options.compare,
+        manifestFile: manifest,
+        cacheFile: context.checkMode ? null : plan.paths.checksumCache,
+        signal: context.signal,
+        expected,
+      }),
+    );
+  let scan = await fingerprint(files.active?.state?.fingerprint ?? null);
   const activeState = files.active?.state;
   const decision = decide({
     force: options.force,
@@ -73,6 +76,8 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
+  // A rebuild for another reason (force, config) keeps the manifest of what it built; a matching scan wrote none.
+  if (decision.build && !context.checkMode && !scan.manifest) scan = await fingerprint(null);
   // Only a run that rebuilds says so: a bad record of a backup changes nothing here.
   files.problems.forEach((p) => context.warn(decision.build ? `${p}; ${context.checkMode ? 'would rebuild' : 'rebuilding'}` : p));
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;

@@ -27,6 +27,9 @@ function normalize(relPath: string): string {
  * Only the path is judged; the step itself leaves symlinks and other non-regular files alone.
  */
 export function isContentDiscarded(relPath: string): boolean {
+  // Called for every file of a fingerprint: most paths start with a letter neither etc nor var starts with.
+  const first = relPath.charCodeAt(0);
+  if (first !== 0x65 && first !== 0x76 && first !== 0x2e && first !== 0x2f) return false;
   const rel = normalize(relPath);
   if ((SINGLE_FILES as readonly string[]).includes(rel)) return true;
   if (!rel.startsWith(`${LOG_DIR}/`)) return false;

@@ -25,8 +25,8 @@ export interface FingerprintOptions {
   sources: readonly FingerprintSource[];
   matcher: ExcludeMatcher;
   mode: FingerprintMode;
-  /** Where the manifest goes (gzip text, replaced atomically). */
-  manifestFile: string;
+  /** Where the manifest goes (gzip text, replaced atomically); null writes none (a no-op run needs only the fingerprint). */
+  manifestFile: string | null;
   /** Checksum mode: where checksums are remembered between runs. Without it every file is read. */
   cacheFile?: string;
   /** True for image paths (latin1 bytes; ASCII paths read as usual) of regular files the build empties. */
@@ -112,7 +112,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   );
   const roots = options.sources.map((source) => ({ root: bytesOf(source.root), prefix: pathComponents(source.prefix ?? '').join('/') }));
   const hash = createHash('sha256');
-  const manifest = new GzipFileWriter(options.manifestFile);
+  const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
   const result: FingerprintResult = { fingerprint: '', newest: 0, entries: 0, racy: 0, hashed: 0 };
   const facts: LineFacts = { mode, discarded: false };
@@ -141,7 +141,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const flush = async (): Promise<void> => {
     const chunk = lines.take();
     hash.update(chunk);
-    await manifest.write(chunk);
+    await manifest?.write(chunk);
   };
   try {
     lines.text(`${FORMAT} mode=${mode}\n`);
@@ -159,10 +159,10 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
       if (lines.size > 1 << 18) await flush();
     }
     await flush();
-    await manifest.commit();
+    await manifest?.commit();
     await cache?.commit();
   } catch (error) {
-    await manifest.abort();
+    await manifest?.abort();
     await cache?.abort();
     throw error;
   }

@@ -19,6 +19,8 @@ export interface ScanOptions {
   manifestFile: string;
   cacheFile: string | null;
   signal: AbortSignal;
+  /** The recorded fingerprint: when the sources still match it, no manifest is written (nothing will be rebuilt or compared). */
+  expected?: string | null;
 }
 
 export interface SourceScan {
@@ -29,6 +31,8 @@ export interface SourceScan {
   identities: string[];
   /** Newest mtime (seconds) among what the image will hold: the image's own time, so a rebuild of the same source is byte-identical. */
   newest: number;
+  /** Whether options.manifestFile was written: not when the sources matched options.expected. */
+  manifest: boolean;
 }
 
 export interface Drift {
@@ -56,7 +60,10 @@ function identity(source: ResolvedSource): string {
 }
 
 /** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
-export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOptions, 'signal'> & { signal?: AbortSignal }): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
+export async function scanTrees(
+  roots: FingerprintSource[],
+  options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
+): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
   return computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,
@@ -74,13 +81,22 @@ export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOp
  */
 export async function fingerprintSources(sources: ResolvedSource[], options: ScanOptions): Promise<SourceScan> {
   if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
+  if (options.expected) {
+    // A change costs a second walk, which writes the manifest; the rebuild that follows costs far more.
+    const quick = await scanDirectories(sources, { ...options, manifestFile: null });
+    if (quick.digest === options.expected) return quick;
+  }
+  return scanDirectories(sources, options);
+}
+
+async function scanDirectories(sources: ResolvedSource[], options: Omit<ScanOptions, 'manifestFile'> & { manifestFile: string | null }): Promise<SourceScan> {
   const walked = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'directory');
   const identities = sources.filter((s) => s.kind !== 'directory').map(identity);
   const roots = walkRoots(sources, (s) => s.path).filter((_, i) => walked.some((w) => w.i === i));
   const scan = await scanTrees(roots, options);
   const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
   const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
-  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes) };
+  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: options.manifestFile !== null };
 }
 
 /** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
@@ -100,7 +116,7 @@ async function scanMounted(sources: ResolvedSource[], options: ScanOptions): Pro
   );
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
-  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest };
+  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest, manifest: true };
 }
 
 export interface DriftInput {
