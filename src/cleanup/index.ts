@@ -10,7 +10,7 @@ import { messageOf, type CleanupContext, type CleanupStep, type CleanupStepName,
 import { removeUsers } from './users.js';
 
 export type { CleanupContext, CleanupStep, CleanupStepName } from './types.js';
-export { CLEANUP_TRUNCATED, isContentDiscarded } from './truncate.js';
+export { CLEANUP_TRUNCATED, isContentDiscarded, isContentDiscardedIn } from './truncate.js';
 
 const STEPS: ReadonlyArray<readonly [CleanupStepName, (root: string, context: CleanupContext) => Promise<StepOutcome>]> = [
   ['printers', removePrinters],

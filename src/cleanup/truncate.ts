@@ -27,14 +27,18 @@ function normalize(relPath: string): string {
  * Only the path is judged; the step itself leaves symlinks and other non-regular files alone.
  */
 export function isContentDiscarded(relPath: string): boolean {
-  // Called for every file of a fingerprint: most paths start with a letter neither etc nor var starts with.
-  const first = relPath.charCodeAt(0);
-  if (first !== 0x65 && first !== 0x76 && first !== 0x2e && first !== 0x2f) return false;
   const rel = normalize(relPath);
   if ((SINGLE_FILES as readonly string[]).includes(rel)) return true;
   if (!rel.startsWith(`${LOG_DIR}/`)) return false;
   const name = rel.slice(LOG_DIR.length + 1);
   return name !== '' && name !== '.' && name !== '..' && !name.includes('/');
+}
+
+/** The same for a walker's entry, asked for every file of a fingerprint: most directories are ruled out by their first byte, with no path built. */
+export function isContentDiscardedIn(dir: string, name: string): boolean {
+  const first = dir === '' ? name.charCodeAt(0) : dir.charCodeAt(0);
+  if (first !== 0x65 && first !== 0x76 && first !== 0x2e && first !== 0x2f) return false;
+  return isContentDiscarded(dir === '' ? name : `${dir}/${name}`);
 }
 
 interface Tally {

@@ -29,8 +29,8 @@ export interface FingerprintOptions {
   manifestFile: string | null;
   /** Checksum mode: where checksums are remembered between runs. Without it every file is read. */
   cacheFile?: string;
-  /** True for image paths (latin1 bytes; ASCII paths read as usual) of regular files the build empties. */
-  contentDiscarded?: (path: string) => boolean;
+  /** True for regular files the build empties, by image directory and name (latin1 bytes; ASCII reads as usual). */
+  contentDiscarded?: (dir: string, name: string) => boolean;
   /** Computes a file's content checksum (tests count the calls). */
   hashFile?: (path: Buffer, signal?: AbortSignal) => Promise<string>;
   /** Aborted on SIGTERM: the walk and the hashing stop at the next file or slice. */
@@ -148,7 +148,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     for await (const batch of mergeWalks(walks)) {
       options.signal?.throwIfAborted();
       for (const e of batch) {
-        facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.path);
+        facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.dir, e.name);
         facts.content = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? await content(e) : undefined;
         const racy = mode === 'mtime' && e.type === 'f' && !facts.discarded && isRacy(e);
         if (racy) result.racy++;

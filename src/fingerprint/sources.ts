@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
-import { isContentDiscarded } from '../cleanup/index.js';
+import { isContentDiscardedIn } from '../cleanup/index.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from './exclude-matcher.js';
 import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
@@ -71,7 +71,7 @@ export async function scanTrees(
     mode: options.compare,
     manifestFile: options.manifestFile,
     ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
-    ...(options.cleanup ? { contentDiscarded: isContentDiscarded } : {}),
+    ...(options.cleanup ? { contentDiscarded: isContentDiscardedIn } : {}),
   });
 }
 
