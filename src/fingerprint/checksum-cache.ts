@@ -82,24 +82,54 @@ export class ChecksumCache {
     return new ChecksumCache(file);
   }
 
-  /** The remembered checksum of this file version; lookups must come in image path order. */
-  async lookup(e: Entry): Promise<string | undefined> {
+  /**
+   * The remembered checksum of this file version; lookups must come in image path order. Answers
+   * without a promise when the old lines it needs are already read: a no-op asks once per file.
+   */
+  lookup(e: Entry): string | undefined | Promise<string | undefined> {
     if (!this.old) return undefined;
+    if (!this.started) return this.lookupAsync(e);
+    const path = e.path;
+    while (this.current && comparePaths(this.current.path, path) < 0) {
+      if (!this.advanceSync()) return this.lookupAsync(e);
+    }
+    if (!this.out && this.consumed - (this.current ? 1 : 0) > this.repeated) return this.lookupAsync(e);
+    return this.match(e, path);
+  }
+
+  /** Remembers the checksum lookup() just gave, unchanged: the old line again. */
+  keep(): void | Promise<void> {
+    const line = this.current!.line;
+    if (!this.out && this.consumed === this.repeated + 1) {
+      this.repeated++;
+      return;
+    }
+    return this.append(line);
+  }
+
+  /** Remembers a checksum for the next run. */
+  remember(e: Entry, sha256: string): Promise<void> {
+    return this.append(`${escapePath(e.path)}\t${identity(e)} ${sha256}`);
+  }
+
+  private async lookupAsync(e: Entry): Promise<string | undefined> {
     if (!this.started) {
       this.started = true;
       await this.advance();
     }
     while (this.current && comparePaths(this.current.path, e.path) < 0) await this.advance();
     if (!this.out && this.consumed - (this.current ? 1 : 0) > this.repeated) await this.diverge();
-    if (!this.current || this.current.path !== e.path) return undefined;
+    return this.match(e, e.path);
+  }
+
+  private match(e: Entry, path: string): string | undefined {
+    if (!this.current || this.current.path !== path) return undefined;
     const space = this.current.value.lastIndexOf(' ');
     if (this.current.value.slice(0, space) !== identity(e)) return undefined;
     return this.current.value.slice(space + 1);
   }
 
-  /** Remembers a checksum for the next run. */
-  async remember(e: Entry, sha256: string): Promise<void> {
-    const line = `${escapePath(e.path)}\t${identity(e)} ${sha256}`;
+  private async append(line: string): Promise<void> {
     if (!this.out) {
       if (this.current?.line === line && this.consumed === this.repeated + 1) {
         this.repeated++;
@@ -155,7 +185,18 @@ export class ChecksumCache {
   }
 
   private async advance(): Promise<void> {
-    const line = await this.old!.line().catch(() => undefined);
+    this.step(await this.old!.line().catch(() => undefined));
+  }
+
+  /** advance() when the next line is already read; false when it is not. */
+  private advanceSync(): boolean {
+    const line = this.old!.lineSync();
+    if (line === null) return false;
+    this.step(line);
+    return true;
+  }
+
+  private step(line: string | undefined): void {
     if (line !== undefined) this.consumed++;
     this.current = line === undefined ? undefined : { ...splitLine(line), line };
   }

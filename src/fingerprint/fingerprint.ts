@@ -127,14 +127,24 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     throw new Error(`no source holds ${e.path}`);
   };
 
-  const content = async (e: Entry): Promise<string> => {
-    let sha = await cache?.lookup(e);
-    if (!sha) {
+  // A file the cache knows costs no promise: a no-op in checksum mode asks this for every file.
+  const content = (e: Entry): string | Promise<string> => {
+    const cached = cache?.lookup(e);
+    if (typeof cached === 'string') {
+      const kept = isRacy(e) ? undefined : cache!.keep();
+      return kept ? kept.then(() => cached) : cached;
+    }
+    return (async () => {
+      let sha = await cached;
+      if (sha) {
+        if (!isRacy(e)) await cache!.keep();
+        return sha;
+      }
       result.hashed++;
       sha = await hashFile(fileOf(e), options.signal);
-    }
-    if (!isRacy(e)) await cache?.remember(e, sha);
-    return sha;
+      if (!isRacy(e)) await cache?.remember(e, sha);
+      return sha;
+    })();
   };
 
   const lines = new LineBuilder();
@@ -149,7 +159,8 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
       options.signal?.throwIfAborted();
       for (const e of batch) {
         facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.dir, e.name);
-        facts.content = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? await content(e) : undefined;
+        const sha = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? content(e) : undefined;
+        facts.content = typeof sha === 'object' ? await sha : sha;
         const racy = mode === 'mtime' && e.type === 'f' && !facts.discarded && isRacy(e);
         if (racy) result.racy++;
         if (e.type !== 'd' && !facts.discarded && e.mtimeSec > result.newest) result.newest = e.mtimeSec;
