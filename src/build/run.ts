@@ -64,7 +64,9 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
         expected,
       }),
     );
-  let scan = await fingerprint(files.active?.state?.fingerprint ?? null);
+  // Only a run that may find nothing to do skips the manifest: a forced or reconfigured one would walk twice.
+  const state = files.active?.state;
+  let scan = await fingerprint(!options.force && state?.configHash === hash ? state.fingerprint : null);
   const activeState = files.active?.state;
   const decision = decide({
     force: options.force,

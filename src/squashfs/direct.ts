@@ -62,7 +62,9 @@ function seconds(stat: fs.Stats): number | null {
  */
 export function planDirectRead(input: DirectInput): DirectRead | null {
   const { source, upper, matcher } = input;
-  const rootTime = seconds(fs.lstatSync(source));
+  // A source given through a symlink: the overlay's root takes the link's time or the directory's, depending on cleanup.
+  const rootStat = fs.lstatSync(source);
+  const rootTime = rootStat.isDirectory() ? seconds(rootStat) : null;
   if (rootTime === null) return null;
   const plan: DirectRead = { excludes: [], pseudo: [], rootOptions: ['-root-mode', '755', '-root-uid', '0', '-root-gid', '0', '-root-time', String(rootTime)] };
   const changed: string[] = [source];

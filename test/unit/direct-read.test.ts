@@ -59,6 +59,12 @@ describe('planDirectRead', function () {
     assert.deepEqual(result, { excludes: [], pseudo: [], rootOptions: result?.rootOptions });
   });
 
+  it('keeps the overlay for a source given through a symlink (whose time the overlay root may take)', () => {
+    fs.symlinkSync(source, path.join(scratch, 'link'));
+    assert.ok(plan());
+    assert.equal(planDirectRead({ source: path.join(scratch, 'link'), upper, matcher: compileExcludes([]) }), null);
+  });
+
   it('keeps the overlay for a new directory, a changed directory, a hard link, an odd name or target, or an xattr', async () => {
     const cases: Array<[string, () => Promise<void> | void]> = [
       ['new directory', () => fs.mkdirSync(path.join(upper, 'etc/new'))],
