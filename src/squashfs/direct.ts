@@ -46,6 +46,8 @@ function anyXattr(paths: string[]): boolean | null {
   return run.status === 0 ? run.stdout.trim() !== '' : null;
 }
 
+const ATTRIBUTE_OPTIONS = /^-(all-|force-|root-)/;
+
 const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 const octal = (mode: number): string => (mode & 0o7777).toString(8);
 
@@ -117,6 +119,8 @@ export interface DirectJob {
 export async function squashRun(job: DirectJob, command: SquashCommand): Promise<{ command: SquashCommand; extra: string[] }> {
   const source = job.sources[0];
   if (!job.overlay || job.sources.length !== 1 || source?.kind !== 'directory') return { command, extra: [] };
+  // Owners, times or modes the user forces on every entry: whether mksquashfs forces them on pseudo files too is not ours to bet on.
+  if (command.params.some((p) => ATTRIBUTE_OPTIONS.test(p))) return { command, extra: [] };
   const plan = planDirectRead({ source: source.path, upper: path.join(job.workDir, 'tmpfs', 'upper-0'), matcher: compileExcludes(job.excludes ?? []) });
   if (!plan) return { command, extra: [] };
   const root = await bindSourceReadOnly(source, path.join(job.workDir, 'direct'));

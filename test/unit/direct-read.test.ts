@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
-import { planDirectRead } from '../../src/squashfs/direct.js';
+import { planDirectRead, squashRun } from '../../src/squashfs/direct.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
@@ -57,6 +57,14 @@ describe('planDirectRead', function () {
     fs.writeFileSync(path.join(upper, 'etc/ssh/ssh_host_rsa_key'), 'new\n');
     const result = plan(['etc/ssh/ssh_host_*']);
     assert.deepEqual(result, { excludes: [], pseudo: [], rootOptions: result?.rootOptions });
+  });
+
+  it('keeps the overlay when mksquashfs_params force owners, times or modes on every entry', async () => {
+    const command = { prefix: [], root: '/overlay', output: '/out.img', excludesFile: '/excludes', mkfsTime: 1, params: ['-all-root'] };
+    const job = { workDir: scratch, sources: [{ spec: source, path: source, kind: 'directory' as const, options: [] }], overlay: true };
+    for (const param of ['-all-root', '-force-uid', '-all-time', '-root-mode']) {
+      assert.deepEqual(await squashRun(job, { ...command, params: [param, '0'] }), { command: { ...command, params: [param, '0'] }, extra: [] });
+    }
   });
 
   it('keeps the overlay for a source given through a symlink (whose time the overlay root may take)', () => {
