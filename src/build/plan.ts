@@ -3,7 +3,7 @@ import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
 import { ModuleError } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
-import { checkMksquashfs, checkParams, ionicePrefix, mksquashfsArgv, splitParams } from '../squashfs/command.js';
+import { checkMksquashfs, checkParams, ionicePrefix, splitParams, squashCommand, type SquashCommand } from '../squashfs/command.js';
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { refuseNonConvergent } from '../source/converge.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
@@ -21,7 +21,7 @@ export interface BuildPlan {
   /** A fresh 0700 directory for the mounts, the exclude file and the staged kernel. */
   workDir: string;
   params: string[];
-  command: string[];
+  command: SquashCommand;
 }
 
 export function checkOptions(options: Options): void {
@@ -48,6 +48,6 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   refuseNonConvergent(sources, paths, imageName, excludes);
   const workDir = newWorkDirPath(imageName, paths.imagesDir);
   const layout = workDirLayout(workDir);
-  const command = mksquashfsArgv(ionicePrefix(options.ionice), layout.root, paths.tmp, layout.excludes, params);
+  const command = squashCommand(ionicePrefix(options.ionice), layout.root, paths.tmp, layout.excludes, params);
   return { imageName, sources, paths, excludes, workDir, params, command };
 }

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { manifestDrift, type Drift } from '../fingerprint/sources.js';
 import { fingerprintSources } from '../steps/scan-sources.js';
-import { withSourceTime } from '../squashfs/command.js';
+import { mksquashfsArgv, withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions, LtspImageResult } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../steps/kernel-from-image.js';
 import { aroundBuild } from '../ltsp-conf/around-build.js';
@@ -46,16 +46,21 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
   const hash = configHash(config);
   const manifest = workDirLayout(plan.workDir).manifest;
   await failpoint('fingerprint');
-  const scan = await durations.time('fingerprint', () =>
-    fingerprintSources(plan.sources, {
-      excludes: plan.excludes,
-      cleanup: options.cleanup,
-      compare: options.compare,
-      workDir: plan.workDir,
-      cacheFile: context.checkMode ? null : plan.paths.checksumCache,
-      signal: context.signal,
-    }),
-  );
+  const fingerprint = (expected: string | null) =>
+    durations.time('fingerprint', () =>
+      fingerprintSources(plan.sources, {
+        excludes: plan.excludes,
+        cleanup: options.cleanup,
+        compare: options.compare,
+        workDir: plan.workDir,
+        cacheFile: context.checkMode ? null : plan.paths.checksumCache,
+        signal: context.signal,
+        expected,
+      }),
+    );
+  // Only a run that may find nothing to do skips the manifest: a forced or reconfigured one would walk twice.
+  const state = files.active?.state;
+  let scan = await fingerprint(!options.force && state?.configHash === hash ? state.fingerprint : null);
   const activeState = files.active?.state;
   const decision = decide({
     force: options.force,
@@ -67,6 +72,8 @@ async function assess(plan: BuildPlan, options: Options, context: ModuleContext,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
+  // A rebuild for another reason (force, config) keeps the manifest of what it built; a matching scan wrote none.
+  if (decision.build && !context.checkMode && !scan.manifest) scan = await fingerprint(null);
   // Only a run that rebuilds says so: a bad record of a backup changes nothing here.
   files.problems.forEach((p) => context.warn(decision.build ? `${p}; ${context.checkMode ? 'would rebuild' : 'rebuilding'}` : p));
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
@@ -142,7 +149,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
     if (a.drift) await context.log(`${plan.imageName}: drifted paths: ${driftLine(a.drift)}`);
     const changed = decision.build || decision.kernelOnly;
-    const command = withSourceTime(plan.command, plan.params, a.newest);
+    const command = withSourceTime(plan.command, a.newest);
     const common = {
       image: plan.paths.image,
       image_name: plan.imageName,
@@ -153,7 +160,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       ...(decision.configChanges ? { config_changes: decision.configChanges } : {}),
       ...(context.diff && changed && a.drift ? { diff: await driftDiff(plan.paths.image, a.drift, plan.sources) } : {}),
       excluded: plan.excludes.length,
-      command,
+      command: mksquashfsArgv(command),
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {

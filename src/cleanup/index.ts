@@ -8,7 +8,7 @@ import { replaceSshHostKeys } from './ssh-host-keys.js';
 import { TRUNCATED_FILES, truncateFiles } from './truncate.js';
 import type { CleanupContext, CleanupStep, StepOutcome } from './types.js';
 import { removeUsers } from './users.js';
-import { pathMatcher } from './path-patterns.js';
+import { pathMatcher, pathMatcherIn } from './path-patterns.js';
 import { errorMessage } from '../runtime/errors.js';
 
 export type { CleanupContext, CleanupStep } from './types.js';
@@ -51,6 +51,9 @@ export const CLEANUP_TRUNCATED: readonly string[] = Object.freeze(descriptors.fl
 
 /** True when cleanup discards the content of the regular file at `relPath` (relative to the tree root); only the path is judged. */
 export const isContentDiscarded: (relPath: string) => boolean = pathMatcher(CLEANUP_TRUNCATED);
+
+/** The same for a walker's entry (its directory and name), asked for every file of a fingerprint. */
+export const isContentDiscardedIn: (dir: string, name: string) => boolean = pathMatcherIn(CLEANUP_TRUNCATED);
 
 /** What made a build irreproducible, from the steps that changed something; undefined when none did. */
 export function randomnessOf(steps: readonly CleanupStep[]): string | undefined {

@@ -22,3 +22,17 @@ export function pathMatcher(patterns: readonly string[]): (relPath: string) => b
     );
   };
 }
+
+/**
+ * pathMatcher for a walker's (dir, name): most directories are ruled out by their first byte, with no path built.
+ * "./x" and "/x" spellings always take the full test, and so does everything when a pattern starts with '*'.
+ */
+export function pathMatcherIn(patterns: readonly string[]): (dir: string, name: string) => boolean {
+  const matches = pathMatcher(patterns);
+  const firsts = new Set([...patterns.map((p) => p.charCodeAt(0)), 0x2e, 0x2f]);
+  const anyFirst = patterns.some((p) => p.startsWith('*'));
+  return (dir, name) => {
+    if (!anyFirst && !firsts.has(dir === '' ? name.charCodeAt(0) : dir.charCodeAt(0))) return false;
+    return matches(dir === '' ? name : `${dir}/${name}`);
+  };
+}

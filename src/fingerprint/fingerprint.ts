@@ -25,12 +25,12 @@ export interface FingerprintOptions {
   sources: readonly FingerprintSource[];
   matcher: ExcludeMatcher;
   mode: FingerprintMode;
-  /** Where the manifest goes (gzip text, replaced atomically). */
-  manifestFile: string;
+  /** Where the manifest goes (gzip text, replaced atomically); null writes none (a no-op run needs only the fingerprint). */
+  manifestFile: string | null;
   /** Checksum mode: where checksums are remembered between runs. Without it every file is read. */
   cacheFile?: string;
-  /** True for image paths (latin1 bytes; ASCII paths read as usual) of regular files the build empties. */
-  contentDiscarded?: (path: string) => boolean;
+  /** True for regular files the build empties, by image directory and name (latin1 bytes; ASCII reads as usual). */
+  contentDiscarded?: (dir: string, name: string) => boolean;
   /** Computes a file's content checksum (tests count the calls). */
   hashFile?: (path: Buffer, signal?: AbortSignal) => Promise<string>;
   /** Aborted on SIGTERM: the walk and the hashing stop at the next file or slice. */
@@ -112,7 +112,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   );
   const roots = options.sources.map((source) => ({ root: bytesOf(source.root), prefix: pathComponents(source.prefix ?? '').join('/') }));
   const hash = createHash('sha256');
-  const manifest = new GzipFileWriter(options.manifestFile);
+  const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
   const result: FingerprintResult = { fingerprint: '', newest: 0, entries: 0, racy: 0, hashed: 0 };
   const facts: LineFacts = { mode, discarded: false };
@@ -127,29 +127,40 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     throw new Error(`no source holds ${e.path}`);
   };
 
-  const content = async (e: Entry): Promise<string> => {
-    let sha = await cache?.lookup(e);
-    if (!sha) {
+  // A file the cache knows costs no promise: a no-op in checksum mode asks this for every file.
+  const content = (e: Entry): string | Promise<string> => {
+    const cached = cache?.lookup(e);
+    if (typeof cached === 'string') {
+      const kept = isRacy(e) ? undefined : cache!.keep();
+      return kept ? kept.then(() => cached) : cached;
+    }
+    return (async () => {
+      let sha = await cached;
+      if (sha) {
+        if (!isRacy(e)) await cache!.keep();
+        return sha;
+      }
       result.hashed++;
       sha = await hashFile(fileOf(e), options.signal);
-    }
-    if (!isRacy(e)) await cache?.remember(e, sha);
-    return sha;
+      if (!isRacy(e)) await cache?.remember(e, sha);
+      return sha;
+    })();
   };
 
   const lines = new LineBuilder();
   const flush = async (): Promise<void> => {
     const chunk = lines.take();
     hash.update(chunk);
-    await manifest.write(chunk);
+    await manifest?.write(chunk);
   };
   try {
     lines.text(`${FORMAT} mode=${mode}\n`);
     for await (const batch of mergeWalks(walks)) {
       options.signal?.throwIfAborted();
       for (const e of batch) {
-        facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.path);
-        facts.content = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? await content(e) : undefined;
+        facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.dir, e.name);
+        const sha = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? content(e) : undefined;
+        facts.content = typeof sha === 'object' ? await sha : sha;
         const racy = mode === 'mtime' && e.type === 'f' && !facts.discarded && isRacy(e);
         if (racy) result.racy++;
         if (e.type !== 'd' && !facts.discarded && e.mtimeSec > result.newest) result.newest = e.mtimeSec;
@@ -159,10 +170,10 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
       if (lines.size > 1 << 18) await flush();
     }
     await flush();
-    await manifest.commit();
+    await manifest?.commit();
     await cache?.commit();
   } catch (error) {
-    await manifest.abort();
+    await manifest?.abort();
     await cache?.abort();
     throw error;
   }

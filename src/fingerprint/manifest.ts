@@ -103,6 +103,12 @@ export class LineCursor {
 
   constructor(private readonly source: AsyncIterator<string[]>) {}
 
+  /** The next line when one is already read (no await), else null: then line() reads on. */
+  lineSync(): string | null {
+    if (this.header === undefined || this.next >= this.lines.length) return null;
+    return this.lines[this.next++]!;
+  }
+
   /** The next line, or undefined at the end. */
   async line(): Promise<string | undefined> {
     while (this.next >= this.lines.length) {

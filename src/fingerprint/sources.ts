@@ -9,12 +9,14 @@ export type CompareMode = 'mtime' | 'checksum';
 
 export interface ScanOptions {
   excludes: string[];
-  /** True for image paths whose content the build throws away (cleanup's emptied files): only their presence counts. */
-  contentDiscarded?: (path: string) => boolean;
+  /** True for image paths (a walker's dir and name) whose content the build throws away (cleanup's emptied files): only their presence counts. */
+  contentDiscarded?: (dir: string, name: string) => boolean;
   compare: CompareMode;
   manifestFile: string;
   cacheFile: string | null;
   signal: AbortSignal;
+  /** The recorded fingerprint: when the sources still match it, no manifest is written (nothing will be rebuilt or compared). */
+  expected?: string | null;
 }
 
 export interface SourceScan {
@@ -25,6 +27,8 @@ export interface SourceScan {
   identities: string[];
   /** Newest mtime (seconds) among what the image will hold: the image's own time, so a rebuild of the same source is byte-identical. */
   newest: number;
+  /** Whether options.manifestFile was written: not when the sources matched options.expected. */
+  manifest: boolean;
 }
 
 export interface Drift {
@@ -47,7 +51,10 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
 }
 
 /** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
-export async function scanTrees(roots: FingerprintSource[], options: Omit<ScanOptions, 'signal'> & { signal?: AbortSignal }): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
+export async function scanTrees(
+  roots: FingerprintSource[],
+  options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
+): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
   return computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,

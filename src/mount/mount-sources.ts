@@ -57,3 +57,9 @@ export async function mountSources(layout: WorkDirLayout, sources: ResolvedSourc
   }
   return root;
 }
+
+/** The source alone, read-only and without its submounts (as the overlay shows them: empty directories), for mksquashfs to read directly. */
+export async function bindSourceReadOnly(source: ResolvedSource, target: string): Promise<string> {
+  await run(bindMountArgv({ ...source, options: [] }, mkdir(target)));
+  return target;
+}

@@ -1,5 +1,6 @@
 // What the module sends to its namespace worker, and the events the worker reports back, one JSON line each.
 import type { CleanupStep } from '../cleanup/index.js';
+import type { SquashCommand } from '../squashfs/command.js';
 import type { ResolvedSource } from '../source/resolve.js';
 
 export const WORKER_FLAG = '--ltsp-namespace-worker';
@@ -14,8 +15,8 @@ export interface WorkerJob {
   excludes?: string[];
   /** After cleanup, give rewritten files their originals' times (new ones this time, in seconds). */
   stableTime?: number | null;
-  /** The full mksquashfs argv, or null when the job only reads the tree (kernel extraction). */
-  mksquashfs: string[] | null;
+  /** The mksquashfs run, or null when the job only reads the tree (kernel extraction). */
+  mksquashfs: SquashCommand | null;
   /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */
   kernel: { userPattern: string | null } | null;
   /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */

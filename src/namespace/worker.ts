@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { isContentDiscarded, runCleanup } from '../cleanup/index.js';
+import { isContentDiscardedIn, runCleanup } from '../cleanup/index.js';
 import { compileExcludes } from '../fingerprint/exclude-matcher.js';
 import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel } from '../kernel/find.js';
@@ -11,6 +11,8 @@ import { stabilizeTimes } from '../mount/stable-times.js';
 import { errorMessage, oneLine } from '../runtime/errors.js';
 import { formatBytes } from '../report/format.js';
 import { failpoint } from '../runtime/failpoint.js';
+import { mksquashfsArgv, type SquashCommand } from '../squashfs/command.js';
+import { squashRun } from '../squashfs/direct.js';
 import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
 import { workDirLayout, type WorkDirLayout } from '../store/work-dir.js';
@@ -54,13 +56,15 @@ function reportProgress(stdout: NodeJS.ReadableStream | null): void {
   });
 }
 
-async function squash(command: string[], watched: boolean): Promise<void> {
-  const argv = watched ? onPseudoTerminal(command) : command;
+async function squash(job: WorkerJob, planned: SquashCommand, watched: boolean): Promise<void> {
+  const { command, extra } = await squashRun(job, planned);
+  const full = mksquashfsArgv(command, extra);
+  const argv = watched ? onPseudoTerminal(full) : full;
   const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
   if (watched) reportProgress(child.stdout);
   const result = await child;
   if (result.exitCode !== 0) {
-    const output = command[command.indexOf('mksquashfs') + 2] ?? '';
+    const output = command.output;
     if (/No space left/i.test(`${result.stderr}${result.all}`)) {
       throw new Error(`no space left on the filesystem of ${path.dirname(output)} while writing ${path.basename(output)}; free some space there or move base_dir`);
     }
@@ -115,7 +119,7 @@ export async function workerMain(): Promise<void> {
       const scan = job.scan;
       const roots = walkRoots(job.sources, (s, i) => (i === 0 ? root : path.join(root, s.subdir ?? '')));
       const options = { excludes: scan.excludes, cacheFile: scan.cacheFile, compare: 'checksum' as const, manifestFile: layout.manifest };
-      const done = await timed('scan', () => scanTrees(roots, { ...options, ...(scan.cleanup ? { contentDiscarded: isContentDiscarded } : {}) }), state);
+      const done = await timed('scan', () => scanTrees(roots, { ...options, ...(scan.cleanup ? { contentDiscarded: isContentDiscardedIn } : {}) }), state);
       send({ type: 'scan', ...done });
     }
     if (job.cleanup) {
@@ -124,7 +128,7 @@ export async function workerMain(): Promise<void> {
       send({ type: 'cleanup', steps: await timed('cleanup', () => runCleanup(root, context), state) });
       if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(layout, job.sources, job.stableTime);
     }
-    if (job.mksquashfs) await timed('mksquashfs', () => squash(job.mksquashfs!, job.progress === true), state);
+    if (job.mksquashfs) await timed('mksquashfs', () => squash(job, job.mksquashfs!, job.progress === true), state);
     if (job.kernel) {
       const pattern = job.kernel.userPattern ?? undefined;
       const kernel = await timed('kernel', async () => {

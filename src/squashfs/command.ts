@@ -42,18 +42,36 @@ export function checkMksquashfs(): void {
 
 export const LAST_SQUASHFS_TIME = 2 ** 32 - 1;
 
+/** What mksquashfs is asked to do, kept as fields until the worker runs it, so nothing re-parses an argv by position. */
+export interface SquashCommand {
+  /** nice/ionice prefix, possibly empty. */
+  prefix: string[];
+  /** The tree to squash. */
+  root: string;
+  output: string;
+  excludesFile: string;
+  /** The image's own time (-mkfs-time), or null to leave it to the user's params or SOURCE_DATE_EPOCH. */
+  mkfsTime: number | null;
+  /** The user's mksquashfs_params, checked. */
+  params: string[];
+}
+
+export function squashCommand(prefix: string[], root: string, output: string, excludesFile: string, params: string[]): SquashCommand {
+  return { prefix, root, output, excludesFile, mkfsTime: null, params };
+}
+
 /**
  * The image's own time taken from the source (its newest file), so two builds of the same source are
  * byte-identical; unless the user chose a time (-mkfs-time, -all-time) or SOURCE_DATE_EPOCH, which mksquashfs reads.
  */
-export function withSourceTime(argv: string[], params: string[], seconds: number): string[] {
-  if (process.env.SOURCE_DATE_EPOCH || params.some((p) => p === '-mkfs-time' || p === '-all-time')) return argv;
-  const at = argv.indexOf('-ef') + 2;
+export function withSourceTime(command: SquashCommand, seconds: number): SquashCommand {
+  if (process.env.SOURCE_DATE_EPOCH || command.params.some((p) => p === '-mkfs-time' || p === '-all-time')) return command;
   // squashfs times are 32 bits: mksquashfs refuses a later -mkfs-time, so a file dated 2106 or later would fail every build.
-  const time = Math.min(Math.max(0, Math.floor(seconds)), LAST_SQUASHFS_TIME);
-  return [...argv.slice(0, at), '-mkfs-time', String(time), ...argv.slice(at)];
+  return { ...command, mkfsTime: Math.min(Math.max(0, Math.floor(seconds)), LAST_SQUASHFS_TIME) };
 }
 
-export function mksquashfsArgv(prefix: string[], root: string, output: string, excludesFile: string, params: string[]): string[] {
-  return [...prefix, 'mksquashfs', root, output, '-noappend', '-wildcards', '-ef', excludesFile, ...params];
+/** The argv, with extra options (the worker's pseudo files and exclude lists) before the user's params. */
+export function mksquashfsArgv(command: SquashCommand, extra: string[] = []): string[] {
+  const time = command.mkfsTime === null ? [] : ['-mkfs-time', String(command.mkfsTime)];
+  return [...command.prefix, 'mksquashfs', command.root, command.output, '-noappend', '-wildcards', '-ef', command.excludesFile, ...time, ...extra, ...command.params];
 }

@@ -1,7 +1,7 @@
 // Fingerprints the resolved sources of an image for a module run: directories walked in place, disk files by identity (mtime) or walked inside a private mount (checksum).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { isContentDiscarded } from '../cleanup/index.js';
+import { isContentDiscardedIn } from '../cleanup/index.js';
 import { scanTrees, walkRoots, type ScanOptions, type SourceScan } from '../fingerprint/sources.js';
 import type { WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
@@ -13,6 +13,8 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
   workDir: string;
   /** Whether the build runs cleanup, whose emptied files' content the fingerprint then ignores. */
   cleanup: boolean;
+  /** The recorded fingerprint: when the sources still match it, no manifest is written (nothing will be rebuilt or compared). */
+  expected?: string | null;
 }
 
 function identity(source: ResolvedSource): string {
@@ -26,20 +28,30 @@ function identity(source: ResolvedSource): string {
  */
 export async function fingerprintSources(sources: ResolvedSource[], options: SourceScanOptions): Promise<SourceScan> {
   if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
+  const manifestFile = workDirLayout(options.workDir).manifest;
+  if (options.expected) {
+    // A change costs a second walk, which writes the manifest; the rebuild that follows costs far more.
+    const quick = await scanDirectories(sources, options, null);
+    if (quick.digest === options.expected) return quick;
+  }
+  return scanDirectories(sources, options, manifestFile);
+}
+
+async function scanDirectories(sources: ResolvedSource[], options: SourceScanOptions, manifestFile: string | null): Promise<SourceScan> {
   const walked = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'directory');
   const identities = sources.filter((s) => s.kind !== 'directory').map(identity);
   const roots = walkRoots(sources, (s) => s.path).filter((_, i) => walked.some((w) => w.i === i));
   const scan = await scanTrees(roots, {
     excludes: options.excludes,
     compare: options.compare,
-    manifestFile: workDirLayout(options.workDir).manifest,
+    manifestFile,
     cacheFile: options.cacheFile,
     signal: options.signal,
-    ...(options.cleanup ? { contentDiscarded: isContentDiscarded } : {}),
+    ...(options.cleanup ? { contentDiscarded: isContentDiscardedIn } : {}),
   });
   const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
   const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
-  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes) };
+  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null };
 }
 
 /** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
@@ -58,5 +70,5 @@ async function scanMounted(sources: ResolvedSource[], options: SourceScanOptions
   );
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
-  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest };
+  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest, manifest: true };
 }

@@ -22,6 +22,8 @@ export interface WorkDirLayout {
   work(index: number): string;
   /** Mount point of a disk source before it is overlaid. */
   lower(index: number): string;
+  /** mksquashfs's direct read of a lone directory source: its read-only bind mount, extra excludes and pseudo-file definitions. */
+  direct: { root: string; excludes: string; pseudo: string };
   /** The boot check's client: our cpio archive, and QEMU's dir (its disk, initrd, snapshot overlay and the disk's staging dir). */
   boot: { archive: string; dir: string; disk: string; initrd: string; staging: string; stagedImages: string };
 }
@@ -41,6 +43,7 @@ export function workDirLayout(dir: string): WorkDirLayout {
     upper: (index) => path.join(tmpfs, `upper-${index}`),
     work: (index) => path.join(tmpfs, `work-${index}`),
     lower: (index) => path.join(dir, `lower-${index}`),
+    direct: { root: path.join(dir, 'direct'), excludes: path.join(dir, 'excludes-direct'), pseudo: path.join(dir, 'pseudo') },
     boot: {
       archive: path.join(dir, 'boot-check.cpio'),
       dir: boot,
@@ -60,8 +63,8 @@ export function makeWorkDir(dir: string, excludes: string[]): void {
 /** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively (the tmpfs's upper dirs go with its unmount). */
 export function removeWorkDir(dir: string): string | null {
   const layout = workDirLayout(dir);
-  const files = [layout.excludes, layout.manifest, layout.kernel.vmlinuz, layout.kernel.initrd, ...manifestTemps(layout), ...bootTemps(layout)];
-  const dirs = [layout.kernel.dir, layout.root, layout.tmpfs, ...lowerDirs(layout), layout.boot.stagedImages, layout.boot.staging, layout.boot.dir, dir];
+  const files = [layout.excludes, layout.direct.excludes, layout.direct.pseudo, layout.manifest, layout.kernel.vmlinuz, layout.kernel.initrd, ...manifestTemps(layout), ...bootTemps(layout)];
+  const dirs = [layout.kernel.dir, layout.root, layout.direct.root, layout.tmpfs, ...lowerDirs(layout), layout.boot.stagedImages, layout.boot.staging, layout.boot.dir, dir];
   try {
     for (const file of files) fs.rmSync(file, { force: true });
     for (const target of dirs) {

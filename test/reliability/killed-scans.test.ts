@@ -41,8 +41,10 @@ describe('runs killed while scanning leave nothing for good (#13 item 7)', funct
     process.stdout.write(`      killed scans: ${kills} kills, ${cleaned} cleaned up by the next run\n`);
   });
 
-  it('ltsp_image killed while hashing: the work dir with its manifest temp and the checksum cache temp go with the next run', async () => {
+  it('ltsp_image killed while hashing: the work dir and the checksum cache temp go with the next run', async () => {
     kills++;
+    // A changed file before the huge one: the checksum cache is written only from the first difference on (#17).
+    fs.writeFileSync(path.join(box.source, 'etc/hostname'), 'scanned again\n');
     addHugeFile();
     const run = startModule('ltsp_image', args());
     await waitForOpen(run.child.pid!, big, run.stderr);

@@ -76,4 +76,25 @@ describe('bad previous manifests (#13 item 5)', function () {
     assert.ok(fsyncAt > 0 && renameAt > fsyncAt, `fsync (${fsyncAt}) before rename (${renameAt})`);
     survived++;
   });
+
+  for (const compare of ['mtime', 'checksum']) {
+    it(`${compare} mode: a no-op writes no manifest; a forced rebuild after one keeps its manifest, and the next change's drift names the file (#17)`, async () => {
+      cases++;
+      const opts = { compare };
+      await change(`skip-${compare}`);
+      assert.equal((await runModule('ltsp_image', args(opts))).result.changed, true);
+      const noop = await runTraced('ltsp_image', args(opts), box.scratch);
+      assert.equal(noop.result.reason, 'up_to_date', noop.stdout);
+      assert.ok(!noop.calls.some((c) => c.includes('.manifest.gz.')), 'the no-op wrote a manifest');
+      const forced = await runModule('ltsp_image', args({ ...opts, force: true }));
+      assert.equal(forced.result.reason, 'forced');
+      assert.ok(fs.existsSync(manifestOf()), 'the forced rebuild kept its manifest');
+      await box.change('etc/hostname', `changed-${compare}\n`);
+      const changed = await runModule('ltsp_image', args(opts));
+      assert.equal(changed.result.reason, 'source_changed');
+      assert.deepEqual((changed.result.drift as { modified_paths: string[] }).modified_paths, ['etc/hostname']);
+      assert.equal((changed.result.drift as { added: number }).added, 0);
+      survived++;
+    });
+  }
 });

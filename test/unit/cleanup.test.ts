@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { scrubAccounts } from '../../src/cleanup/accounts.js';
-import { CLEANUP_FORMAT_VERSION, CLEANUP_STEPS, CLEANUP_TRUNCATED, isContentDiscarded, runCleanup, type CleanupStep } from '../../src/cleanup/index.js';
+import { CLEANUP_FORMAT_VERSION, CLEANUP_STEPS, CLEANUP_TRUNCATED, isContentDiscarded, isContentDiscardedIn, runCleanup, type CleanupStep } from '../../src/cleanup/index.js';
 import { DEFAULT_ID_RANGES, parseLoginDefs, parseLoginDefsNumber } from '../../src/cleanup/login-defs.js';
 import { keepCommentLines, printerNames } from '../../src/cleanup/printers.js';
 import { commonNameFrom } from '../../src/cleanup/snakeoil.js';
@@ -271,6 +271,10 @@ describe('cleanup', () => {
       }
       for (const rel of ['var/log', 'var/log/', 'var/log/apt/history.log', 'etc/fstab.d', 'etc/passwd', 'xvar/log/syslog']) {
         assert.equal(isContentDiscarded(rel), false, rel);
+      }
+      const split = (rel: string): [string, string] => [rel.slice(0, Math.max(0, rel.lastIndexOf('/'))), rel.slice(rel.lastIndexOf('/') + 1)];
+      for (const rel of ['var/log/syslog', 'etc/fstab', 'var/cache/debconf/passwords.dat', 'usr/bin/ls', 'fstab', 'etc/passwd', 'var/log/apt/history.log']) {
+        assert.equal(isContentDiscardedIn(...split(rel)), isContentDiscarded(rel), rel);
       }
     });
 

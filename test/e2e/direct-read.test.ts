@@ -1,0 +1,55 @@
+// mksquashfs reads a lone directory source directly, with cleanup's changes as pseudo files: the image must be the very bytes the overlay gave.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { effectiveExcludes } from '../../src/squashfs/excludes.js';
+import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
+import type { OverlaySquashJob } from '../helpers/overlay-squash.js';
+import { requireRoot } from '../helpers/root.js';
+import { projectRoot, runModule } from '../helpers/run-module.js';
+import { settle } from '../helpers/settle.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+describe('direct read of a directory source', function () {
+  let scratch: string;
+  let fixture: ChrootFixture;
+  let base: string;
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('direct-');
+    base = path.join(scratch, 'srv/ltsp');
+    fixture = await makeChrootFixture(path.join(base, 'fixture'));
+    // Randomness aside (a new snakeoil key), and a root the overlay shows as 0755 root:root while the source's is not.
+    fs.rmSync(path.join(fixture.root, 'etc/ssl/private/ssl-cert-snakeoil.key'));
+    fs.chmodSync(fixture.root, 0o700);
+    fs.chownSync(fixture.root, 0, 5);
+    await settle();
+  });
+  after(async () => {
+    if (scratch) await removeScratch(scratch);
+  });
+
+  it('gives the same bytes as mksquashfs on the cleaned-up overlay', async () => {
+    const run = await runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ionice: '', kernel: false });
+    assert.equal(run.code, 0, run.stdout);
+    const argv = run.result.command as string[];
+    const time = Number(argv[argv.indexOf('-mkfs-time') + 1]);
+    const output = path.join(scratch, 'overlay.img');
+    const job: OverlaySquashJob = {
+      workDir: path.join(scratch, 'work'),
+      source: fixture.root,
+      excludes: effectiveExcludes({}),
+      stableTime: time,
+      command: { prefix: [], root: '', output, excludesFile: '', mkfsTime: time, params: ['-no-progress', '-quiet'] },
+    };
+    const helper = path.join(projectRoot, 'dist/test/helpers/overlay-squash.js');
+    const child = await execa('unshare', ['--mount', '--propagation', 'private', process.execPath, helper, JSON.stringify(job)]);
+    const seen = JSON.parse(child.stdout) as { direct: boolean; pseudo: number; excluded: number };
+    assert.equal(seen.direct, true, 'this source is read directly');
+    assert.ok(seen.pseudo > 0 && seen.excluded > 0, `cleanup changed files: ${child.stdout}`);
+    const image = path.join(base, 'images/fixture.img');
+    assert.ok(fs.readFileSync(image).equals(fs.readFileSync(output)), 'the direct read and the overlay give different images');
+  });
+});

@@ -1,0 +1,35 @@
+// Builds an image the way builds did before mksquashfs read sources directly (cleanup on the overlay, mksquashfs on the overlay), for tests that prove both give the same bytes. Run inside `unshare --mount`.
+import { execa } from 'execa';
+import { runCleanup } from '../../src/cleanup/index.js';
+import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
+import { mountSources } from '../../src/mount/mount-sources.js';
+import { stabilizeTimes } from '../../src/mount/stable-times.js';
+import { mksquashfsArgv, type SquashCommand } from '../../src/squashfs/command.js';
+import { planDirectRead } from '../../src/squashfs/direct.js';
+import type { ResolvedSource } from '../../src/source/resolve.js';
+import { makeWorkDir, workDirLayout } from '../../src/store/work-dir.js';
+
+export interface OverlaySquashJob {
+  workDir: string;
+  source: string;
+  excludes: string[];
+  stableTime: number;
+  command: SquashCommand;
+}
+
+/** Prints whether the direct read would have been used, then squashes the overlay. */
+async function main(job: OverlaySquashJob): Promise<void> {
+  const sources: ResolvedSource[] = [{ spec: job.source, path: job.source, kind: 'directory', options: [] }];
+  makeWorkDir(job.workDir, job.excludes);
+  const layout = workDirLayout(job.workDir);
+  const root = await mountSources(layout, sources, true);
+  const matcher = compileExcludes(job.excludes);
+  await runCleanup(root, { excluded: (rel) => matcher.excludes(Buffer.from(rel).toString('latin1')) });
+  stabilizeTimes(layout, sources, job.stableTime);
+  const direct = planDirectRead({ source: job.source, upper: layout.upper(0), matcher });
+  const argv = mksquashfsArgv({ ...job.command, root, excludesFile: layout.excludes });
+  await execa(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+  process.stdout.write(JSON.stringify({ direct: direct !== null, pseudo: direct?.pseudo.length ?? 0, excluded: direct?.excludes.length ?? 0 }));
+}
+
+if (process.argv[2]) await main(JSON.parse(process.argv[2]) as OverlaySquashJob);
