@@ -1,5 +1,5 @@
 // Entry point of the ltsp_image module (and its command line); start() also runs it as the namespace worker.
-import { runLtspImage } from '../src/build/run.js';
+import { runLtspImage } from '../src/image/run.js';
 import { summarizeBuild } from '../src/cli/summary.js';
 import { ltspImageSchema } from '../src/generated/ltsp_image.js';
 import validate from '../src/generated/ltsp_image.validate.js';

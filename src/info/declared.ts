@@ -1,6 +1,6 @@
 // What an image was built from, written back the way ltsp_image takes it, so a rebuild from ltsp_image_info's report loses nothing.
 import type { ResolvedSource } from '../source/resolve.js';
-import { imageOptions } from '../build/config.js';
+import { imageOptions } from '../image/config.js';
 import type { ImageState } from '../store/state.js';
 
 /** One source as a stacked-source part: path then its options (partition=, fstype=, subdir=, mount options). */
