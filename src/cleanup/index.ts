@@ -9,7 +9,7 @@ import { TRUNCATED_FILES, truncateFiles } from './truncate.js';
 import type { CleanupContext, CleanupStep, StepOutcome } from './types.js';
 import { removeUsers } from './users.js';
 import { pathMatcher, pathMatcherIn } from './path-patterns.js';
-import { errorMessage } from '../runtime/errors.js';
+import { errorMessage, ModuleError } from '../runtime/errors.js';
 
 export type { CleanupContext, CleanupStep } from './types.js';
 
@@ -78,7 +78,7 @@ export async function runCleanup(root: string, context: CleanupContext = { exclu
     try {
       outcome = await run(root, context);
     } catch (error) {
-      throw new Error(`cleanup step ${name} failed on ${root}: ${errorMessage(error)}`, { cause: error });
+      throw new ModuleError(`cleanup step ${name} failed on ${root}: ${errorMessage(error)}`);
     }
     results.push({ step: name as CleanupStepName, changed: outcome.changed, detail: outcome.detail });
   }

@@ -1,23 +1,19 @@
 // Content checksums for checksum-mode fingerprints, remembered per file version so an unchanged file is read once, not on every run.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { sha256Fd } from '../store/sha256.js';
 import { comparePaths, printablePath, type Entry } from './entry.js';
 import { TreeChangedError } from './listing.js';
 import { escapePath, splitLine } from './manifest-line.js';
 import { GzipFileWriter, LineCursor, readLines } from './manifest.js';
 
 const HEADER = 'ltsp-image-checksums 1';
-const chunk = Buffer.alloc(1 << 20);
-
-/** Between slices of a big file the event loop runs, so SIGTERM is heard while a multi-gigabyte file is hashed. */
-const SLICE = 64 << 20;
 const VANISHED = ['ENOENT', 'ELOOP', 'ENXIO', 'ENOTDIR'];
 
 /**
- * sha256 (hex) of a regular file's content. O_NOFOLLOW and O_NONBLOCK: a file swapped for a symlink is never
- * read through, and one swapped for a FIFO or device never blocks the open; either is a tree that changed.
+ * sha256 (hex) of a regular file of a source tree. O_NOFOLLOW and O_NONBLOCK: a file swapped for a symlink is
+ * never read through, and one swapped for a FIFO or device never blocks the open; either is a tree that changed.
  */
-export async function sha256File(path: Buffer, signal?: AbortSignal): Promise<string> {
+export async function sha256TreeFile(path: Buffer, signal?: AbortSignal): Promise<string> {
   let fd: number;
   try {
     fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
@@ -28,18 +24,7 @@ export async function sha256File(path: Buffer, signal?: AbortSignal): Promise<st
   }
   try {
     if (!fs.fstatSync(fd).isFile()) throw new TreeChangedError(`${printablePath(path.toString('latin1'))} is no longer a regular file`);
-    const hash = createHash('sha256');
-    let read: number;
-    let sinceYield = 0;
-    while ((read = fs.readSync(fd, chunk, 0, chunk.length, null)) > 0) {
-      hash.update(chunk.subarray(0, read));
-      if ((sinceYield += read) >= SLICE) {
-        sinceYield = 0;
-        await new Promise((resolve) => setImmediate(resolve));
-        signal?.throwIfAborted();
-      }
-    }
-    return hash.digest('hex');
+    return await sha256Fd(fd, signal);
   } finally {
     fs.closeSync(fd);
   }

@@ -1,7 +1,7 @@
 // Condenses everything that ends up in the image into one sha256, so the module rebuilds only when the image would differ.
 import { createHash, randomBytes } from 'node:crypto';
 import { bytesOf, pathComponents, type Entry } from './entry.js';
-import { ChecksumCache, sha256File } from './checksum-cache.js';
+import { ChecksumCache, sha256TreeFile } from './checksum-cache.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
 import { fsPath, joinPath, TreeChangedError } from './listing.js';
 import { LineBuilder, type FingerprintMode, type LineFacts } from './manifest-line.js';
@@ -94,7 +94,7 @@ export async function computeFingerprint(options: FingerprintOptions): Promise<F
 
 async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const { mode, contentDiscarded } = options;
-  const hashFile = options.hashFile ?? sha256File;
+  const hashFile = options.hashFile ?? sha256TreeFile;
   const started = (options.clock ?? Date.now)();
   const fine = cutoff(started - FINE_GRAIN_MS);
   const coarse = cutoff(started - COARSE_GRAIN_MS);

@@ -1,4 +1,5 @@
 // Bracket expressions ([...], [!...], [[:class:]]) exactly as glibc's fnmatch reads them in the C locale, which is where mksquashfs runs (it never calls setlocale).
+import { cClass } from './c-locale.js';
 
 /** What matchBracket found: the index after the expression, or one of these. */
 export const NO_MATCH = -1;
@@ -7,27 +8,6 @@ export const LITERAL_BRACKET = -2;
 
 // glibc's limit on a class name inside [: :]; longer names make the whole match fail.
 const CHAR_CLASS_MAX_LENGTH = 256;
-
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
-const isUpper = (c: number): boolean => c >= 0x41 && c <= 0x5a;
-const isLower = (c: number): boolean => c >= 0x61 && c <= 0x7a;
-const isGraph = (c: number): boolean => c > 0x20 && c < 0x7f;
-
-// The C locale's ctype: ASCII only, so bytes >= 0x80 belong to no class.
-const CLASSES: Record<string, (c: number) => boolean> = {
-  alnum: (c) => isDigit(c) || isUpper(c) || isLower(c),
-  alpha: (c) => isUpper(c) || isLower(c),
-  blank: (c) => c === 0x20 || c === 0x09,
-  cntrl: (c) => c < 0x20 || c === 0x7f,
-  digit: isDigit,
-  graph: isGraph,
-  lower: isLower,
-  print: (c) => isGraph(c) || c === 0x20,
-  punct: (c) => isGraph(c) && !isDigit(c) && !isUpper(c) && !isLower(c),
-  space: (c) => c === 0x20 || (c >= 0x09 && c <= 0x0d),
-  upper: isUpper,
-  xdigit: (c) => isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66),
-};
 
 /** The byte at index i of a latin1 string, or 0 past its end (C's terminating NUL). */
 export function at(s: string, i: number): number {
@@ -107,7 +87,7 @@ export function matchBracket(pat: string, p: number, fn: number): number {
         name += String.fromCharCode(c);
       }
       if (!normal) {
-        const test = Object.prototype.hasOwnProperty.call(CLASSES, name) ? CLASSES[name] : undefined;
+        const test = cClass(name);
         if (!test) return NO_MATCH;
         if (test(fn)) return skipRest(pat, p, negated);
         c = at(pat, p++);

@@ -1,26 +1,11 @@
 // Sed regexes and shell globs share POSIX bracket expressions ([a-z], [^x], [[:digit:]]), so one translator serves both.
+import { cClass, cClassSource } from '../fingerprint/c-locale.js';
 
 /** Characters that must be escaped to stand for themselves in a JS RegExp (u flag) outside a class. */
 const REGEXP_SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);
 
 /** Characters that must be escaped to stand for themselves inside a JS class ([...]). */
 const CLASS_SYNTAX = new Set(['\\', ']', '[', '^', '-']);
-
-/** POSIX character classes in the C locale, as JS class contents; paths are compared byte-wise by the reference tool. */
-const POSIX_CLASSES: Readonly<Record<string, string>> = {
-  alpha: 'a-zA-Z',
-  digit: '0-9',
-  alnum: 'a-zA-Z0-9',
-  upper: 'A-Z',
-  lower: 'a-z',
-  xdigit: '0-9A-Fa-f',
-  space: ' \\t\\n\\r\\f\\v',
-  blank: ' \\t',
-  punct: '!-\\/:-@\\[-`{-~',
-  cntrl: '\\x00-\\x1f\\x7f',
-  print: ' -~',
-  graph: '!-~',
-};
 
 export function escapeLiteral(c: string): string {
   return REGEXP_SYNTAX.has(c) ? `\\${c}` : c;
@@ -58,9 +43,9 @@ function readElement(chars: readonly string[], i: number, options: BracketOption
       if (chars[j] !== kind || chars[j + 1] !== ']') continue;
       const name = chars.slice(i + 2, j).join('');
       if (kind === ':') {
-        const cls = POSIX_CLASSES[name];
-        if (cls === undefined) throw new Error(`unknown character class [:${name}:]`);
-        return { item: { cls }, next: j + 2 };
+        const test = cClass(name);
+        if (test === undefined) throw new Error(`unknown character class [:${name}:]`);
+        return { item: { cls: cClassSource(test) }, next: j + 2 };
       }
       if ([...name].length !== 1) throw new Error(`unsupported collating element [${kind}${name}${kind}]`);
       return { item: { char: name }, next: j + 2 };

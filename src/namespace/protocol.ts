@@ -43,5 +43,5 @@ export type WorkerEvent =
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
   | { type: 'scan'; fingerprint: string; entries: number; racy: number; newest: number }
-  | { type: 'error'; phase: WorkerPhase; message: string }
+  | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };

@@ -45,7 +45,7 @@ export async function runWorker(job: WorkerJob, signal: AbortSignal, onEvent: (e
   child.stdin?.destroy();
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ModuleError('Interrupted');
   const error = events.find((e): e is Extract<WorkerEvent, { type: 'error' }> => e.type === 'error');
-  if (error) throw new ModuleError(`${error.phase} failed: ${error.message}`, { phase: error.phase });
+  if (error) throw new ModuleError(error.complete ? error.message : `${error.phase} failed: ${error.message}`, { phase: error.phase });
   if (!events.some((e) => e.type === 'done')) {
     const why = result.stderr ? oneLine(String(result.stderr).split('\n').slice(-3).join('\n')) : `exit ${result.exitCode ?? result.signal}`;
     throw new ModuleError(`The build worker ended unexpectedly (${why}); check that unshare and mount work here (run as root)`);

@@ -8,7 +8,7 @@ import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel } from '../kernel/find.js';
 import { mountSources } from '../mount/mount-sources.js';
 import { stabilizeTimes } from '../mount/stable-times.js';
-import { errorMessage, oneLine } from '../runtime/errors.js';
+import { errorMessage, ModuleError, oneLine } from '../runtime/errors.js';
 import { formatBytes } from '../report/format.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { mksquashfsArgv, type SquashCommand } from '../squashfs/command.js';
@@ -66,10 +66,10 @@ async function squash(job: WorkerJob, planned: SquashCommand, watched: boolean):
   if (result.exitCode !== 0) {
     const output = command.output;
     if (/No space left/i.test(`${result.stderr}${result.all}`)) {
-      throw new Error(`no space left on the filesystem of ${path.dirname(output)} while writing ${path.basename(output)}; free some space there or move base_dir`);
+      throw new ModuleError(`mksquashfs failed: no space left on the filesystem of ${path.dirname(output)} while writing ${path.basename(output)}; free some space there or move base_dir`);
     }
     const why = reason(result.stderr || result.all || result.message || '');
-    throw new Error(`mksquashfs exited with ${result.exitCode ?? result.signal}: ${why}`);
+    throw new ModuleError(`mksquashfs failed (exit ${result.exitCode ?? result.signal}): ${why}`);
   }
 }
 
@@ -79,7 +79,7 @@ const LARGEST = { vmlinuz: 256 << 20, initrd: 1 << 30 };
 function checkKernelSize(file: string, name: string, largest: number): void {
   const size = fs.statSync(file).size;
   if (size > largest) {
-    throw new Error(`${name} in the image is ${formatBytes(size)}, more than the ${formatBytes(largest)} a real one can be; replace it in the source or set kernel: false`);
+    throw new ModuleError(`The kernel's ${name} in the image is ${formatBytes(size)}, more than the ${formatBytes(largest)} a real one can be; replace it in the source or set kernel: false`);
   }
 }
 
@@ -140,7 +140,7 @@ export async function workerMain(): Promise<void> {
     send({ type: 'done' });
     process.exit(0);
   } catch (error) {
-    send({ type: 'error', phase: state.phase, message: oneLine(errorMessage(error)) });
+    send({ type: 'error', phase: state.phase, message: oneLine(errorMessage(error)), complete: error instanceof ModuleError });
     process.exit(1);
   }
 }

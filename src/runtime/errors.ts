@@ -1,4 +1,6 @@
-// A failure the user can act on: its message is the one-line `msg` of the failed result.
+// The rule for failures: a ModuleError's message is the user's `msg`, complete on its own (what failed, and what to do),
+// and every layer passes it on unchanged. Any other Error is a detail from a lower layer (a parser, a tree operation, a
+// library); the layer that knows what was being done wraps it, once, in a ModuleError that says so.
 export class ModuleError extends Error {
   constructor(
     message: string,

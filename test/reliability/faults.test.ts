@@ -158,7 +158,7 @@ describe('faults', function () {
     assert.match(String(missing.result.msg), /mksquashfs not found in PATH: install squashfs-tools/);
     const failing = await runModule('ltsp_image', args({ mksquashfs_params: ['-b', '3'] }));
     assert.equal(failing.code, 1);
-    assert.match(String(failing.result.msg), /^mksquashfs failed: /);
+    assert.match(String(failing.result.msg), /^mksquashfs failed \(exit 1\): /);
     await assertImageIntact(bytes);
     survived += 2;
   });

@@ -69,7 +69,7 @@ describe('source safety', function () {
     fs.renameSync(path.join(root, 'etc/passwd'), p('passwd-outside'));
     fs.symlinkSync(p('passwd-outside'), path.join(root, 'etc/passwd'));
     const run = await runModule('ltsp_image', args('linkedpasswd'));
-    assertFailed(run, /cleanup step users failed .*cannot remove the users: etc\/passwd is a symlink; make it a regular file in the source, or set cleanup: false/);
+    assertFailed(run, /^cleanup step users failed .*cannot remove the users: etc\/passwd is a symlink; make it a regular file in the source, or set cleanup: false/);
     assert.equal(fs.existsSync(p('srv/ltsp/images/linkedpasswd.img')), false);
   });
 

@@ -517,7 +517,7 @@ describe('cleanup', () => {
       await fs.symlink(path.join(outside, 'etc'), path.join(root, 'etc'));
       await fs.symlink(path.join(outside, 'log'), path.join(root, 'var/log'));
 
-      await assert.rejects(runCleanup(root), /^Error: cleanup step users failed on .*: cannot remove the users: etc\/passwd: etc is a symlink; make it a regular file in the source, or set cleanup: false/);
+      await assert.rejects(runCleanup(root), /^ModuleError: cleanup step users failed on .*: cannot remove the users: etc\/passwd: etc is a symlink; make it a regular file in the source, or set cleanup: false/);
 
       assert.equal(await read(outside, 'etc/passwd'), PASSWD);
       assert.equal(await read(outside, 'etc/shadow'), SHADOW);

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { execa } from 'execa';
 import sinon from 'sinon';
-import { sha256File } from '../../src/fingerprint/checksum-cache.js';
+import { sha256TreeFile } from '../../src/fingerprint/checksum-cache.js';
 import type { Entry } from '../../src/fingerprint/entry.js';
 import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
 import { computeFingerprint, type FingerprintOptions } from '../../src/fingerprint/fingerprint.js';
@@ -147,7 +147,7 @@ describe('image source fingerprint', () => {
   });
 
   it('reads content once in checksum mode, and ignores a touch', async () => {
-    const hashFile = sinon.spy(sha256File);
+    const hashFile = sinon.spy(sha256TreeFile);
     const opts = { mode: 'checksum' as const, cacheFile: `${work}/checksums.gz`, hashFile };
     const first = await fp(opts);
     assert.ok(first.hashed > 20 && hashFile.callCount === first.hashed);
