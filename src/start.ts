@@ -4,10 +4,10 @@ import { runCommandLine, type CommandLineDefinition } from './cli/run-cli.js';
 import { WORKER_FLAG } from './namespace/protocol.js';
 import { workerMain } from './namespace/worker.js';
 import { exitAfterOutput, guardStdout } from './runtime/emit.js';
-import { runModule } from './runtime/module.js';
+import { runModule, type ModuleResult } from './runtime/module.js';
 
 /** Any module can start the worker (builds, reverts, info's checksum scan of disk sources), so every entry point handles it here. */
-export async function start<O>(definition: CommandLineDefinition<O>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+export async function start<O, R extends ModuleResult>(definition: CommandLineDefinition<O, R>, argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   if (argv[0] === WORKER_FLAG) return workerMain();
   if (!isCommandLine(argv, Boolean(process.stdin.isTTY))) return runModule(definition, argv);
   guardStdout();

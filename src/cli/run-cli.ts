@@ -3,7 +3,7 @@ import { emitJson, printOut } from '../runtime/emit.js';
 import { splitContext } from '../runtime/context.js';
 import { abortOnSignals } from '../runtime/interrupt.js';
 import { errorMessage } from '../runtime/errors.js';
-import { failure, withCommonFields, type ModuleDefinition, type ModuleResult } from '../runtime/module.js';
+import { failure, withCommonFields, type ModuleDefinition, type ModuleResult, type RunResult } from '../runtime/module.js';
 import { makeValidator } from '../runtime/validate.js';
 import { quietProgress, type Progress } from '../report/progress.js';
 import { syslog } from '../report/syslog.js';
@@ -16,9 +16,9 @@ import { LineProgress, TerminalProgress } from './terminal.js';
 import type { Summarize } from './summary.js';
 
 /** A module as a person's command line runs it: the protocol's definition plus how to summarize and which images to run on. */
-export interface CommandLineDefinition<O> extends ModuleDefinition<O> {
-  /** The lines a person sees after a command-line run, below the one-line message. */
-  summarize: Summarize;
+export interface CommandLineDefinition<O, R extends ModuleResult = ModuleResult> extends ModuleDefinition<O, R> {
+  /** The lines a person sees after a successful command-line run, below the one-line message. */
+  summarize: Summarize<RunResult<R>>;
   /** The images a command line without IMAGE runs on, given its options; without it, IMAGE is required. */
   detectImages?: (options: Record<string, unknown>) => string[];
 }
@@ -32,28 +32,36 @@ function watcher(line: CommandLine): Progress & { finish(): void } {
   return new LineProgress(process.stderr);
 }
 
-async function runOne<O>(definition: ModuleDefinition<O>, validate: (raw: Record<string, unknown>) => O, line: CommandLine, table: FlagTable, image: string | undefined, signal: AbortSignal): Promise<Outcome> {
+/** The run's result as --json prints it, and the summary lines of a successful one. */
+interface Ran {
+  outcome: Outcome;
+  summary: string[];
+}
+
+async function runOne<O, R extends ModuleResult>(definition: CommandLineDefinition<O, R>, validate: (raw: Record<string, unknown>) => O, line: CommandLine, table: FlagTable, image: string | undefined, signal: AbortSignal): Promise<Ran> {
   const { context } = splitContext({ ...line.options, check_mode: line.check });
   const progress = watcher(line);
   let result: Record<string, unknown>;
+  let summary: string[] = [];
   try {
     const options = validate({ ...line.options, ...(image === undefined ? {} : { [table.positional.option]: image }) });
     const log = (message: string) => syslog(definition.name, message);
-    const done: ModuleResult = await definition.run(options, { ...context, signal, log, progress });
+    const done = await definition.run(options, { ...context, signal, log, progress });
+    if (!done.failed) summary = definition.summarize(done);
     result = { ...done, invocation: { module_args: options } };
   } catch (error) {
     result = failure(error, context);
   } finally {
     progress.finish();
   }
-  return withCommonFields({ ...result, msg: inFlagTerms(String(result.msg), table) }, context.warnings) as Outcome;
+  return { outcome: withCommonFields({ ...result, msg: inFlagTerms(String(result.msg), table) }, context.warnings) as Outcome, summary };
 }
 
-function report(summarize: Summarize, line: CommandLine, outcome: Outcome, label: string): void {
+function report(line: CommandLine, outcome: Outcome, summary: string[], label: string): void {
   const c = colors(process.stdout);
   const status = outcome.failed ? c.red('failed') : outcome.skipped ? c.yellow('skipped') : outcome.changed ? c.yellow(line.check ? 'would change' : 'changed') : c.green('ok');
   const lines = [`${c.bold(label)}: ${status}: ${outcome.msg}`];
-  if (!outcome.failed && !outcome.skipped) lines.push(...summarize(outcome));
+  if (!outcome.failed && !outcome.skipped) lines.push(...summary);
   for (const warning of (outcome.warnings as string[] | undefined) ?? []) lines.push(`  ${c.yellow('warning')}    ${warning}`);
   printOut(`${lines.join('\n')}\n`);
 }
@@ -65,7 +73,7 @@ function usageFailure(program: string, line: Partial<CommandLine>, message: stri
 }
 
 /** Returns the exit status: 0 when every image is ok or changed, 1 when one failed or the command line is wrong. */
-export async function runCommandLine<O>(definition: CommandLineDefinition<O>, argv: readonly string[]): Promise<number> {
+export async function runCommandLine<O, R extends ModuleResult>(definition: CommandLineDefinition<O, R>, argv: readonly string[]): Promise<number> {
   const program = definition.name;
   const table = flagTable(definition.optionsSchema);
   let line: CommandLine;
@@ -105,13 +113,13 @@ export async function runCommandLine<O>(definition: CommandLineDefinition<O>, ar
       // Interrupted: the images not started yet are listed, as an Ansible loop marks skipped items.
       const skipped: Outcome = { changed: false, skipped: true, msg: 'Not started: the run was interrupted', comment: 'Not started: the run was interrupted' };
       outcomes.push(skipped);
-      if (!line.json) report(definition.summarize, line, skipped, String(image));
+      if (!line.json) report(line, skipped, [], String(image));
       continue;
     }
     if (process.stderr.isTTY && runs.length > 1) process.stderr.write(`${colors(process.stderr).bold(`${program} ${image}`)}\n`);
-    const outcome = await runOne(definition, validate, line, table, image, signal);
+    const { outcome, summary } = await runOne(definition, validate, line, table, image, signal);
     outcomes.push(outcome);
-    if (!line.json) report(definition.summarize, line, outcome, String(outcome.image_name ?? image ?? program));
+    if (!line.json) report(line, outcome, summary, String(outcome.image_name ?? image ?? program));
   }
   if (line.json) emitJson(outcomes.length === 1 ? outcomes[0]! : combine(outcomes));
   return outcomes.some((o) => o.failed) || signal.aborted ? 1 : 0;

@@ -1,23 +1,26 @@
 // The short human summary printed after each run: changed or not and why, then drift, size, kernel and time.
 import fs from 'node:fs';
-import type { Drift } from '../fingerprint/sources.js';
-import type { ImageInfo } from '../info/inspect.js';
+import type { LtspImageResult } from '../generated/ltsp_image.js';
+import type { LtspImageInfoResult } from '../generated/ltsp_image_info.js';
+import type { LtspImageRevertResult } from '../generated/ltsp_image_revert.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
+import type { RunResult } from '../runtime/module.js';
 
-export type Summarize = (result: Record<string, unknown>) => string[];
+/** The lines under a successful run's message, read from its result as the schema types it. */
+export type Summarize<R> = (result: R) => string[];
 
 const row = (label: string, text: string) => `  ${label.padEnd(10)} ${text}`;
 
-function sizeOf(result: Record<string, unknown>): number | null {
-  if (typeof result.size === 'number') return result.size;
+function sizeOf(result: RunResult<LtspImageResult>): number | null {
+  if (result.size !== undefined) return result.size;
   try {
-    return typeof result.image === 'string' ? fs.statSync(result.image).size : null;
+    return result.image === undefined ? null : fs.statSync(result.image).size;
   } catch {
     return null;
   }
 }
 
-function driftRow(drift: Drift): string {
+function driftRow(drift: NonNullable<LtspImageResult['drift']>): string {
   const examples = [
     ...drift.added_paths.map((p) => `+${p}`),
     ...drift.removed_paths.map((p) => `-${p}`),
@@ -28,27 +31,26 @@ function driftRow(drift: Drift): string {
   return row('drift', `${drift.added} added, ${drift.removed} removed, ${drift.modified} modified${shown ? `: ${shown}${more}` : ''}`);
 }
 
-function kernelRow(kernel: unknown): string[] {
-  if (!kernel || typeof kernel !== 'object') return [];
-  const k = kernel as { vmlinuz: string; source_vmlinuz: string; changed: boolean };
-  return [row('kernel', `${k.source_vmlinuz} -> ${k.vmlinuz}${k.changed ? '' : ' (unchanged)'}`)];
+function kernelRow(kernel: LtspImageResult['kernel'] | LtspImageRevertResult['kernel']): string[] {
+  if (!kernel) return [];
+  return [row('kernel', `${kernel.source_vmlinuz} -> ${kernel.vmlinuz}${kernel.changed ? '' : ' (unchanged)'}`)];
 }
 
-export const summarizeBuild: Summarize = (result) => {
+export const summarizeBuild: Summarize<RunResult<LtspImageResult>> = (result) => {
   const lines: string[] = [];
   const size = sizeOf(result);
   const facts = [
-    typeof result.image === 'string' ? result.image : '',
+    result.image ?? '',
     size === null ? '' : formatBytes(size),
     typeof result.generation === 'number' ? `generation ${result.generation}` : '',
     result.reproducible === false ? 'not reproducible' : '',
   ].filter(Boolean);
   if (facts.length) lines.push(row('image', facts.join(', ')));
-  if (result.drift) lines.push(driftRow(result.drift as Drift));
-  if (Array.isArray(result.config_changes)) lines.push(row('settings', `changed: ${result.config_changes.join(', ')}`));
+  if (result.drift) lines.push(driftRow(result.drift));
+  if (result.config_changes) lines.push(row('settings', `changed: ${result.config_changes.join(', ')}`));
   lines.push(...kernelRow(result.kernel));
-  const durations = (result.durations ?? {}) as Record<string, number>;
-  const total = Object.values(durations).reduce((a, b) => a + b, 0);
+  const durations = result.durations ?? {};
+  const total = Object.values(durations).reduce((a: number, b) => a + (b ?? 0), 0);
   if (Object.keys(durations).length) {
     const squash = durations.mksquashfs === undefined ? '' : ` (mksquashfs ${formatSeconds(durations.mksquashfs)})`;
     lines.push(row('time', `${formatSeconds(total)}${squash}`));
@@ -56,15 +58,15 @@ export const summarizeBuild: Summarize = (result) => {
   return lines;
 };
 
-export const summarizeRevert: Summarize = (result) => {
+export const summarizeRevert: Summarize<RunResult<LtspImageRevertResult>> = (result) => {
   const lines: string[] = [];
   if (typeof result.active_generation === 'number') lines.push(row('active', `generation ${result.active_generation}`));
   lines.push(...kernelRow(result.kernel));
   return lines;
 };
 
-export const summarizeInfo: Summarize = (result) => {
-  const images = (result.images ?? []) as ImageInfo[];
+export const summarizeInfo: Summarize<RunResult<LtspImageInfoResult>> = (result) => {
+  const images = result.images ?? [];
   if (!images.length) return [];
   const table = images.map((i) => [
     i.name,

@@ -1,5 +1,6 @@
 // Walks an image's source trees into a fingerprint and manifest, and compares two manifests for the drift report.
 import fs from 'node:fs';
+import type { LtspImageResult } from '../generated/ltsp_image.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from './exclude-matcher.js';
 import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
@@ -31,14 +32,8 @@ export interface SourceScan {
   manifest: boolean;
 }
 
-export interface Drift {
-  added: number;
-  removed: number;
-  modified: number;
-  added_paths: string[];
-  removed_paths: string[];
-  modified_paths: string[];
-}
+/** Counts and first paths of what changed, as ltsp_image's result declares it. */
+export type Drift = NonNullable<LtspImageResult['drift']>;
 
 /** Image paths whose content a later stacked source covers. */
 function hiddenBy(sources: ResolvedSource[], index: number): string[] {

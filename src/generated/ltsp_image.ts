@@ -157,11 +157,11 @@ export interface LtspImageResult {
    * The kernel and initrd installed to TFTP, and where they were found in the image.
    */
   kernel?: {
-    vmlinuz?: string;
-    initrd?: string;
-    source_vmlinuz?: string;
-    source_initrd?: string;
-    changed?: boolean;
+    vmlinuz: string;
+    initrd: string;
+    source_vmlinuz: string;
+    source_initrd: string;
+    changed: boolean;
   } | null;
   /**
    * The boot check of the new image (C(boot_check)): the accelerator (C(kvm) or C(tcg)), the seconds to multi-user.target (or to the failure), whether it was reached, why the boot ended, and the last lines of the client's console.
@@ -229,12 +229,12 @@ export interface LtspImageResult {
    * When the source changed: counts of added, removed and modified paths, and the first 20 of each.
    */
   drift?: {
-    added?: number;
-    removed?: number;
-    modified?: number;
-    added_paths?: string[];
-    removed_paths?: string[];
-    modified_paths?: string[];
+    added: number;
+    removed: number;
+    modified: number;
+    added_paths: string[];
+    removed_paths: string[];
+    modified_paths: string[];
   };
   /**
    * When the build configuration changed: the names of the settings that differ from the last build.
@@ -674,7 +674,14 @@ export const ltspImageSchema: Record<string, unknown> = {
             "changed": {
               "type": "boolean"
             }
-          }
+          },
+          "required": [
+            "vmlinuz",
+            "initrd",
+            "source_vmlinuz",
+            "source_initrd",
+            "changed"
+          ]
         },
         "boot": {
           "type": [
@@ -859,7 +866,15 @@ export const ltspImageSchema: Record<string, unknown> = {
               "etc/hosts",
               "usr/bin/old-tool"
             ]
-          }
+          },
+          "required": [
+            "added",
+            "removed",
+            "modified",
+            "added_paths",
+            "removed_paths",
+            "modified_paths"
+          ]
         },
         "config_changes": {
           "type": "array",

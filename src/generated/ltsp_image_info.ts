@@ -57,7 +57,64 @@ export interface LtspImageInfoResult {
   /**
    * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).
    */
-  images?: {}[];
+  images?: {
+    name: string;
+    path: string;
+    size: number;
+    generation: number | null;
+    built_at: string | null;
+    build_seconds: number | null;
+    reason: string | null;
+    source: string | null;
+    sources: string[];
+    options: {
+      [k: string]: unknown | undefined;
+    } | null;
+    generations: {
+      path: string;
+      generation: number | null;
+      built_at: string;
+      size: number;
+      active: boolean;
+      reason: string | null;
+      drift: {
+        added: number;
+        removed: number;
+        modified: number;
+      } | null;
+    }[];
+    history: {
+      generation: number;
+      built_at: string;
+      build_seconds: number;
+      reason: string | null;
+      drift: {
+        added: number;
+        removed: number;
+        modified: number;
+      } | null;
+      config_changes: string[] | null;
+    }[];
+    kernel_installed: boolean;
+    drifted: boolean | null;
+    drift?: {
+      added: number;
+      removed: number;
+      modified: number;
+      added_paths: string[];
+      removed_paths: string[];
+      modified_paths: string[];
+    };
+    held: boolean;
+    held_reason?: string;
+    boot?: {
+      accel: string;
+      seconds: number;
+      reached: boolean;
+      ended: string;
+      console_tail: string;
+    };
+  }[];
   /**
    * Names of the images whose source drifted.
    */
@@ -214,7 +271,285 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
           "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason) and C(drift) counts), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).",
           "x-returned": "always",
           "items": {
-            "type": "object"
+            "type": "object",
+            "required": [
+              "name",
+              "path",
+              "size",
+              "generation",
+              "built_at",
+              "build_seconds",
+              "reason",
+              "source",
+              "sources",
+              "options",
+              "generations",
+              "history",
+              "kernel_installed",
+              "drifted",
+              "held"
+            ],
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "path": {
+                "type": "string"
+              },
+              "size": {
+                "type": "integer"
+              },
+              "generation": {
+                "type": [
+                  "integer",
+                  "null"
+                ]
+              },
+              "built_at": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "build_seconds": {
+                "type": [
+                  "number",
+                  "null"
+                ]
+              },
+              "reason": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "source": {
+                "type": [
+                  "string",
+                  "null"
+                ]
+              },
+              "sources": {
+                "type": "array",
+                "items": {
+                  "type": "string"
+                }
+              },
+              "options": {
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "additionalProperties": true
+              },
+              "generations": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "path",
+                    "generation",
+                    "built_at",
+                    "size",
+                    "active",
+                    "reason",
+                    "drift"
+                  ],
+                  "properties": {
+                    "path": {
+                      "type": "string"
+                    },
+                    "generation": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    },
+                    "built_at": {
+                      "type": "string"
+                    },
+                    "size": {
+                      "type": "integer"
+                    },
+                    "active": {
+                      "type": "boolean"
+                    },
+                    "reason": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "drift": {
+                      "type": [
+                        "object",
+                        "null"
+                      ],
+                      "required": [
+                        "added",
+                        "removed",
+                        "modified"
+                      ],
+                      "properties": {
+                        "added": {
+                          "type": "integer"
+                        },
+                        "removed": {
+                          "type": "integer"
+                        },
+                        "modified": {
+                          "type": "integer"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "history": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "required": [
+                    "generation",
+                    "built_at",
+                    "build_seconds",
+                    "reason",
+                    "drift",
+                    "config_changes"
+                  ],
+                  "properties": {
+                    "generation": {
+                      "type": "integer"
+                    },
+                    "built_at": {
+                      "type": "string"
+                    },
+                    "build_seconds": {
+                      "type": "number"
+                    },
+                    "reason": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
+                    },
+                    "drift": {
+                      "type": [
+                        "object",
+                        "null"
+                      ],
+                      "required": [
+                        "added",
+                        "removed",
+                        "modified"
+                      ],
+                      "properties": {
+                        "added": {
+                          "type": "integer"
+                        },
+                        "removed": {
+                          "type": "integer"
+                        },
+                        "modified": {
+                          "type": "integer"
+                        }
+                      }
+                    },
+                    "config_changes": {
+                      "type": [
+                        "array",
+                        "null"
+                      ],
+                      "items": {
+                        "type": "string"
+                      }
+                    }
+                  }
+                }
+              },
+              "kernel_installed": {
+                "type": "boolean"
+              },
+              "drifted": {
+                "type": [
+                  "boolean",
+                  "null"
+                ]
+              },
+              "drift": {
+                "type": "object",
+                "properties": {
+                  "added": {
+                    "type": "integer"
+                  },
+                  "removed": {
+                    "type": "integer"
+                  },
+                  "modified": {
+                    "type": "integer"
+                  },
+                  "added_paths": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "removed_paths": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "modified_paths": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                },
+                "required": [
+                  "added",
+                  "removed",
+                  "modified",
+                  "added_paths",
+                  "removed_paths",
+                  "modified_paths"
+                ]
+              },
+              "held": {
+                "type": "boolean"
+              },
+              "held_reason": {
+                "type": "string"
+              },
+              "boot": {
+                "type": "object",
+                "required": [
+                  "accel",
+                  "seconds",
+                  "reached",
+                  "ended",
+                  "console_tail"
+                ],
+                "properties": {
+                  "accel": {
+                    "type": "string"
+                  },
+                  "seconds": {
+                    "type": "number"
+                  },
+                  "reached": {
+                    "type": "boolean"
+                  },
+                  "ended": {
+                    "type": "string"
+                  },
+                  "console_tail": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
           },
           "x-sample": [
             {

@@ -78,11 +78,11 @@ export interface LtspImageRevertResult {
    * The kernel and initrd installed to TFTP.
    */
   kernel?: {
-    vmlinuz?: string;
-    initrd?: string;
-    source_vmlinuz?: string;
-    source_initrd?: string;
-    changed?: boolean;
+    vmlinuz: string;
+    initrd: string;
+    source_vmlinuz: string;
+    source_initrd: string;
+    changed: boolean;
   } | null;
   /**
    * The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.
@@ -292,7 +292,14 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
             "changed": {
               "type": "boolean"
             }
-          }
+          },
+          "required": [
+            "vmlinuz",
+            "initrd",
+            "source_vmlinuz",
+            "source_initrd",
+            "changed"
+          ]
         },
         "from_ltsp_conf": {
           "type": "object",

@@ -1,4 +1,5 @@
 // Describes one exported image from its files and state alone, and optionally re-checks its source for drift.
+import type { LtspImageInfoResult } from '../generated/ltsp_image_info.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Drift, manifestDrift } from '../fingerprint/sources.js';
@@ -6,31 +7,12 @@ import { fingerprintSources } from '../steps/scan-sources.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
 import { historyOf } from '../store/history.js';
-import type { DriftCounts } from '../store/state.js';
 import { buildOptions, sourceSpec } from './declared.js';
 import type { ImagePaths } from '../store/paths.js';
 import { makeWorkDir, newInfoWorkDirPath, removeWorkDir, workDirLayout } from '../store/work-dir.js';
 
-export interface ImageInfo {
-  name: string;
-  path: string;
-  size: number;
-  generation: number | null;
-  built_at: string | null;
-  build_seconds: number | null;
-  reason: string | null;
-  /** The sources as ltsp_image's name takes them, and one entry per source, options (subdir= ...) included. */
-  source: string | null;
-  sources: string[];
-  options: Record<string, unknown> | null;
-  generations: { path: string; generation: number | null; built_at: string; size: number; active: boolean; reason: string | null; drift: DriftCounts | null }[];
-  history: { generation: number; built_at: string; build_seconds: number; reason: string | null; drift: DriftCounts | null; config_changes: string[] | null }[];
-  kernel_installed: boolean;
-  drifted: boolean | null;
-  drift?: Drift;
-  held: boolean;
-  held_reason?: string;
-}
+/** One image as ltsp_image_info returns it: the schema's item, so the result, its docs and the CLI's table agree. */
+export type ImageInfo = NonNullable<LtspImageInfoResult['images']>[number];
 
 interface DriftCheck {
   drifted: boolean | null;
