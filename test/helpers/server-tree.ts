@@ -145,6 +145,26 @@ export async function seedServerTree(root: string): Promise<void> {
   ]);
   await fs.chown(path.join(root, 'var/log/syslog'), 0, 4);
   await fs.chown(path.join(root, 'var/log/auth.log'), 0, 4);
+  await linksAndXattrs(root);
+}
+
+/**
+ * Hard links and extended attributes where mksquashfs reads them as they are (opt/) and where cleanup rewrites a
+ * file (etc/fstab, linked to etc/fstab.orig and carrying an xattr): both tools must keep or break the same ones.
+ */
+async function linksAndXattrs(root: string): Promise<void> {
+  await writeAll(root, [
+    ['opt/parity/data', 'shared\n'],
+    ['opt/parity/tool', '#!/bin/sh\necho tool\n', 0o755],
+  ]);
+  await fs.link(path.join(root, 'opt/parity/data'), path.join(root, 'opt/parity/data-link'));
+  await fs.link(path.join(root, 'etc/fstab'), path.join(root, 'etc/fstab.orig'));
+  const setxattr = (file: string, name: string, value: string) =>
+    execa('python3', ['-c', 'import os, sys; os.setxattr(sys.argv[1], sys.argv[2], sys.argv[3].encode())', path.join(root, file), name, value]);
+  await setxattr('opt/parity/data', 'user.parity', 'linked');
+  await setxattr('opt/parity', 'user.parity', 'a directory');
+  await setxattr('etc/fstab', 'user.parity', 'rewritten by cleanup');
+  await execa('setcap', ['cap_net_raw+ep', path.join(root, 'opt/parity/tool')]);
 }
 
 /**

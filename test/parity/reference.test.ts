@@ -6,6 +6,7 @@ import { buildInRoot, buildOnHost, type BuildArgs, type Pair } from '../helpers/
 import { debianTree } from '../helpers/debootstrap.js';
 import { makeExt4Image } from '../helpers/disk-fixtures.js';
 import { listImage } from '../helpers/image.js';
+import { linkAndXattrDifferences, linkedAndAttributed } from '../helpers/image-links.js';
 import { ACCOUNT_FILES, accountDifferences, assertSame, contentDifferences, kernelDifferences, outputDifferences, pathDifferences } from '../helpers/image-diff.js';
 import { prepareServerRoot } from '../helpers/reference.js';
 import { requireRoot } from '../helpers/root.js';
@@ -40,6 +41,8 @@ interface Case {
   /** Paths the reference's image has and lacks, proving the case exercises what its title says. */
   has: string[];
   lacks: string[];
+  /** Paths the reference's image has hard-linked or with xattrs, proving the links and xattrs check sees some. */
+  linksAndXattrs?: { linked: string[]; attributed: string[] };
   /** Path differences that are deliberate (each listed in the README's "Differences from `ltsp image`"). */
   expectedPaths?: string[];
 }
@@ -74,6 +77,7 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
       build: (dir) => buildOnHost(dir, both([tree], { name: tree })),
       has: ['etc/cups/printers.conf', 'etc/ssl/private/ssl-cert-snakeoil.key', 'var/log/syslog', 'vmlinuz', `boot/vmlinuz-${SERVER_KERNEL}`],
       lacks: ['etc/shadow-', 'etc/systemd/resolved.conf.d/ltsp.conf', 'home/alice', 'etc/ssh/ssh_host_ed25519_key', 'var/log/syslog.1'],
+      linksAndXattrs: { linked: ['opt/parity/data', 'opt/parity/data-link'], attributed: ['etc/fstab', 'opt/parity', 'opt/parity/data', 'opt/parity/tool'] },
     },
     {
       title: 'the same tree as a bare ext4 file',
@@ -141,6 +145,16 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
       it('has the same bytes in every file of etc, var, boot, opt, srv, root and home, random keys aside', async () => {
         const differences = await contentDifferences(pair!.reference.unpacked, pair!.ours.unpacked, new Set([...RANDOM, ...ACCOUNT_FILES]));
         assertSame('file contents', differences);
+      });
+
+      it('has the same hard links and extended attributes (security.capability too) in etc, var, boot, opt, srv, root and home', async () => {
+        const differences = await linkAndXattrDifferences(pair!.reference.unpacked, pair!.ours.unpacked);
+        assertSame('hard links and xattrs', differences);
+        if (testCase.linksAndXattrs) {
+          const { linked, attributed } = await linkedAndAttributed(pair!.reference.unpacked);
+          assert.deepEqual(testCase.linksAndXattrs.linked.filter((p) => !linked.includes(p)), [], `linked in the reference: ${linked.join(' ')}`);
+          assert.deepEqual(testCase.linksAndXattrs.attributed.filter((p) => !attributed.includes(p)), [], `with xattrs in the reference: ${attributed.join(' ')}`);
+        }
       });
 
       it('has the same etc/passwd, shadow, group and gshadow, line by line (group members sorted)', async () => {
