@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModuleError } from '../runtime/errors.js';
-import { executable } from '../squashfs/command.js';
+import { findExecutable } from '../runtime/executable.js';
 import { QEMU } from './qemu.js';
 
 /** Where `ltsp initrd` writes the initrd every LTSP client loads first. */
@@ -18,8 +18,15 @@ export function checkBootRequirements(tftpDir: string, kernel: boolean, option =
     const command = tftpDir === '/srv/tftp' ? 'ltsp initrd' : `ltsp --tftp-dir=${tftpDir} initrd`;
     throw new ModuleError(`Option ${option}: ${img} is missing (LTSP clients load it first); create it with: ${command}`);
   }
-  if (!executable(QEMU)) throw new ModuleError(`Option ${option}: ${QEMU} not found in PATH; install the package qemu-system-x86 (apt-get install --no-install-recommends qemu-system-x86)`);
-  if (!executable('mkfs.ext4')) throw new ModuleError(`Option ${option}: mkfs.ext4 not found in PATH; install the package e2fsprogs`);
-  if (!executable('setpriv')) throw new ModuleError(`Option ${option}: setpriv not found in PATH; install the package util-linux`);
+  if (!findExecutable(QEMU)) throw new ModuleError(`Option ${option}: ${QEMU} not found in PATH; install the package qemu-system-x86 (apt-get install --no-install-recommends qemu-system-x86)`);
+  if (!findExecutable('mkfs.ext4')) throw new ModuleError(`Option ${option}: mkfs.ext4 not found in PATH; install the package e2fsprogs`);
+  if (!findExecutable('setpriv')) throw new ModuleError(`Option ${option}: setpriv not found in PATH; install the package util-linux`);
   return img;
+}
+
+/** A failed image is renamed onto `failedPath`, which a file (the last failure's) or a symlink can be, never a directory. */
+export function checkFailedPath(failedPath: string): void {
+  if (fs.lstatSync(failedPath, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new ModuleError(`Option boot_check keeps an image that fails to boot as ${failedPath}, but that is a directory; remove it or move it away`);
+  }
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { copiedUp, sameInode } from './copy-up.js';
 
 /** What lstat says about a tree path, checking every parent directory on the way. */
 export type TreeEntry =
@@ -113,7 +114,7 @@ async function openRegular(root: string, rel: string, flags: number): Promise<{ 
   const handle = await fs.open(treePath(root, rel), flags | NOFOLLOW);
   try {
     const stat = await handle.stat();
-    if (!stat.isFile() || stat.ino !== entry.stat.ino || stat.dev !== entry.stat.dev) {
+    if (!stat.isFile() || (!sameInode(stat, entry.stat) && !copiedUp(entry.stat, stat, await inspect(root, rel)))) {
       throw new Error(`${rel} changed while being opened`);
     }
     return { handle, stat };

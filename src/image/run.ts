@@ -26,7 +26,7 @@ import { lockImage, lockPackageManagers } from '../steps/locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
-import { checkBootRequirements } from '../boot/requirements.js';
+import { checkBootRequirements, checkFailedPath } from '../boot/requirements.js';
 
 interface Assessment {
   files: ImageFiles;
@@ -129,7 +129,10 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
   const plan = await durations.time('resolve', () => planBuild(options));
   if (options.metrics_file) checkMetricsFile(options.metrics_file);
   if (options.kernel) checkKernelDestinations(plan.paths.tftpDir, plan.imageName);
-  if (options.boot_check) checkBootRequirements(plan.paths.tftpDir, options.kernel);
+  if (options.boot_check) {
+    checkBootRequirements(plan.paths.tftpDir, options.kernel);
+    checkFailedPath(plan.paths.failed);
+  }
   planned(plan);
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
   const locks: HeldLock[] = [];

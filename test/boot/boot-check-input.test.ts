@@ -61,6 +61,19 @@ describe('boot_check requirements', function () {
     assert.equal(fs.existsSync(path.join(base, 'images')), false);
   });
 
+  it('a directory where a failed image would be kept (NAME.img.failed): refused before anything is built', async () => {
+    const failed = path.join(base, 'images/fixture.img.failed');
+    fs.mkdirSync(failed, { recursive: true, mode: 0o700 });
+    try {
+      const run = await runModule('ltsp_image', args());
+      assertFailed(run, new RegExp(`^Option boot_check keeps an image that fails to boot as ${failed}, but that is a directory; remove it or move it away$`));
+      assert.deepEqual(fs.readdirSync(path.join(base, 'images')), ['fixture.img.failed']);
+    } finally {
+      fs.rmdirSync(failed);
+      fs.rmdirSync(path.join(base, 'images'));
+    }
+  });
+
   it('check mode with the requirements met says a boot check would run and boots nothing', async () => {
     const run = await runModule('ltsp_image', { ...args(), _ansible_check_mode: true });
     assert.equal(run.code, 0, run.stdout);
