@@ -1,5 +1,5 @@
 // Prometheus text-format metrics for node_exporter's textfile collector, written atomically so a scrape never sees half a file.
-import { writeFileAtomic } from '../store/temp-file.js';
+import { removeStaleTemps, writeFileAtomic } from '../store/temp-file.js';
 
 export type RunResult = 'ok' | 'changed' | 'failed';
 
@@ -54,7 +54,11 @@ export function renderMetrics(m: ImageMetrics): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** A run killed while writing the metrics left its temp behind this long ago at least; node_exporter ignores it, but they add up. */
+const STALE_TEMP_MS = 10 * 60 * 1000;
+
 /** Through an unpredictable temp name: the textfile dir is often writable by node_exporter's account. */
 export function writeMetrics(file: string, m: ImageMetrics): void {
+  removeStaleTemps(file, STALE_TEMP_MS);
   writeFileAtomic(file, renderMetrics(m), 0o644);
 }

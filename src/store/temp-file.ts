@@ -20,6 +20,24 @@ export function isTempOf(name: string, target: string): boolean {
   return TEMP.test(name) && name.startsWith(prefix) && name.length === prefix.length + 16;
 }
 
+/**
+ * Removes the temps of `target` that killed runs left (a live writer's is milliseconds old): regular files only,
+ * since whoever can write the directory could have planted anything under that name.
+ */
+export function removeStaleTemps(target: string, olderThanMs: number): void {
+  const dir = path.dirname(target);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names.filter((n) => isTempOf(n, target))) {
+    const stat = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
+    if (stat?.isFile() && Date.now() - stat.mtimeMs > olderThanMs) fs.rmSync(path.join(dir, name), { force: true });
+  }
+}
+
 /** Writes `data` to a fresh temp file, flushes it to disk and renames it over `target`; the temp goes on failure. */
 export function writeFileAtomic(target: string, data: string | Buffer, mode: number): void {
   const temp = tempPathFor(target);

@@ -90,6 +90,27 @@ describe('metrics, logs and the plain protocol', function () {
     assert.equal(fs.readFileSync(metrics, 'utf8'), before, 'check mode wrote metrics');
   });
 
+  it("a run killed while writing the metrics leaves a temp, which a later run removes once it is stale, never a fresh one", async () => {
+    const dir = path.dirname(metrics);
+    const temps = () => fs.readdirSync(dir).filter((n) => n.startsWith(`.${path.basename(metrics)}.`) && n.endsWith('.tmp'));
+    let step = 1;
+    for (; ; step++) {
+      const run = await runModule('ltsp_image', args(), { env: { LTSP_IMAGE_CRASH_AT: String(step) } }).catch((error: Error) => error);
+      assert.ok(run instanceof Error, `the run got past its writes without reaching the metrics file's (step ${step})`);
+      if (temps().length > 0) break;
+    }
+    const [killed] = temps();
+    const fresh = `.${path.basename(metrics)}.0123456789ab.tmp`;
+    fs.writeFileSync(path.join(dir, fresh), 'a concurrent writer\n');
+    assert.equal((await runModule('ltsp_image', args())).code, 0);
+    assert.deepEqual(temps().sort(), [killed, fresh].sort(), 'a temp of minutes ago could be a live writer\'s');
+    const hourAgo = new Date(Date.now() - 60 * 60 * 1000);
+    fs.utimesSync(path.join(dir, killed!), hourAgo, hourAgo);
+    assert.equal((await runModule('ltsp_image', args())).code, 0);
+    assert.deepEqual(temps(), [fresh]);
+    fs.rmSync(path.join(dir, fresh));
+  });
+
   it('logs one line per phase to syslog', async () => {
     const socket = path.join(scratch, 'log.sock');
     const collected = path.join(scratch, 'log.txt');
