@@ -87,7 +87,8 @@ describe('collection and example playbooks', function () {
     assert.equal(first.stats.school2?.failures, 0, first.stdout);
     assert.ok(fs.existsSync(path.join(dirOf('school1'), 'srv/ltsp/images/chroot.img')));
     assert.ok(fs.existsSync(path.join(dirOf('school2'), 'srv/ltsp/images/chroot.img')));
-    assert.equal(recorded().length, 2);
+    const ipxe = (host: string) => `called: --base-dir=${dirOf(host)}/srv/ltsp --tftp-dir=${dirOf(host)}/srv/tftp ipxe`;
+    assert.deepEqual(recorded(), [ipxe('school1'), ipxe('school2')], 'ltsp ipxe on each changed server, with its own dirs');
     assert.match(reportOf(first, 'school1'), /^chroot: changed \(missing\); [\d.]+ KB, generation 1, [\d.]+ s$/);
     assert.match(first.stdout, /broken: .*Report each image: no-such-chroot: failed: Image does not exist: no-such-chroot/);
     fs.rmSync(record);
