@@ -18,6 +18,42 @@ function statLine(file: string, stat: fs.BigIntStats): string {
   return `${stat.mode} ${stat.uid} ${stat.gid} ${stat.size} ${stat.mtimeNs} ${stat.ctimeNs} ${stat.ino} ${stat.nlink} ${stat.dev} ${file}\0${target}\0`;
 }
 
+interface Start {
+  root: string;
+  rel: string;
+  weight: number;
+}
+
+function namesIn(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { encoding: 'buffer' })
+    .sort(Buffer.compare)
+    .map((bytes) => {
+      const name = bytes.toString('utf8');
+      if (!Buffer.from(name, 'utf8').equals(bytes)) throw new Error(`${dir}: a name that is not UTF-8`);
+      return name;
+    });
+}
+
+/**
+ * The start points for a top directory: its entries, one level down, so that one big directory (a chroot's /usr)
+ * does not leave one find with most of the tree; the directory's own line is then taken here. A directory of
+ * many entries stays one start point.
+ */
+function startsIn(root: string, name: string, stat: fs.BigIntStats, dev: bigint, total: Hash): Start[] {
+  const dir = path.join(root, name);
+  const names = namesIn(dir);
+  if (names.length > 256) return [{ root, rel: name, weight: Number(stat.nlink) }];
+  total.update(statLine(dir, stat));
+  const starts: Start[] = [];
+  for (const child of names) {
+    const childStat = fs.lstatSync(path.join(dir, child), { bigint: true });
+    if (childStat.dev !== dev) total.update(statLine(path.join(dir, child), childStat));
+    else starts.push({ root, rel: `${name}/${child}`, weight: childStat.isDirectory() ? Number(childStat.nlink) : 1 });
+  }
+  return starts;
+}
+
 /** Lists `starts` (names under `root`, as ./NAME: shorter lines to print and hash than whole paths, and never an option). */
 function runFind(root: string, starts: string[], hash: Hash, signal?: AbortSignal): Promise<boolean> {
   hash.update(`${root}\0`);
@@ -41,37 +77,39 @@ function runFind(root: string, starts: string[], hash: Hash, signal?: AbortSigna
  */
 export async function statDigest(roots: readonly string[], signal?: AbortSignal): Promise<string | null> {
   const total = createHash('sha256');
-  // Per find: the roots in order, each with its start points.
-  const groups: Array<Array<{ root: string; starts: string[] }>> = [[], []];
-  const counts = [0, 0];
+  const starts: Start[] = [];
   try {
     for (const root of roots) {
       const top = fs.lstatSync(root, { bigint: true });
       total.update(statLine(root, top));
       if (!top.isDirectory()) continue;
-      const names = fs.readdirSync(root, { encoding: 'buffer' }).sort(Buffer.compare);
-      const mine = groups.map((group) => group[group.push({ root, starts: [] }) - 1]!);
-      for (const bytes of names) {
-        const name = bytes.toString('utf8');
-        if (!Buffer.from(name, 'utf8').equals(bytes)) return null;
-        const file = path.join(root, name);
-        const stat = fs.lstatSync(file, { bigint: true });
-        // A mount point at the top would be a start point find enters; its line is taken here instead.
-        if (stat.dev !== top.dev || !stat.isDirectory()) total.update(statLine(file, stat));
-        else {
-          const g = counts[0]! <= counts[1]! ? 0 : 1;
-          counts[g]!++;
-          mine[g]!.starts.push(name);
-        }
+      for (const name of namesIn(root)) {
+        const stat = fs.lstatSync(path.join(root, name), { bigint: true });
+        // A mount point would be a start point find enters; its line is taken here instead.
+        if (stat.dev !== top.dev || !stat.isDirectory()) total.update(statLine(path.join(root, name), stat));
+        else starts.push(...startsIn(root, name, stat, top.dev, total));
       }
     }
   } catch {
     return null;
   }
-  if (counts[0]! + counts[1]! > MAX_STARTS) return null;
+  if (starts.length > MAX_STARTS) return null;
+  // The heaviest first, each to the find with less so far: weights are directory link counts, which grow with subdirectories.
+  const load = [0, 0];
+  const groups: number[][] = [[], []];
+  for (const i of starts.map((_, i) => i).sort((x, y) => starts[y]!.weight - starts[x]!.weight)) {
+    const g = load[0]! <= load[1]! ? 0 : 1;
+    load[g]! += starts[i]!.weight;
+    groups[g]!.push(i);
+  }
   const hashes = groups.map(() => createHash('sha256'));
   const lists = async (i: number): Promise<boolean> => {
-    for (const { root, starts } of groups[i]!) if (starts.length > 0 && !(await runFind(root, starts, hashes[i]!, signal))) return false;
+    // Back in listing order, one find per root.
+    const mine = groups[i]!.sort((x, y) => x - y).map((index) => starts[index]!);
+    for (const root of roots) {
+      const here = mine.filter((s) => s.root === root).map((s) => s.rel);
+      if (here.length > 0 && !(await runFind(root, here, hashes[i]!, signal))) return false;
+    }
     return true;
   };
   if ((await Promise.all([lists(0), lists(1)])).includes(false)) return null;
