@@ -75,10 +75,14 @@ function runFind(root: string, starts: string[], hash: Hash, signal?: AbortSigna
  * within the same timestamp tick: callers trust a digest only when no file was that recent (see steps/walk-shortcut.ts).
  * Excludes are not applied: an excluded entry that changes costs a full walk, never a wrong answer.
  */
-export async function statDigest(roots: readonly string[], signal?: AbortSignal): Promise<string | null> {
+export async function statDigest(given: readonly string[], signal?: AbortSignal): Promise<string | null> {
   const total = createHash('sha256');
   const starts: Start[] = [];
+  // A source given through a symlink is listed where it leads (as the walk lists it), and a new target moves the digest.
+  let roots: string[];
   try {
+    roots = given.map((root) => fs.realpathSync(root));
+    total.update(`${given.join('\0')}\0`);
     for (const root of roots) {
       const top = fs.lstatSync(root, { bigint: true });
       total.update(statLine(root, top));

@@ -113,6 +113,16 @@ describe('no-op walk shortcut (find stat stream)', function () {
     }
   }
 
+  it('a source given through a symlink is listed where it leads', async () => {
+    const link = path.join(scratch, 'via-link');
+    fs.symlinkSync(root, link);
+    const before = await statDigest([link]);
+    assert.notEqual(before, null);
+    assert.equal(await statDigest([link]), before);
+    fs.writeFileSync(path.join(root, 'etc/a'), 'changed');
+    assert.notEqual(await statDigest([link]), before);
+  });
+
   it('a change under an excluded path walks once, finds the image unchanged and records the new stream', async () => {
     const expected = await recorded('mtime');
     const before = fs.readFileSync(record, 'utf8');
