@@ -55,7 +55,8 @@ export interface FingerprintResult {
   unsettled: number;
 }
 
-const FORMAT = 'ltsp-image-fingerprint 1';
+/** Changes whenever the same tree would fingerprint differently (what a line holds, how entries are ordered). */
+export const FINGERPRINT_FORMAT = 'ltsp-image-fingerprint 1';
 
 /**
  * How long after a change a file may still change again unseen. Linux stamps files from a clock that ticks
@@ -156,7 +157,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     await manifest?.write(chunk);
   };
   try {
-    lines.text(`${FORMAT} mode=${mode}\n`);
+    lines.text(`${FINGERPRINT_FORMAT} mode=${mode}\n`);
     for await (const batch of mergeWalks(walks)) {
       options.signal?.throwIfAborted();
       for (const e of batch) {

@@ -1,16 +1,18 @@
 // A nightly no-op hashes find's stat stream instead of walking, once a full walk has vouched for that stream (the record beside the image).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { FINGERPRINT_FORMAT } from '../fingerprint/fingerprint.js';
 import type { SourceScan } from '../fingerprint/sources.js';
 import { statDigest } from '../fingerprint/stat-stream.js';
 import type { ResolvedSource } from '../source/resolve.js';
+import { TOOL_VERSION } from '../generated/version.js';
 import { writeFileAtomic } from '../store/temp-file.js';
 
 const FORMAT = 'ltsp-image-walk-record 1';
 
 interface WalkRecord {
   format: string;
-  /** What else the fingerprint depends on: sources, excludes, compare mode, cleanup. */
+  /** What else the fingerprint depends on: sources, excludes, compare mode, cleanup, the walk's own version. */
   key: string;
   /** The fingerprint a full walk computed from the tree that find's stream below showed. */
   digest: string;
@@ -48,7 +50,8 @@ export async function scanWithShortcut(sources: ResolvedSource[], options: Short
   const where = options.walkRecord;
   if (!where || sources.some((s) => s.kind !== 'directory')) return walk();
   const roots = sources.map((s) => s.path);
-  const inputs = { roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };
+  // An upgrade that fingerprints differently must not be answered by a stream recorded before it.
+  const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };
   const key = crypto.createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const record = readRecord(where.file);
   const usable = record !== null && record.key === key && record.digest === expected;
