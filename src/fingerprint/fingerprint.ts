@@ -51,9 +51,12 @@ export interface FingerprintResult {
   racy: number;
   /** Files whose content was read (checksum mode). */
   hashed: number;
+  /** Regular files (either mode, cleanup's included) changed too recently to trust their stat line to show the next change. */
+  unsettled: number;
 }
 
-const FORMAT = 'ltsp-image-fingerprint 1';
+/** Changes whenever the same tree would fingerprint differently (what a line holds, how entries are ordered). */
+export const FINGERPRINT_FORMAT = 'ltsp-image-fingerprint 1';
 
 /**
  * How long after a change a file may still change again unseen. Linux stamps files from a clock that ticks
@@ -114,7 +117,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const hash = createHash('sha256');
   const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
-  const result: FingerprintResult = { fingerprint: '', newest: 0, entries: 0, racy: 0, hashed: 0 };
+  const result: FingerprintResult = { fingerprint: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0 };
   const facts: LineFacts = { mode, discarded: false };
 
   // The file a checksum-mode entry comes from: the last (topmost) source whose prefix holds it.
@@ -154,7 +157,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     await manifest?.write(chunk);
   };
   try {
-    lines.text(`${FORMAT} mode=${mode}\n`);
+    lines.text(`${FINGERPRINT_FORMAT} mode=${mode}\n`);
     for await (const batch of mergeWalks(walks)) {
       options.signal?.throwIfAborted();
       for (const e of batch) {
@@ -163,6 +166,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
         facts.content = typeof sha === 'object' ? await sha : sha;
         const racy = mode === 'mtime' && e.type === 'f' && !facts.discarded && isRacy(e);
         if (racy) result.racy++;
+        if (e.type === 'f' && (racy || isRacy(e))) result.unsettled++;
         if (e.type !== 'd' && !facts.discarded && e.mtimeSec > result.newest) result.newest = e.mtimeSec;
         lines.add(e, facts, racy ? marker : '');
       }

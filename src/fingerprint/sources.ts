@@ -24,6 +24,8 @@ export interface SourceScan {
   digest: string;
   entries: number;
   racy: number;
+  /** See FingerprintResult.unsettled. */
+  unsettled: number;
   /** One line per disk or filesystem file compared by identity (mtime mode). */
   identities: string[];
   /** Newest mtime (seconds) among what the image will hold: the image's own time, so a rebuild of the same source is byte-identical. */
@@ -49,7 +51,7 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
 export async function scanTrees(
   roots: FingerprintSource[],
   options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
-): Promise<{ fingerprint: string; entries: number; racy: number; newest: number }> {
+): Promise<{ fingerprint: string; entries: number; racy: number; unsettled: number; newest: number }> {
   return computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,

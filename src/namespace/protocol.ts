@@ -42,6 +42,6 @@ export type WorkerEvent =
   | { type: 'progress'; done: number; total: number }
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
-  | { type: 'scan'; fingerprint: string; entries: number; racy: number; newest: number }
+  | { type: 'scan'; fingerprint: string; entries: number; racy: number; unsettled: number; newest: number }
   | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };

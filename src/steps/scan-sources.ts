@@ -7,6 +7,7 @@ import type { WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { workDirLayout } from '../store/work-dir.js';
+import { scanWithShortcut, type ShortcutOptions } from './walk-shortcut.js';
 
 export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'contentDiscarded'> {
   /** The run's work dir: the manifest goes there, and the worker mounts disk sources under it. */
@@ -15,6 +16,8 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
   cleanup: boolean;
   /** The recorded fingerprint: when the sources still match it, no manifest is written (nothing will be rebuilt or compared). */
   expected?: string | null;
+  /** See ShortcutOptions.walkRecord: where a no-op may skip the walk. */
+  walkRecord?: ShortcutOptions['walkRecord'];
 }
 
 function identity(source: ResolvedSource): string {
@@ -31,7 +34,7 @@ export async function fingerprintSources(sources: ResolvedSource[], options: Sou
   const manifestFile = workDirLayout(options.workDir).manifest;
   if (options.expected) {
     // A change costs a second walk, which writes the manifest; the rebuild that follows costs far more.
-    const quick = await scanDirectories(sources, options, null);
+    const quick = await scanWithShortcut(sources, options, options.expected, () => scanDirectories(sources, options, null));
     if (quick.digest === options.expected) return quick;
   }
   return scanDirectories(sources, options, manifestFile);
@@ -51,7 +54,7 @@ async function scanDirectories(sources: ResolvedSource[], options: SourceScanOpt
   });
   const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
   const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
-  return { digest, entries: scan.entries, racy: scan.racy, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null };
+  return { digest, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null };
 }
 
 /** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
@@ -70,5 +73,5 @@ async function scanMounted(sources: ResolvedSource[], options: SourceScanOptions
   );
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
-  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, identities: [], newest: scan.newest, manifest: true };
+  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true };
 }

@@ -13,6 +13,8 @@ export interface ImagePaths {
   lock: string;
   /** sha256 cache of compare: checksum, keyed by inode and times. */
   checksumCache: string;
+  /** Which find stat stream a full walk found to match the recorded fingerprint (steps/walk-shortcut.ts). */
+  walkRecord: string;
   tftpDir: string;
   kernelDir: string;
 }
@@ -28,6 +30,7 @@ export function imagePaths(baseDir: string, tftpDir: string, name: string): Imag
     failed: `${image}.failed`,
     lock: path.join(imagesDir, `.${name}.lock`),
     checksumCache: path.join(imagesDir, `.${name}.checksums`),
+    walkRecord: path.join(imagesDir, `.${name}.walk`),
     tftpDir,
     kernelDir: path.join(tftpDir, 'ltsp', name),
   };

@@ -1,0 +1,169 @@
+// The no-op shortcut answers from find's stat stream only where a full walk vouched for it, and any change to what the image holds still reaches the walk.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { SourceScan } from '../../src/fingerprint/sources.js';
+import { statDigest } from '../../src/fingerprint/stat-stream.js';
+import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
+import type { ResolvedSource } from '../../src/source/resolve.js';
+import { fingerprintSources } from '../../src/steps/scan-sources.js';
+import { scanWithShortcut } from '../../src/steps/walk-shortcut.js';
+import { makeWorkDir } from '../../src/store/work-dir.js';
+import { requireRoot } from '../helpers/root.js';
+import { settle } from '../helpers/settle.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+type Compare = 'mtime' | 'checksum';
+
+describe('no-op walk shortcut (find stat stream)', function () {
+  let scratch: string;
+  let root: string;
+  let record: string;
+  let workDirs = 0;
+  let walks = 0;
+  const excludes = [...BUILTIN_EXCLUDES];
+
+  const sources = (): ResolvedSource[] => [{ spec: root, path: root, kind: 'directory', options: [] }];
+  const options = (compare: Compare, write = true) => ({
+    excludes,
+    compare,
+    cleanup: true,
+    signal: new AbortController().signal,
+    walkRecord: { file: record, write },
+  });
+  const walk = (compare: Compare) => (): Promise<SourceScan> => {
+    walks++;
+    const workDir = path.join(scratch, `work-${workDirs++}`);
+    makeWorkDir(workDir, excludes);
+    return fingerprintSources(sources(), { ...options(compare), walkRecord: undefined, workDir, cacheFile: null });
+  };
+  /** The recorded fingerprint of a fresh build of the tree, and a no-op that recorded the stream. */
+  const recorded = async (compare: Compare): Promise<string> => {
+    await settle();
+    const expected = (await walk(compare)()).digest;
+    const noop = await scanWithShortcut(sources(), options(compare), expected, walk(compare));
+    assert.equal(noop.digest, expected);
+    assert.ok(fs.existsSync(record), 'a matching, settled walk is recorded');
+    return expected;
+  };
+  const rescan = (compare: Compare, expected: string) => scanWithShortcut(sources(), options(compare), expected, walk(compare));
+
+  beforeEach(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('shortcut-');
+    root = path.join(scratch, 'tree');
+    record = path.join(scratch, '.img.walk');
+    for (const dir of ['etc', 'usr/bin', 'tmp', 'home/alice']) fs.mkdirSync(path.join(root, dir), { recursive: true });
+    fs.writeFileSync(path.join(root, 'etc/a'), 'aaaa');
+    fs.writeFileSync(path.join(root, 'etc/b'), 'bbbb', { mode: 0o600 });
+    fs.writeFileSync(path.join(root, 'usr/bin/tool'), 'tool');
+    fs.symlinkSync('a', path.join(root, 'etc/link'));
+    walks = 0;
+  });
+  afterEach(async () => {
+    if (scratch) await removeScratch(scratch);
+  });
+
+  it('answers a no-op from the stream without walking once a walk vouched for it', async () => {
+    const expected = await recorded('mtime');
+    walks = 0;
+    const again = await rescan('mtime', expected);
+    assert.equal(again.digest, expected);
+    assert.equal(again.manifest, false);
+    assert.equal(walks, 0);
+  });
+
+  const changes: Record<string, () => Promise<unknown> | void> = {
+    'content, size and mtime kept': () => {
+      const file = path.join(root, 'etc/a');
+      const { atime, mtime } = fs.statSync(file);
+      fs.writeFileSync(file, 'AAAA');
+      fs.utimesSync(file, atime, mtime);
+    },
+    mode: () => fs.chmodSync(path.join(root, 'etc/a'), 0o640),
+    owner: () => fs.chownSync(path.join(root, 'etc/a'), 1, 1),
+    xattr: () => execa('python3', ['-c', 'import os, sys; os.setxattr(sys.argv[1], "user.x", b"1")', path.join(root, 'etc/a')]),
+    'symlink target': () => {
+      fs.rmSync(path.join(root, 'etc/link'));
+      fs.symlinkSync('b', path.join(root, 'etc/link'));
+    },
+    'an added entry': () => fs.writeFileSync(path.join(root, 'usr/bin/new'), ''),
+    'a removed entry': () => fs.rmSync(path.join(root, 'usr/bin/tool')),
+    'a rename': () => fs.renameSync(path.join(root, 'usr/bin/tool'), path.join(root, 'usr/bin/tool2')),
+    'a swap of two entries\u2019 modes': () => {
+      fs.chmodSync(path.join(root, 'etc/a'), 0o600);
+      fs.chmodSync(path.join(root, 'etc/b'), 0o644);
+    },
+  };
+  for (const [what, change] of Object.entries(changes)) {
+    for (const compare of ['mtime', 'checksum'] as const) {
+      it(`a change of ${what} after the record reaches the walk (${compare})`, async () => {
+        const expected = await recorded(compare);
+        const stream = await statDigest([root]);
+        await change();
+        await settle();
+        assert.notEqual(await statDigest([root]), stream);
+        walks = 0;
+        const after = await rescan(compare, expected);
+        assert.equal(walks, 1);
+        // In mtime mode, content behind an unchanged size and mtime is the one change the walk itself cannot see.
+        if (!(compare === 'mtime' && what.startsWith('content')) && what !== 'xattr') assert.notEqual(after.digest, expected);
+      });
+    }
+  }
+
+  it('a source given through a symlink is listed where it leads', async () => {
+    const link = path.join(scratch, 'via-link');
+    fs.symlinkSync(root, link);
+    const before = await statDigest([link]);
+    assert.notEqual(before, null);
+    assert.equal(await statDigest([link]), before);
+    fs.writeFileSync(path.join(root, 'etc/a'), 'changed');
+    assert.notEqual(await statDigest([link]), before);
+  });
+
+  it('a change under an excluded path walks once, finds the image unchanged and records the new stream', async () => {
+    const expected = await recorded('mtime');
+    const before = fs.readFileSync(record, 'utf8');
+    fs.writeFileSync(path.join(root, 'tmp/scratch'), 'x');
+    await settle();
+    walks = 0;
+    assert.equal((await rescan('mtime', expected)).digest, expected);
+    assert.equal(walks, 1);
+    assert.notEqual(fs.readFileSync(record, 'utf8'), before);
+    walks = 0;
+    assert.equal((await rescan('mtime', expected)).digest, expected);
+    assert.equal(walks, 0);
+  });
+
+  it('a file too recent to trust its stat line keeps the walk from being recorded', async () => {
+    // Checksum mode: the recent file does not change the fingerprint, so only the record's own rule keeps it out.
+    await settle();
+    const expected = (await walk('checksum')()).digest;
+    const file = path.join(root, 'etc/a');
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 1500));
+    const scan = await rescan('checksum', expected);
+    assert.equal(scan.digest, expected);
+    assert.ok(scan.unsettled > 0);
+    assert.equal(fs.existsSync(record), false);
+  });
+
+  it('check mode reads no record it did not find and writes none', async () => {
+    await settle();
+    const expected = (await walk('mtime')()).digest;
+    const scan = await scanWithShortcut(sources(), options('mtime', false), expected, walk('mtime'));
+    assert.equal(scan.digest, expected);
+    assert.equal(fs.existsSync(record), false);
+  });
+
+  it('a record made for other excludes or another fingerprint is not used', async () => {
+    const expected = await recorded('mtime');
+    walks = 0;
+    await scanWithShortcut(sources(), { ...options('mtime'), excludes: [...excludes, 'etc/*'] }, expected, walk('mtime'));
+    assert.equal(walks, 1);
+    walks = 0;
+    await rescan('mtime', 'f'.repeat(64));
+    assert.equal(walks, 1);
+  });
+});
