@@ -12,6 +12,7 @@ import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, RUN_MARK, scratchDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/settle.js';
 
 // TCG boots take 70-80 s on an idle machine of this kind, and above 200 s when other builds load its two cores.
 const BOOT_TIMEOUT_S = 480;
@@ -45,14 +46,6 @@ function statTree(dir: string): string[] {
     const st = fs.lstatSync(path.join(dir, name));
     return `${name} ${st.ino} ${st.size} ${st.mtimeMs} ${st.ctimeMs}`;
   });
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('boot_check: an image is published only when a client boots it (QEMU)', function () {
@@ -181,7 +174,7 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     const before = published();
     const failed = `${fs.statSync(`${image}.failed`).ino}`;
     const run = startModule('ltsp_image', args());
-    await waitFor('QEMU to start', () => ourQemus().length > 0 || run.child.exitCode !== null, 10 * 60 * 1000);
+    await waitFor(() => ourQemus().length > 0 || run.child.exitCode !== null, 'QEMU to start', 10 * 60 * 1000);
     run.child.kill('SIGTERM');
     const done = await run.result();
     assertFailed(done, /^Interrupted by SIGTERM; the previous image was left as it was \(during the boot check\)$/);
@@ -195,11 +188,11 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     const before = published();
     const failedIno = fs.statSync(`${image}.failed`).ino;
     const run = startModule('ltsp_image', args());
-    await waitFor('QEMU to start', () => ourQemus().length > 0 || run.child.exitCode !== null, 10 * 60 * 1000);
+    await waitFor(() => ourQemus().length > 0 || run.child.exitCode !== null, 'QEMU to start', 10 * 60 * 1000);
     assert.equal(run.child.exitCode, null, `the module ended before QEMU started: ${run.stderr()}`);
     run.child.kill('SIGKILL');
     await run.child;
-    await waitFor('QEMU to die with the module', () => ourQemus().length === 0, 30_000);
+    await waitFor(() => ourQemus().length === 0, 'QEMU to die with the module', 30_000);
     const after = await hostSnapshot();
     assert.deepEqual(after.processes, baseline.processes, 'a process was left');
     assert.deepEqual(after.mounts, baseline.mounts, 'a mount was left');
