@@ -1,97 +1,24 @@
 // The ltsp_image module: resolve, lock, fingerprint, decide; stop there in check mode or when nothing changed, else rebuild or repair TFTP.
-import path from 'node:path';
-import { manifestDrift, type Drift } from '../fingerprint/sources.js';
-import { fingerprintSources } from '../steps/scan-sources.js';
 import { mksquashfsArgv, withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions, LtspImageResult } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../steps/kernel-from-image.js';
 import { aroundBuild } from '../ltsp-conf/around-build.js';
-import { kernelInPlace } from '../kernel/record.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
 import { ModuleError, errorMessage } from '../runtime/errors.js';
-import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext, RunResult } from '../runtime/module.js';
-import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import type { HeldLock } from '../store/lock.js';
 import { ensureImagesDir } from '../store/paths.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
-import { sha256File } from '../store/sha256.js';
-import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../store/work-dir.js';
+import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
 import { applyBuild } from './apply.js';
-import { buildConfig, configHash } from './config.js';
-import { decide, type Decision } from './decide.js';
+import { assess } from './assess.js';
 import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from '../steps/locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 import { checkBootRequirements, checkFailedPath } from '../boot/requirements.js';
-
-interface Assessment {
-  files: ImageFiles;
-  decision: Decision;
-  drift: Drift | undefined;
-  generation: number;
-  config: ReturnType<typeof buildConfig>;
-  configHash: string;
-  fingerprint: string;
-  identities: string[];
-  newest: number;
-}
-
-async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<Assessment> {
-  const files = readImageFiles(plan.paths);
-  const config = buildConfig(plan.sources, plan.excludes, { ...options, mksquashfs_params: plan.params });
-  const hash = configHash(config);
-  const manifest = workDirLayout(plan.workDir).manifest;
-  await failpoint('fingerprint');
-  const fingerprint = (expected: string | null) =>
-    durations.time('fingerprint', () =>
-      fingerprintSources(plan.sources, {
-        excludes: plan.excludes,
-        cleanup: options.cleanup,
-        compare: options.compare,
-        workDir: plan.workDir,
-        cacheFile: context.checkMode ? null : plan.paths.checksumCache,
-        walkRecord: { file: plan.paths.walkRecord, write: !context.checkMode },
-        signal: context.signal,
-        expected,
-      }),
-    );
-  // Only a run that may find nothing to do skips the manifest: a forced or reconfigured one would walk twice.
-  const state = files.active?.state;
-  let scan = await fingerprint(!options.force && state?.configHash === hash ? state.fingerprint : null);
-  const activeState = files.active?.state;
-  const decision = decide({
-    force: options.force,
-    freeze: options.freeze,
-    files,
-    config,
-    configHash: hash,
-    fingerprint: scan.digest,
-    imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
-    kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
-  });
-  // A rebuild for another reason (force, config) keeps the manifest of what it built; a matching scan wrote none.
-  if (decision.build && !context.checkMode && !scan.manifest) scan = await fingerprint(null);
-  // Only a run that rebuilds says so: a bad record of a backup changes nothing here.
-  files.problems.forEach((p) => context.warn(decision.build ? `${p}; ${context.checkMode ? 'would rebuild' : 'rebuilding'}` : p));
-  const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
-  const drift =
-    (decision.pending ?? decision.reason) === 'source_changed' && previousManifest
-      ? await manifestDrift({
-          oldManifest: previousManifest,
-          newManifest: manifest,
-          limit: 20,
-          oldIdentities: decision.previous?.sourceIdentities ?? [],
-          newIdentities: scan.identities,
-          signal: context.signal,
-          warn: (m) => context.warn(m),
-        })
-      : undefined;
-  return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
-}
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<RunResult<LtspImageResult>> {
