@@ -3,6 +3,7 @@ import { isCommandLine } from './cli/mode.js';
 import { runCommandLine, type CommandLineDefinition } from './cli/run-cli.js';
 import { WORKER_FLAG } from './namespace/protocol.js';
 import { workerMain } from './namespace/worker.js';
+import { closeSyslog } from './report/syslog.js';
 import { exitAfterOutput, guardStdout } from './runtime/emit.js';
 import { runModule, type ModuleResult } from './runtime/module.js';
 
@@ -11,5 +12,7 @@ export async function start<O, R extends ModuleResult>(definition: CommandLineDe
   if (argv[0] === WORKER_FLAG) return workerMain();
   if (!isCommandLine(argv, Boolean(process.stdin.isTTY))) return runModule(definition, argv);
   guardStdout();
-  exitAfterOutput(await runCommandLine(definition, argv));
+  const code = await runCommandLine(definition, argv);
+  await closeSyslog();
+  exitAfterOutput(code);
 }

@@ -7,7 +7,7 @@ import { abortOnSignals } from './interrupt.js';
 import { scrubArgumentValues } from './no-log.js';
 import { makeValidator, type CompiledValidator } from './validate.js';
 import { quietProgress, type Progress } from '../report/progress.js';
-import { syslog } from '../report/syslog.js';
+import { closeSyslog, syslog } from '../report/syslog.js';
 
 export interface ModuleResult {
   changed: boolean;
@@ -71,8 +71,10 @@ export async function runModule<O, R extends ModuleResult>(definition: ModuleDef
     const options = makeValidator<O>(definition.optionsSchema, definition.validate)(split.options);
     const log = (message: string) => (context?.noLog ? Promise.resolve() : syslog(definition.name, message));
     const result = await definition.run(options, { ...context, signal, log, progress: quietProgress });
+    await closeSyslog();
     finish({ ...result, invocation: { module_args: options } }, context, raw, 0);
   } catch (error) {
+    await closeSyslog();
     fail(error);
   }
 }

@@ -30,7 +30,12 @@ export async function lockPackageManagers(sources: ResolvedSource[], timeout: nu
       const file = path.join(source.path, 'var/lib/dpkg/lock');
       // Opening a device node or a host file that a symlink in the source points at could have effects of its own.
       const entry = await inspect(source.path, 'var/lib/dpkg/lock');
-      if (entry.kind !== 'regular' && entry.kind !== 'missing') {
+      // No lock file, no dpkg run to wait for: saves the helper's start on every run over such a tree.
+      if (entry.kind === 'missing') {
+        context.warn(`No package manager lock taken for ${source.path} (${file}: No such file or directory); building without it`);
+        continue;
+      }
+      if (entry.kind !== 'regular') {
         context.warn(`No package manager lock taken for ${source.path} (${file}: ${entryProblem(entry, 'it')}; only a regular file inside the source is opened); building without it`);
         continue;
       }
