@@ -1,4 +1,5 @@
 // What a run finds before acting: the image's files and record, the sources' fingerprint, the decision and the drift.
+import fs from 'node:fs';
 import path from 'node:path';
 import { manifestDrift, type Drift } from '../fingerprint/sources.js';
 import { fingerprintSources } from '../steps/scan-sources.js';
@@ -8,6 +9,7 @@ import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import { sha256File } from '../store/sha256.js';
+import type { ImageState } from '../store/state.js';
 import { workDirLayout } from '../store/work-dir.js';
 import { buildConfig, configHash } from './config.js';
 import { decide, type Decision } from './decide.js';
@@ -31,7 +33,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
   const hash = configHash(config);
   const manifest = workDirLayout(plan.workDir).manifest;
   await failpoint('fingerprint');
-  const fingerprint = (expected: string | null) =>
+  const fingerprint = (expected: string | null, building = false) =>
     durations.time('fingerprint', () =>
       fingerprintSources(plan.sources, {
         excludes: plan.excludes,
@@ -42,11 +44,12 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
         walkRecord: { file: plan.paths.walkRecord, write: !context.checkMode },
         signal: context.signal,
         expected,
+        building,
       }),
     );
-  // Only a run that may find nothing to do skips the manifest: a forced or reconfigured one would walk twice.
+  // A forced or reconfigured run builds whatever it finds; the shortcut may still tell that the source is the recorded one.
   const state = files.active?.state;
-  let scan = await fingerprint(!options.force && state?.configHash === hash ? state.fingerprint : null);
+  let scan = await fingerprint(state?.fingerprint ?? null, options.force || (!!state && state.configHash !== hash));
   const activeState = files.active?.state;
   const decision = decide({
     force: options.force,
@@ -58,8 +61,8 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
-  // A rebuild for another reason (force, config) keeps the manifest of what it built; a matching scan wrote none.
-  if (decision.build && !context.checkMode && !scan.manifest) scan = await fingerprint(null);
+  // A rebuild keeps the manifest of what it built; a scan that matched the record wrote none, so the record's own serves.
+  if (decision.build && !context.checkMode && !scan.manifest && !reuseManifest(plan, state, scan.digest, manifest)) scan = await fingerprint(null);
   // Only a run that rebuilds says so: a bad record of a backup changes nothing here.
   files.problems.forEach((p) => context.warn(decision.build ? `${p}; ${context.checkMode ? 'would rebuild' : 'rebuilding'}` : p));
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
@@ -78,3 +81,13 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
   return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
 }
 
+/** The recorded build's manifest, when the sources still have its fingerprint: the same lines a walk would write. */
+function reuseManifest(plan: BuildPlan, state: ImageState | null | undefined, digest: string, to: string): boolean {
+  if (!state?.manifest || state.fingerprint !== digest) return false;
+  try {
+    fs.copyFileSync(path.join(plan.paths.imagesDir, state.manifest), to);
+    return true;
+  } catch {
+    return false;
+  }
+}

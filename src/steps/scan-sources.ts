@@ -18,6 +18,8 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
   expected?: string | null;
   /** See ShortcutOptions.walkRecord: where a no-op may skip the walk. */
   walkRecord?: ShortcutOptions['walkRecord'];
+  /** The run builds whatever the scan finds: a walk writes the manifest at once; a shortcut hit still writes none. */
+  building?: boolean;
 }
 
 function identity(source: ResolvedSource): string {
@@ -33,9 +35,9 @@ export async function fingerprintSources(sources: ResolvedSource[], options: Sou
   if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
   const manifestFile = workDirLayout(options.workDir).manifest;
   if (options.expected) {
-    // A change costs a second walk, which writes the manifest; the rebuild that follows costs far more.
-    const quick = await scanWithShortcut(sources, options, options.expected, () => scanDirectories(sources, options, null));
-    if (quick.digest === options.expected) return quick;
+    const quick = await scanWithShortcut(sources, options, options.expected, (manifest) => scanDirectories(sources, options, manifest ? manifestFile : null), options.building);
+    // A change found by a walk that wrote no manifest (no record said a change was likely) costs a second walk, with it.
+    if (quick.digest === options.expected || quick.manifest) return quick;
   }
   return scanDirectories(sources, options, manifestFile);
 }

@@ -45,22 +45,30 @@ function readRecord(file: string): WalkRecord | null {
  * no file was recent enough when the record was made to change unseen within its timestamp tick. Otherwise
  * `walk` decides; a walk that matched is recorded when the stream was the same before and after it (the tree
  * held still) and it found no such recent file. A changed tree costs one stream more than a walk alone.
+ * `building`: the run builds whatever the scan finds (force), so any walk writes the manifest and none is recorded.
  */
-export async function scanWithShortcut(sources: ResolvedSource[], options: ShortcutOptions, expected: string, walk: () => Promise<SourceScan>): Promise<SourceScan> {
+export async function scanWithShortcut(
+  sources: ResolvedSource[],
+  options: ShortcutOptions,
+  expected: string,
+  walk: (manifest: boolean) => Promise<SourceScan>,
+  building = false,
+): Promise<SourceScan> {
   const where = options.walkRecord;
-  if (!where || sources.some((s) => s.kind !== 'directory')) return walk();
+  if (!where || sources.some((s) => s.kind !== 'directory')) return walk(building);
   const roots = sources.map((s) => s.path);
   // An upgrade that fingerprints differently must not be answered by a stream recorded before it.
   const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };
   const key = crypto.createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const record = readRecord(where.file);
   const usable = record !== null && record.key === key && record.digest === expected;
-  if (!usable && !where.write) return walk();
+  if (!usable && (!where.write || building)) return walk(building);
   const before = await statDigest(roots, options.signal);
   if (usable && before !== null && before === record.stat) {
     return { digest: expected, entries: record.entries, racy: 0, unsettled: 0, identities: [], newest: record.newest, manifest: false };
   }
-  const scan = await walk();
+  // A stream that moved since the record makes a change likely: that walk writes the manifest, so a change costs one walk.
+  const scan = await walk(building || (usable && before !== null));
   if (where.write && before !== null && scan.digest === expected && scan.unsettled === 0 && (await statDigest(roots, options.signal)) === before) {
     const made: WalkRecord = { format: FORMAT, key, digest: expected, stat: before, entries: scan.entries, newest: scan.newest };
     writeFileAtomic(where.file, `${JSON.stringify(made)}\n`, 0o600);

@@ -157,6 +157,35 @@ describe('no-op walk shortcut (find stat stream)', function () {
     assert.equal(fs.existsSync(record), false);
   });
 
+  it('asks the walk for the manifest only where a rebuild is likely: a stream moved since its record, or a run that builds anyway (#17)', async () => {
+    const asked: boolean[] = [];
+    const asking = (manifest: boolean): Promise<SourceScan> => {
+      asked.push(manifest);
+      return walk('mtime')();
+    };
+    await settle();
+    const first = (await walk('mtime')()).digest;
+    await scanWithShortcut(sources(), options('mtime'), first, asking);
+    assert.deepEqual(asked, [false], 'no record yet: the first no-op after a build most likely matches');
+    fs.writeFileSync(path.join(root, 'etc/a'), 'changed');
+    await settle();
+    asked.length = 0;
+    await scanWithShortcut(sources(), options('mtime'), first, asking);
+    assert.deepEqual(asked, [true], 'the recorded stream moved');
+    fs.rmSync(record, { force: true });
+    asked.length = 0;
+    const built = await scanWithShortcut(sources(), options('mtime'), first, asking, true);
+    assert.deepEqual(asked, [true], 'a forced run with no record');
+    assert.equal(fs.existsSync(record), false, 'a forced run records no stream');
+    const expected = await recorded('mtime');
+    asked.length = 0;
+    const forced = await scanWithShortcut(sources(), options('mtime'), expected, asking, true);
+    assert.deepEqual(asked, [], 'a forced run on the recorded stream');
+    assert.equal(forced.digest, expected);
+    assert.equal(forced.manifest, false);
+    assert.equal(built.digest, expected);
+  });
+
   it('a record made for other excludes or another fingerprint is not used', async () => {
     const expected = await recorded('mtime');
     walks = 0;
