@@ -6,7 +6,7 @@ import type { CleanupStep } from '../cleanup/index.js';
 import { installStaged, type KernelReport } from '../steps/kernel-from-image.js';
 import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
-import { runWorker } from '../namespace/run-worker.js';
+import { startWorker, type StartedWorker } from '../namespace/run-worker.js';
 import type { Durations } from '../report/durations.js';
 import { ModuleError, errorMessage } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
@@ -98,9 +98,16 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
 }
 
 /** Runs with the image lock (and the sources' dpkg locks) held by the caller, and the work dir made. */
-export async function applyBuild(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations, build: BuildRecord): Promise<BuildOutcome> {
+export async function applyBuild(
+  plan: BuildPlan,
+  options: Options,
+  context: ModuleContext,
+  durations: Durations,
+  build: BuildRecord,
+  worker: StartedWorker = startWorker(context.signal),
+): Promise<BuildOutcome> {
   try {
-    const { events } = await runWorker(
+    const { events } = await worker.run(
       {
         workDir: plan.workDir,
         sources: plan.sources,
@@ -112,7 +119,6 @@ export async function applyBuild(plan: BuildPlan, options: Options, context: Mod
         kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
         progress: context.progress.live,
       },
-      context.signal,
       (event) => {
         if (event.type === 'start') context.progress.start(label(event.phase));
         if (event.type === 'progress') context.progress.advance(event.done, event.total);

@@ -11,6 +11,7 @@ import type { HeldLock } from '../store/lock.js';
 import { ensureImagesDir } from '../store/paths.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
+import { startWorker } from '../namespace/run-worker.js';
 import { applyBuild } from './apply.js';
 import { assess } from './assess.js';
 import { driftDiff } from './diff.js';
@@ -65,6 +66,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
   const locks: HeldLock[] = [];
   let workDirMade = false;
+  // A forced build is known before the scan: the worker's program loads meanwhile, on the other core.
+  const worker = options.force && !options.freeze && !context.checkMode ? startWorker(context.signal) : undefined;
   try {
     if (!context.checkMode) {
       ensureImagesDir(plan.paths);
@@ -105,12 +108,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, ...activeSize(a.files), kernel: kernel?.report ?? null, durations: durations.toJSON() };
     }
     const { decision: _, ...measured } = a;
-    const outcome = await applyBuild({ ...plan, command }, options, context, durations, {
-      ...measured,
-      reason: decision.reason,
-      drift: a.drift ?? null,
-      configChanges: decision.configChanges ?? null,
-    }).catch((error: unknown) => {
+    const record = { ...measured, reason: decision.reason, drift: a.drift ?? null, configChanges: decision.configChanges ?? null };
+    const outcome = await applyBuild({ ...plan, command }, options, context, durations, record, worker).catch((error: unknown) => {
       // Failed after publishing: the run did change the image, and says so with everything a changed run reports.
       if (error instanceof ModuleError && error.extra.changed) Object.assign(error.extra, { ...common, generation, durations: durations.toJSON() }, { ...error.extra });
       throw error;
@@ -131,6 +130,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       durations: durations.toJSON(),
     };
   } finally {
+    await worker?.cancel();
     if (workDirMade) {
       const problem = removeWorkDir(plan.workDir);
       if (problem) context.warn(problem);

@@ -18,7 +18,14 @@ export function workerEntry(): string {
   return entry;
 }
 
-export async function runWorker(job: WorkerJob, signal: AbortSignal, onEvent: (event: WorkerEvent) => void = () => {}): Promise<WorkerRun> {
+/** A worker started ahead of its job: its program loads while the module still scans; one that gets no job just exits. */
+export interface StartedWorker {
+  run(job: WorkerJob, onEvent?: (event: WorkerEvent) => void): Promise<WorkerRun>;
+  /** Ends a worker that was never given a job (the run decided not to build). */
+  cancel(): Promise<void>;
+}
+
+export function startWorker(signal: AbortSignal): StartedWorker {
   const [cmd, ...args] = [...UNSHARE, '--', process.execPath, workerEntry(), WORKER_FLAG];
   const child = execa(cmd!, args, {
     stdin: 'pipe',
@@ -30,25 +37,43 @@ export async function runWorker(job: WorkerJob, signal: AbortSignal, onEvent: (e
     killSignal: 'SIGKILL',
     env: { NODE_OPTIONS: '' },
   });
+  child.stdin?.on('error', () => undefined);
   const events: WorkerEvent[] = [];
+  let handler: (event: WorkerEvent) => void = () => {};
+  let given = false;
   onLines(child.stdout, (line) => {
     try {
       const event = JSON.parse(line) as WorkerEvent;
       if (event.type !== 'progress') events.push(event);
-      onEvent(event);
+      handler(event);
     } catch {
       process.stderr.write(`${line}\n`);
     }
   });
-  child.stdin?.write(`${JSON.stringify(job)}\n`);
-  const result = await child;
-  child.stdin?.destroy();
-  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ModuleError('Interrupted');
-  const error = events.find((e): e is Extract<WorkerEvent, { type: 'error' }> => e.type === 'error');
-  if (error) throw new ModuleError(error.complete ? error.message : `${error.phase} failed: ${error.message}`, { phase: error.phase });
-  if (!events.some((e) => e.type === 'done')) {
-    const why = result.stderr ? oneLine(String(result.stderr).split('\n').slice(-3).join('\n')) : `exit ${result.exitCode ?? result.signal}`;
-    throw new ModuleError(`The build worker ended unexpectedly (${why}); check that unshare and mount work here (run as root)`);
-  }
-  return { events };
+  return {
+    async run(job, onEvent = () => {}) {
+      given = true;
+      handler = onEvent;
+      child.stdin?.write(`${JSON.stringify(job)}\n`);
+      const result = await child;
+      child.stdin?.destroy();
+      if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new ModuleError('Interrupted');
+      const error = events.find((e): e is Extract<WorkerEvent, { type: 'error' }> => e.type === 'error');
+      if (error) throw new ModuleError(error.complete ? error.message : `${error.phase} failed: ${error.message}`, { phase: error.phase });
+      if (!events.some((e) => e.type === 'done')) {
+        const why = result.stderr ? oneLine(String(result.stderr).split('\n').slice(-3).join('\n')) : `exit ${result.exitCode ?? result.signal}`;
+        throw new ModuleError(`The build worker ended unexpectedly (${why}); check that unshare and mount work here (run as root)`);
+      }
+      return { events };
+    },
+    async cancel() {
+      if (given) return;
+      child.stdin?.end();
+      await child;
+    },
+  };
+}
+
+export function runWorker(job: WorkerJob, signal: AbortSignal, onEvent: (event: WorkerEvent) => void = () => {}): Promise<WorkerRun> {
+  return startWorker(signal).run(job, onEvent);
 }

@@ -22,8 +22,10 @@ function send(event: WorkerEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-async function readJob(): Promise<WorkerJob> {
+/** null: stdin ended with no job (a worker started ahead of a build the run then did not make). */
+async function readJob(): Promise<WorkerJob | null> {
   return new Promise((resolve, reject) => {
+    process.stdin.once('end', () => resolve(null));
     onLines(process.stdin, (line) => {
       try {
         resolve(JSON.parse(line) as WorkerJob);
@@ -110,6 +112,7 @@ export async function workerMain(): Promise<void> {
   const state: { phase: WorkerPhase } = { phase: 'mount' };
   try {
     const job = await readJob();
+    if (!job) process.exit(0);
     // The parent keeps our stdin open while it lives; EOF means it died, and as PID 1 our exit ends the whole namespace.
     process.stdin.on('end', () => process.exit(70));
     process.stdin.resume();

@@ -4,7 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { LOCK_HELPER } from '../../src/store/lock-helper.js';
+import { assertNothingLeaked, hostSnapshot } from '../helpers/image.js';
 import { runModule } from '../helpers/run-module.js';
+import { runTraced } from '../helpers/strace.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { settle, waitFor } from '../helpers/settle.js';
 import { useSandbox } from '../helpers/sandbox.js';
@@ -59,6 +61,27 @@ describe('concurrency', function () {
     assert.match(String(second.result.msg), /Another run is working on .*conc\.img .* try again later or raise lock_timeout/);
     first.child.kill('SIGKILL');
     await first.child;
+    passed++;
+  });
+
+  it('a forced run starts its build worker before it scans, and ends it when the image lock then times out (#17)', async () => {
+    cases++;
+    fs.writeFileSync(path.join(box.source, 'etc/version'), 'ahead\n');
+    await settle();
+    const traced = await runTraced('ltsp_image', args({ force: true }), box.scratch, 'execve');
+    assert.equal(traced.code, 0, traced.stdout);
+    const started = (pattern: RegExp) => traced.calls.findIndex((c) => pattern.test(c) && c.endsWith('= 0'));
+    const worker = started(/execve\("[^"]*\/unshare", \["unshare", "--mount"/);
+    const scan = started(/execve\("[^"]*\/find", \["find", /);
+    assert.ok(worker >= 0 && scan > worker, `the worker (call ${worker}) starts before the scan's first find (call ${scan})`);
+    const before = await hostSnapshot();
+    const holder = holdLock(path.join(box.base, 'images/.conc.lock'));
+    await holder.locked;
+    const forced = await runModule('ltsp_image', args({ force: true, lock_timeout: 1 }));
+    await holder.release();
+    assert.equal(forced.code, 1, forced.stdout);
+    assert.match(String(forced.result.msg), /Another run is working on /);
+    await assertNothingLeaked(before);
     passed++;
   });
 
