@@ -27,7 +27,8 @@ export interface Assessment {
   newest: number;
 }
 
-export async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations): Promise<Assessment> {
+/** `onLikelyBuild`: the scan found the recorded stream moved, so a build will likely follow (see SourceScanOptions). */
+export async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations, onLikelyBuild?: () => void): Promise<Assessment> {
   const files = readImageFiles(plan.paths);
   const config = buildConfig(plan.sources, plan.excludes, { ...options, mksquashfs_params: plan.params });
   const hash = configHash(config);
@@ -45,6 +46,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
         signal: context.signal,
         expected,
         building,
+        ...(onLikelyBuild ? { onLikelyBuild } : {}),
       }),
     );
   // A forced or reconfigured run builds whatever it finds; the shortcut may still tell that the source is the recorded one.

@@ -66,8 +66,9 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
   await context.log(`${plan.imageName}: resolved ${plan.sources.map((s) => `${s.path} (${s.kind})`).join(', ')}`);
   const locks: HeldLock[] = [];
   let workDirMade = false;
-  // A forced build is known before the scan: the worker's program loads meanwhile, on the other core.
-  const worker = options.force && !options.freeze && !context.checkMode ? startWorker(context.signal) : undefined;
+  // A build known before the scan (forced) or likely from it (the recorded stream moved): the worker's program loads meanwhile.
+  const mayBuild = !options.freeze && !context.checkMode;
+  let worker = options.force && mayBuild ? startWorker(context.signal) : undefined;
   try {
     if (!context.checkMode) {
       ensureImagesDir(plan.paths);
@@ -78,7 +79,9 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     }
     makeWorkDir(plan.workDir, plan.excludes);
     workDirMade = true;
-    const a = await assess(plan, options, context, durations);
+    const a = await assess(plan, options, context, durations, () => {
+      if (mayBuild) worker ??= startWorker(context.signal);
+    });
     const { decision } = a;
     await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
     if (a.drift) await context.log(`${plan.imageName}: drifted paths: ${driftLine(a.drift)}`);

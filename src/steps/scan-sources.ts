@@ -20,6 +20,8 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
   walkRecord?: ShortcutOptions['walkRecord'];
   /** The run builds whatever the scan finds: a walk writes the manifest at once; a shortcut hit still writes none. */
   building?: boolean;
+  /** Called when a walk starts that will likely end in a build (the recorded stream moved, or building). */
+  onLikelyBuild?: () => void;
 }
 
 function identity(source: ResolvedSource): string {
@@ -35,7 +37,16 @@ export async function fingerprintSources(sources: ResolvedSource[], options: Sou
   if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
   const manifestFile = workDirLayout(options.workDir).manifest;
   if (options.expected) {
-    const quick = await scanWithShortcut(sources, options, options.expected, (manifest) => scanDirectories(sources, options, manifest ? manifestFile : null), options.building);
+    const quick = await scanWithShortcut(
+      sources,
+      options,
+      options.expected,
+      (manifest) => {
+        if (manifest) options.onLikelyBuild?.();
+        return scanDirectories(sources, options, manifest ? manifestFile : null);
+      },
+      options.building,
+    );
     // A change found by a walk that wrote no manifest (no record said a change was likely) costs a second walk, with it.
     if (quick.digest === options.expected || quick.manifest) return quick;
   }

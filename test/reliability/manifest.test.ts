@@ -99,7 +99,7 @@ describe('bad previous manifests (#13 item 5)', function () {
     });
   }
 
-  it('a forced rebuild of an unchanged source reuses the recorded manifest without walking; a change found through the record walks once (#17)', async () => {
+  it('a forced rebuild of an unchanged source reuses the recorded manifest without walking; a change found through the record walks once, with the build worker starting meanwhile (#17)', async () => {
     cases++;
     // A walk lists with two finds reading directories from stdin (find-lister.ts).
     const walks = (run: { calls: string[] }) => run.calls.filter((c) => /execve\("[^"]*\/find", \["find", "-files0-from", "-",.* = 0$/.test(c)).length / 2;
@@ -117,6 +117,10 @@ describe('bad previous manifests (#13 item 5)', function () {
     assert.equal(changed.result.reason, 'source_changed', changed.stdout);
     assert.deepEqual((changed.result.drift as { modified_paths: string[] }).modified_paths, ['etc/hostname']);
     assert.equal(walks(changed), 1, 'a change the stream showed costs one walk, which writes the manifest');
+    const first = (pattern: RegExp) => changed.calls.findIndex((c) => pattern.test(c) && c.endsWith('= 0'));
+    const worker = first(/execve\("[^"]*\/unshare", \["unshare", "--mount"/);
+    const walk = first(/execve\("[^"]*\/find", \["find", "-files0-from", "-",/);
+    assert.ok(worker >= 0 && worker < walk, `the build worker (call ${worker}) starts before that walk (call ${walk})`);
     survived++;
   });
 });
