@@ -62,9 +62,27 @@ function camel(name) {
   return name.replace(/_(\w)/g, (_, c) => c.toUpperCase());
 }
 
+const SHARED = 'shared.json';
+const shared = JSON.parse(fs.readFileSync(path.join(root, 'schemas', SHARED), 'utf8'));
+
+/**
+ * Puts each shape of schemas/shared.json where a schema says {"$ref": "shared.json#/NAME"}: the shape's keys first,
+ * the node's own (type, description, x-returned, x-sample) on top. Types, validators and docs then see plain schemas.
+ */
+function withShared(node, where) {
+  if (Array.isArray(node)) return node.map((item, i) => withShared(item, `${where}/${i}`));
+  if (node === null || typeof node !== 'object') return node;
+  const { $ref: ref, ...own } = node;
+  const resolved = Object.fromEntries(Object.entries(own).map(([key, value]) => [key, withShared(value, `${where}/${key}`)]));
+  if (ref === undefined) return resolved;
+  const name = typeof ref === 'string' && ref.startsWith(`${SHARED}#/`) ? ref.slice(SHARED.length + 2) : '';
+  if (!name || name.startsWith('$') || !(name in shared)) throw new Error(`${where}: $ref ${JSON.stringify(ref)} names no shape of schemas/${SHARED}`);
+  return { ...structuredClone(shared[name]), ...resolved };
+}
+
 const outputs = new Map();
 for (const file of fs.readdirSync(path.join(root, 'schemas')).filter((f) => f.endsWith('.schema.json')).sort()) {
-  const schema = JSON.parse(fs.readFileSync(path.join(root, 'schemas', file), 'utf8'));
+  const schema = withShared(JSON.parse(fs.readFileSync(path.join(root, 'schemas', file), 'utf8')), file);
   const name = schema.title;
   const examplesFile = path.join(root, 'schemas', `${name}.examples.yml`);
   const examples = fs.existsSync(examplesFile) ? fs.readFileSync(examplesFile, 'utf8') : '';

@@ -684,12 +684,6 @@ export const ltspImageSchema: Record<string, unknown> = {
           ]
         },
         "boot": {
-          "type": [
-            "object",
-            "null"
-          ],
-          "description": "The boot check of the new image (C(boot_check)): the accelerator (C(kvm) or C(tcg)), the seconds to multi-user.target (or to the failure), whether it was reached, why the boot ended, and the last lines of the client's console.",
-          "x-returned": "when a boot check ran (also when it failed)",
           "required": [
             "accel",
             "seconds",
@@ -714,6 +708,12 @@ export const ltspImageSchema: Record<string, unknown> = {
               "type": "string"
             }
           },
+          "type": [
+            "object",
+            "null"
+          ],
+          "description": "The boot check of the new image (C(boot_check)): the accelerator (C(kvm) or C(tcg)), the seconds to multi-user.target (or to the failure), whether it was reached, why the boot ended, and the last lines of the client's console.",
+          "x-returned": "when a boot check ran (also when it failed)",
           "x-sample": {
             "accel": "tcg",
             "seconds": 71.4,
@@ -822,9 +822,14 @@ export const ltspImageSchema: Record<string, unknown> = {
           "x-sample": "source_changed"
         },
         "drift": {
-          "type": "object",
-          "description": "When the source changed: counts of added, removed and modified paths, and the first 20 of each.",
-          "x-returned": "when reason is source_changed",
+          "required": [
+            "added",
+            "removed",
+            "modified",
+            "added_paths",
+            "removed_paths",
+            "modified_paths"
+          ],
           "properties": {
             "added": {
               "type": "integer"
@@ -854,6 +859,9 @@ export const ltspImageSchema: Record<string, unknown> = {
               }
             }
           },
+          "type": "object",
+          "description": "When the source changed: counts of added, removed and modified paths, and the first 20 of each.",
+          "x-returned": "when reason is source_changed",
           "x-sample": {
             "added": 1,
             "removed": 0,
@@ -866,15 +874,7 @@ export const ltspImageSchema: Record<string, unknown> = {
               "etc/hosts",
               "usr/bin/old-tool"
             ]
-          },
-          "required": [
-            "added",
-            "removed",
-            "modified",
-            "added_paths",
-            "removed_paths",
-            "modified_paths"
-          ]
+          }
         },
         "config_changes": {
           "type": "array",

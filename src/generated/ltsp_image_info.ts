@@ -477,7 +477,14 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                 ]
               },
               "drift": {
-                "type": "object",
+                "required": [
+                  "added",
+                  "removed",
+                  "modified",
+                  "added_paths",
+                  "removed_paths",
+                  "modified_paths"
+                ],
                 "properties": {
                   "added": {
                     "type": "integer"
@@ -507,14 +514,7 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                     }
                   }
                 },
-                "required": [
-                  "added",
-                  "removed",
-                  "modified",
-                  "added_paths",
-                  "removed_paths",
-                  "modified_paths"
-                ]
+                "type": "object"
               },
               "held": {
                 "type": "boolean"
@@ -523,7 +523,6 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                 "type": "string"
               },
               "boot": {
-                "type": "object",
                 "required": [
                   "accel",
                   "seconds",
@@ -547,7 +546,8 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                   "console_tail": {
                     "type": "string"
                   }
-                }
+                },
+                "type": "object"
               }
             }
           },
