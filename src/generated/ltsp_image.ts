@@ -199,7 +199,7 @@ export interface LtspImageResult {
    */
   excluded?: number;
   /**
-   * The mksquashfs command line, as an argv array.
+   * The mksquashfs command line, as an argv array: after a build, the one that ran (with one directory source it reads the source through a read-only bind mount in the run's work dir, with cleanup's changes as excludes and a pseudo file, C(-pf)); otherwise the one a build would run on the overlay.
    */
   command?: string[];
   /**
@@ -787,7 +787,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           "items": {
             "type": "string"
           },
-          "description": "The mksquashfs command line, as an argv array.",
+          "description": "The mksquashfs command line, as an argv array: after a build, the one that ran (with one directory source it reads the source through a read-only bind mount in the run's work dir, with cleanup's changes as excludes and a pseudo file, C(-pf)); otherwise the one a build would run on the overlay.",
           "x-returned": "always"
         },
         "durations": {

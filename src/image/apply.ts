@@ -32,6 +32,8 @@ export interface BuildOutcome {
   kernel: KernelReport | null;
   newKernel: boolean;
   boot: BootReport | null;
+  /** The mksquashfs argv that ran (see the worker's squash event). */
+  command: string[] | null;
 }
 
 export interface BuildRecord {
@@ -54,15 +56,17 @@ function label(phase: string): string {
   return phase === 'kernel' ? 'find kernel' : phase;
 }
 
-function collect(events: WorkerEvent[], durations: Durations): { cleanup: CleanupStep[]; staged: StagedKernel | null } {
+function collect(events: WorkerEvent[], durations: Durations): { cleanup: CleanupStep[]; staged: StagedKernel | null; command: string[] | null } {
   let cleanup: CleanupStep[] = [];
   let staged: StagedKernel | null = null;
+  let command: string[] | null = null;
   for (const event of events) {
     if (event.type === 'phase') durations.add(event.phase, event.seconds);
     if (event.type === 'cleanup') cleanup = event.steps;
     if (event.type === 'kernel') staged = event.kernel;
+    if (event.type === 'squash') command = event.argv;
   }
-  return { cleanup, staged };
+  return { cleanup, staged, command };
 }
 
 
@@ -128,7 +132,7 @@ export async function applyBuild(
         }
       },
     );
-    const { cleanup, staged } = collect(events, durations);
+    const { cleanup, staged, command } = collect(events, durations);
     const boot = await checkBeforePublishing(plan, staged, options, context, durations);
     const published = await durations.time('publish', async () => {
       const sha256 = await sha256File(plan.paths.tmp);
@@ -162,7 +166,7 @@ export async function applyBuild(
     } else if (options.kernel) {
       context.warn(`Could not locate vmlinuz and initrd.img in ${plan.sources[0]!.path}`);
     }
-    return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel, boot };
+    return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel, boot, command };
   } finally {
     fs.rmSync(plan.paths.tmp, { force: true });
   }

@@ -122,6 +122,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       changed: true,
       msg: `${summary(plan, a.decision, a.drift, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${hint}`,
       ...common,
+      ...(outcome.command ? { command: outcome.command } : {}),
       generation,
       backup: outcome.backup,
       pruned: outcome.pruned,

@@ -42,6 +42,8 @@ export type WorkerEvent =
   | { type: 'progress'; done: number; total: number }
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
+  /** The mksquashfs argv the worker runs, the direct read's root, excludes and pseudo file included. */
+  | { type: 'squash'; argv: string[] }
   | { type: 'scan'; fingerprint: string; entries: number; racy: number; unsettled: number; newest: number }
   | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };

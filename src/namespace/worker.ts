@@ -61,6 +61,7 @@ function reportProgress(stdout: NodeJS.ReadableStream | null): void {
 async function squash(job: WorkerJob, planned: SquashCommand, watched: boolean): Promise<void> {
   const { command, extra } = await squashRun(job, planned);
   const full = mksquashfsArgv(command, extra);
+  send({ type: 'squash', argv: full });
   const argv = watched ? onPseudoTerminal(full) : full;
   const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
   if (watched) reportProgress(child.stdout);

@@ -51,5 +51,10 @@ describe('direct read of a directory source', function () {
     assert.ok(seen.pseudo > 0 && seen.excluded > 0, `cleanup changed files: ${child.stdout}`);
     const image = path.join(base, 'images/fixture.img');
     assert.ok(fs.readFileSync(image).equals(fs.readFileSync(output)), 'the direct read and the overlay give different images');
+    // The result says what ran: the source's read-only bind in the work dir, with the pseudo file; a no-op says what a build would start from.
+    assert.ok(argv.includes('-pf'), `the command that ran: ${argv.join(' ')}`);
+    const noop = await runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ionice: '', kernel: false });
+    assert.equal(noop.result.reason, 'up_to_date', noop.stdout);
+    assert.ok(!(noop.result.command as string[]).includes('-pf'));
   });
 });
