@@ -5,6 +5,7 @@ import { manifestDrift, type Drift } from '../fingerprint/sources.js';
 import { fingerprintSources } from '../steps/scan-sources.js';
 import { kernelInPlace } from '../kernel/record.js';
 import type { Durations } from '../report/durations.js';
+import { ModuleError, errorMessage } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
@@ -68,8 +69,10 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
   // Only a run that rebuilds says so: a bad record of a backup changes nothing here.
   files.problems.forEach((p) => context.warn(decision.build ? `${p}; ${context.checkMode ? 'would rebuild' : 'rebuilding'}` : p));
   const previousManifest = decision.previous?.manifest ? path.join(plan.paths.imagesDir, decision.previous.manifest) : null;
+  const drifted = (decision.pending ?? decision.reason) === 'source_changed' && previousManifest !== null;
+  if (drifted) await failpoint('drift', context.signal);
   const drift =
-    (decision.pending ?? decision.reason) === 'source_changed' && previousManifest
+    drifted && previousManifest
       ? await manifestDrift({
           oldManifest: previousManifest,
           newManifest: manifest,
@@ -78,6 +81,9 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
           newIdentities: scan.identities,
           signal: context.signal,
           warn: (m) => context.warn(m),
+        }).catch((error: unknown) => {
+          // The run was interrupted while it compared manifests: the message says where, as the boot check's does.
+          throw context.signal.aborted && error === context.signal.reason ? new ModuleError(`${errorMessage(error)} (during the drift report)`) : error;
         })
       : undefined;
   return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };

@@ -128,6 +128,25 @@ describe('faults', function () {
     survived++;
   });
 
+  it('SIGTERM during the drift step stops it there: no build, nothing left, the lock free for the next run', async () => {
+    injected++;
+    fs.writeFileSync(path.join(base, 'fixture/etc/drift-marker'), `${Date.now()}\n`);
+    await settle();
+    const bytes = fs.readFileSync(image);
+    const run = startModule('ltsp_image', args(), { LTSP_IMAGE_FAILPOINT: 'drift' });
+    await run.reached('drift');
+    run.child.kill('SIGTERM');
+    const done = await run.result();
+    assert.equal(done.code, 1, done.stdout);
+    assert.equal(done.result.msg, 'Interrupted by SIGTERM; the previous image was left as it was (during the drift report)');
+    await assertNothingLeaked(baseline);
+    await assertImageIntact(bytes);
+    const next = await runModule('ltsp_image', args({ lock_timeout: 0 }));
+    assert.equal(next.result.reason, 'source_changed', next.stdout);
+    assert.deepEqual((next.result.drift as { added_paths: string[] }).added_paths, ['etc/drift-marker']);
+    survived++;
+  });
+
   it('disk full on the images filesystem: no space and where, previous image intact, no tmp', async () => {
     injected++;
     const small = path.join(scratch, 'small');
