@@ -7,7 +7,7 @@ import type { ImagePaths } from './paths.js';
 import { sameInode } from './stat.js';
 import { readState, statePath } from './state.js';
 import { holdPath } from './swap.js';
-import { isTempOf, moveAsideUnlessRegular } from './temp-file.js';
+import { moveAsideUnlessRegular, tempsIn } from './temp-file.js';
 
 /**
  * A revert killed between its renames leaves the former active image only under the hold name: give it back
@@ -61,20 +61,19 @@ export function removeLeftovers(paths: ImagePaths): string[] {
   const names = fs.readdirSync(paths.imagesDir);
   const replayed = replayJournal(paths, imageFileNames(paths, names));
   if (replayed) done.push(replayed);
-  const targets = [...imageFileNames(paths, names), ...imageFileNames(paths, names).map(statePath), paths.checksumCache, paths.walkRecord, journalPath(paths)];
+  const targets = new Set([...imageFileNames(paths, names), ...imageFileNames(paths, names).map(statePath), paths.checksumCache, paths.walkRecord, journalPath(paths)].map((t) => path.basename(t)));
   const imageName = path.basename(paths.image).slice(0, -'.img'.length).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const manifestTemp = new RegExp(`^\\.\\.${imageName}\\.g\\d+\\.manifest\\.gz\\.[0-9a-f]{12}\\.tmp$`);
+  const manifest = new RegExp(`^\\.${imageName}\\.g\\d+\\.manifest\\.gz$`);
   for (const file of imageFileNames(paths, names).slice(2)) {
     if (!fs.existsSync(file) && fs.existsSync(statePath(file))) {
       fs.rmSync(statePath(file));
       done.push(`removed ${statePath(file)}, whose image was pruned`);
     }
   }
-  for (const name of names) {
-    if (targets.some((t) => isTempOf(name, t)) || manifestTemp.test(name) || name === path.basename(paths.tmp)) {
-      fs.rmSync(path.join(paths.imagesDir, name), { force: true });
-      done.push(`removed ${path.join(paths.imagesDir, name)}`);
-    }
+  const leftovers = [...tempsIn(paths.imagesDir, (name) => targets.has(name) || manifest.test(name)), ...(names.includes(path.basename(paths.tmp)) ? [paths.tmp] : [])];
+  for (const file of leftovers) {
+    fs.rmSync(file, { force: true });
+    done.push(`removed ${file}`);
   }
   return done;
 }

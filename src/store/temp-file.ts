@@ -7,17 +7,22 @@ import { crashPoint } from '../runtime/crashpoint.js';
 /** Create only, never through a symlink, never an existing entry. */
 export const EXCLUSIVE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 
-const TEMP = /^\..+\.[0-9a-f]{12}\.tmp$/;
+const TEMP = /^\.(.+)\.[0-9a-f]{12}\.tmp$/;
 
 /** DIR/.BASENAME.<12 random hex>.tmp: the one shape of every temp file we create beside a target. */
 export function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.${crypto.randomBytes(6).toString('hex')}.tmp`);
 }
 
-/** Whether `name` (a basename) is one of our temp files for `target` (see tempPathFor). */
-export function isTempOf(name: string, target: string): boolean {
-  const prefix = `.${path.basename(target)}.`;
-  return TEMP.test(name) && name.startsWith(prefix) && name.length === prefix.length + 16;
+/** Our temp files in `dir` (see tempPathFor) whose target's basename `isTarget` accepts, as paths: the one reader of that shape. */
+export function tempsIn(dir: string, isTarget: (basename: string) => boolean): string[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => isTarget(TEMP.exec(name)?.[1] ?? '')).map((name) => path.join(dir, name));
 }
 
 /**
@@ -25,16 +30,9 @@ export function isTempOf(name: string, target: string): boolean {
  * since whoever can write the directory could have planted anything under that name.
  */
 export function removeStaleTemps(target: string, olderThanMs: number): void {
-  const dir = path.dirname(target);
-  let names: string[];
-  try {
-    names = fs.readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names.filter((n) => isTempOf(n, target))) {
-    const stat = fs.lstatSync(path.join(dir, name), { throwIfNoEntry: false });
-    if (stat?.isFile() && Date.now() - stat.mtimeMs > olderThanMs) fs.rmSync(path.join(dir, name), { force: true });
+  for (const temp of tempsIn(path.dirname(target), (name) => name === path.basename(target))) {
+    const stat = fs.lstatSync(temp, { throwIfNoEntry: false });
+    if (stat?.isFile() && Date.now() - stat.mtimeMs > olderThanMs) fs.rmSync(temp, { force: true });
   }
 }
 

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isTempOf } from './temp-file.js';
+import { tempsIn } from './temp-file.js';
 
 /** Where everything of a run lives in its work dir: the one place that spells the layout. */
 export interface WorkDirLayout {
@@ -91,7 +91,7 @@ function rmdirWhenFree(dir: string): void {
 
 /** The manifest's temp file, left when a run was killed while it scanned. */
 function manifestTemps(layout: WorkDirLayout): string[] {
-  return namesIn(layout.dir, (name) => isTempOf(name, layout.manifest));
+  return tempsIn(layout.dir, (name) => name === path.basename(layout.manifest));
 }
 
 /** What a killed boot check may leave: the archive, QEMU's disk, initrd and `vl.XXXXXX` snapshot overlay, the staged image. */
