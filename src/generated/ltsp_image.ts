@@ -758,9 +758,6 @@ export const ltspImageSchema: Record<string, unknown> = {
           }
         },
         "hooks": {
-          "type": "array",
-          "description": "The ltsp.conf C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run, in order, with their exit status.",
-          "x-returned": "when hooks ran",
           "items": {
             "type": "object",
             "required": [
@@ -775,7 +772,10 @@ export const ltspImageSchema: Record<string, unknown> = {
                 "type": "integer"
               }
             }
-          }
+          },
+          "type": "array",
+          "description": "The ltsp.conf C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run, in order, with their exit status.",
+          "x-returned": "when hooks ran"
         },
         "excluded": {
           "type": "integer",

@@ -33,7 +33,7 @@ export interface LtspImageRevertOptions {
    */
   steps?: number;
   /**
-   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given, and its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run before and after the revert (none in check mode). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
    */
   ltsp_conf?: string | null;
 }
@@ -84,6 +84,13 @@ export interface LtspImageRevertResult {
     source_initrd: string;
     changed: boolean;
   } | null;
+  /**
+   * The ltsp.conf C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run around the revert (as C(ltsp image -r) runs them), in order, with their exit status.
+   */
+  hooks?: {
+    name: string;
+    exit: number;
+  }[];
   /**
    * The options taken from C(ltsp_conf), each with the FILE:LINE of the assignment it came from.
    */
@@ -194,7 +201,7 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given, and its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run before and after the revert (none in check mode). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
           "x-cli": {
             "metavar": "FILE",
             "path": true
@@ -300,6 +307,26 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
             "source_initrd",
             "changed"
           ]
+        },
+        "hooks": {
+          "items": {
+            "type": "object",
+            "required": [
+              "name",
+              "exit"
+            ],
+            "properties": {
+              "name": {
+                "type": "string"
+              },
+              "exit": {
+                "type": "integer"
+              }
+            }
+          },
+          "type": "array",
+          "description": "The ltsp.conf C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run around the revert (as C(ltsp image -r) runs them), in order, with their exit status.",
+          "x-returned": "when hooks ran"
         },
         "from_ltsp_conf": {
           "type": "object",

@@ -2,7 +2,7 @@
 import { mksquashfsArgv, withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions, LtspImageResult } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../steps/kernel-from-image.js';
-import { aroundBuild } from '../ltsp-conf/around-build.js';
+import { aroundApplet } from '../ltsp-conf/around-applet.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
 import { ModuleError, errorMessage } from '../runtime/errors.js';
@@ -28,7 +28,7 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
   const metrics = !context.checkMode && options.metrics_file ? options.metrics_file : null;
   let result: RunResult<LtspImageResult>;
   try {
-    result = await aroundBuild(options, context, (applied) => build((options = applied), context, (p) => (plan = p)));
+    result = await aroundApplet(options, context, (applied) => build((options = applied), context, (p) => (plan = p)));
   } catch (error) {
     // A metrics file the checks refused is not written to; one that fails now must not hide why the run failed.
     if (metrics) {

@@ -51,15 +51,18 @@ export interface HookContext {
   log(message: string): Promise<void>;
 }
 
+/** What the run around the hooks does to the image, for the messages: `ltsp image` builds, `ltsp image -r` reverts. */
+export type AppletVerb = 'built' | 'reverted';
+
 /**
  * Runs the phase's hooks in order with the file's variables (and BASE_DIR, TFTP_DIR as used) in their environment;
  * the first one that fails stops the run.
  */
-export async function runHooks(conf: LtspConf, phase: HookPhase, extraEnv: Record<string, string>, context: HookContext): Promise<HookRun[]> {
+export async function runHooks(conf: LtspConf, phase: HookPhase, extraEnv: Record<string, string>, context: HookContext, verb: AppletVerb = 'built'): Promise<HookRun[]> {
   const hooks = hooksOf(conf, phase);
   if (!hooks.length) return [];
   const problem = hookSafetyProblem(conf.file);
-  if (problem) throw new ModuleError(`${problem}; no ${phase}_IMAGE_* hook was run${phase === 'PRE' ? ' and nothing was built' : ''}`);
+  if (problem) throw new ModuleError(`${problem}; no ${phase}_IMAGE_* hook was run${phase === 'PRE' ? ` and nothing was ${verb}` : ''}`);
   const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries([...conf.evaluation.assigned].map(([k, v]) => [k, v.value])), ...extraEnv };
   const runs: HookRun[] = [];
   for (const hook of hooks) {
@@ -68,7 +71,7 @@ export async function runHooks(conf: LtspConf, phase: HookPhase, extraEnv: Recor
     runs.push({ name: hook.name, exit });
     await context.log(`${hook.name} exited with status ${exit}`);
     if (exit !== 0) {
-      const what = phase === 'PRE' ? 'nothing was built' : 'the image was built, the later POST_IMAGE_* hooks were not run';
+      const what = phase === 'PRE' ? `nothing was ${verb}` : `the image was ${verb}, the later POST_IMAGE_* hooks were not run`;
       throw new ModuleError(`${hook.name} (${hook.origin}) failed with exit status ${exit}; ${what}`, { hooks: runs });
     }
   }

@@ -1,6 +1,6 @@
 // The ltsp_image_revert module: plan, stop there in check mode or when already reverted, else swap by renames and reinstall the kernel.
 import fs from 'node:fs';
-import { withLtspConf } from '../ltsp-conf/read.js';
+import { aroundApplet } from '../ltsp-conf/around-applet.js';
 import type { LtspImageRevertOptions, LtspImageRevertResult } from '../generated/ltsp_image_revert.js';
 import { installKernelFromImage, type InstalledKernel } from '../steps/kernel-from-image.js';
 import type { ModuleContext, RunResult } from '../runtime/module.js';
@@ -35,8 +35,14 @@ async function swap(plan: RevertPlan, options: RevertOptions, context: ModuleCon
 
 /** Under the image lock (outside check mode), an interrupted earlier swap is completed before the plan is made. */
 export async function runLtspImageRevert(input: LtspImageRevertOptions, context: ModuleContext): Promise<RunResult<LtspImageRevertResult>> {
-  // `ltsp image -r` reads ltsp.conf too, and its `ltsp kernel` run takes KERNEL_INITRD from it.
-  const { options, conf } = withLtspConf(input as RevertOptions, context.explicit, (m) => context.warn(m), ['base_dir', 'tftp_dir', 'kernel_initrd']);
+  // `ltsp image -r` is the image applet too: ltsp.conf's PRE_IMAGE_*/POST_IMAGE_* hooks run around it, and its `ltsp kernel` run takes KERNEL_INITRD from the file.
+  return aroundApplet(input as RevertOptions, context, (options) => revertLocked(options, context), {
+    only: ['base_dir', 'tftp_dir', 'kernel_initrd'],
+    verb: 'reverted',
+  });
+}
+
+async function revertLocked(options: RevertOptions, context: ModuleContext): Promise<RunResult<LtspImageRevertResult>> {
   const { imageName, paths } = revertPaths(options);
   const lock = !context.checkMode && fs.existsSync(paths.imagesDir) ? await lockImage(paths, 600, context) : null;
   try {
@@ -44,8 +50,7 @@ export async function runLtspImageRevert(input: LtspImageRevertOptions, context:
       removeLeftovers(paths).filter(worthWarning).forEach((line) => context.warn(line));
       removeStaleWorkDirs(imageName, paths.imagesDir).forEach((problem) => context.warn(problem));
     }
-    const result = await revert(planRevert(options, imageName, paths), options, context);
-    return conf ? { ...result, from_ltsp_conf: conf.origins } : result;
+    return await revert(planRevert(options, imageName, paths), options, context);
   } finally {
     await lock?.release();
   }

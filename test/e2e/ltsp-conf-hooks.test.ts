@@ -81,6 +81,31 @@ describe('ltsp.conf hooks', function () {
     assert.ok(await fs.stat(path.join(mod.dir, 'base/images/fixture.img')));
   });
 
+  it('ltsp_image_revert runs the PRE and POST hooks around the swap as ltsp image -r does; a failing PRE hook swaps nothing', async function () {
+    const body = hookLines(['POST_IMAGE_B', 'PRE_IMAGE_A']);
+    const ref = await setup(body);
+    const mod = await setup(body);
+    // Two generations, built without the file (no hooks), then the same two images in the reference's base dir.
+    for (const force of [false, true]) {
+      const built = await runModule('ltsp_image', { name: source, base_dir: `${mod.dir}/base`, tftp_dir: `${mod.dir}/tftp`, ltsp_conf: '', kernel: false, force });
+      assert.equal(built.code, 0, built.stdout);
+    }
+    await fs.mkdir(`${ref.dir}/base/images`, { recursive: true });
+    for (const file of ['fixture.img', 'fixture.img.old']) await fs.copyFile(`${mod.dir}/base/images/${file}`, `${ref.dir}/base/images/${file}`);
+    const refRun = await referenceImage(scratch, ref.confDir, ['-r', source]);
+    assert.equal(refRun.code, 0, refRun.output);
+    const run = await runModule('ltsp_image_revert', { name: 'fixture', ltsp_conf: mod.conf, kernel: false });
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(run.result.changed, true);
+    assert.equal(await readLog(ref.log), 'PRE_IMAGE_A image\nPOST_IMAGE_B image\n');
+    assert.equal(await readLog(mod.log), await readLog(ref.log));
+    assert.deepEqual(run.result.hooks, [{ name: 'PRE_IMAGE_A', exit: 0 }, { name: 'POST_IMAGE_B', exit: 0 }]);
+    await fs.writeFile(mod.conf, (await fs.readFile(mod.conf, 'utf8')).replace("PRE_IMAGE_A='", "PRE_IMAGE_A='exit 5; "));
+    const active = await fs.readFile(`${mod.dir}/base/images/fixture.img`);
+    assertFailed(await runModule('ltsp_image_revert', { name: 'fixture', ltsp_conf: mod.conf, kernel: false }), /^PRE_IMAGE_A \(.*:\d+\) failed with exit status 5; nothing was reverted$/);
+    assert.ok(active.equals(await fs.readFile(`${mod.dir}/base/images/fixture.img`)), 'the failing PRE hook swapped nothing');
+  });
+
   it('check mode runs no hook and says so', async function () {
     const mod = await setup(hookLines(['PRE_IMAGE_A', 'POST_IMAGE_A']));
     const run = await build(mod.conf, { check_mode: true });

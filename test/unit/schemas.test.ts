@@ -1,9 +1,10 @@
-// The result shapes two modules share (drift, boot) are one declaration in schemas/shared.json, so they cannot drift apart.
+// The result shapes modules share (drift, boot, hooks) are one declaration in schemas/shared.json, so they cannot drift apart.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ltspImageSchema } from '../../src/generated/ltsp_image.js';
 import { ltspImageInfoSchema } from '../../src/generated/ltsp_image_info.js';
+import { ltspImageRevertSchema } from '../../src/generated/ltsp_image_revert.js';
 import { projectRoot } from '../helpers/run-module.js';
 
 type Node = Record<string, unknown>;
@@ -14,6 +15,11 @@ describe('shared result shapes', () => {
   const image = at(ltspImageSchema, 'definitions', 'result', 'properties');
   const info = at(ltspImageInfoSchema, 'definitions', 'result', 'properties', 'images', 'items', 'properties');
   const shared = JSON.parse(fs.readFileSync(path.join(projectRoot, 'schemas', 'shared.json'), 'utf8')) as Node;
+
+  it('hooks: ltsp_image and ltsp_image_revert return the one shape of schemas/shared.json', () => {
+    const revert = at(ltspImageRevertSchema, 'definitions', 'result', 'properties');
+    for (const schema of [image, revert]) assert.deepEqual(at(schema, 'hooks').items, at(shared, 'hooks').items);
+  });
 
   for (const name of ['drift', 'boot']) {
     it(`${name}: ltsp_image and ltsp_image_info return the one shape of schemas/shared.json`, () => {

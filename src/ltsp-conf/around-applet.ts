@@ -1,7 +1,7 @@
-// Wraps one ltsp_image run the way `ltsp image` wraps its applet: ltsp.conf applied to the options, PRE hooks before, POST hooks after.
+// Wraps one run the way `ltsp image` wraps its applet, building or reverting (-r): ltsp.conf applied to the options, PRE hooks before, POST hooks after.
 import { ModuleError } from '../runtime/errors.js';
 import type { ModuleContext } from '../runtime/module.js';
-import { runHooks, hooksOf, type HookRun } from './hooks.js';
+import { runHooks, hooksOf, type AppletVerb, type HookRun } from './hooks.js';
 import { withLtspConf } from './read.js';
 
 interface DirOptions {
@@ -10,25 +10,26 @@ interface DirOptions {
   tftp_dir: string;
 }
 
-/** Check mode runs no hook: it says which it would have run. */
-export async function aroundBuild<O extends DirOptions, R extends { changed: boolean }>(
+/** Check mode runs no hook: it says which it would have run. `only`: the settings the run takes from the file (all by default). */
+export async function aroundApplet<O extends DirOptions, R extends { changed: boolean }>(
   input: O,
   context: ModuleContext,
   build: (options: O) => Promise<R>,
+  { only, verb = 'built' }: { only?: readonly string[]; verb?: AppletVerb } = {},
 ): Promise<R & { from_ltsp_conf?: Record<string, string>; hooks?: HookRun[] }> {
-  const { options, conf } = withLtspConf(input, context.explicit, (m) => context.warn(m));
+  const { options, conf } = withLtspConf(input, context.explicit, (m) => context.warn(m), only);
   if (!conf) return build(options);
   const env = { BASE_DIR: options.base_dir, TFTP_DIR: options.tftp_dir };
   if (context.checkMode) {
     const skipped = [...hooksOf(conf, 'PRE'), ...hooksOf(conf, 'POST')].map((h) => h.name);
     if (skipped.length) context.warn(`Check mode runs no ltsp.conf hook: ${skipped.join(', ')} not run`);
   }
-  const pre = context.checkMode ? [] : await runHooks(conf, 'PRE', env, context);
+  const pre = context.checkMode ? [] : await runHooks(conf, 'PRE', env, context, verb);
   const result = await build(options);
   const done = { ...result, from_ltsp_conf: conf.origins };
   let post: HookRun[] = [];
   try {
-    post = context.checkMode ? [] : await runHooks(conf, 'POST', { ...env, LTSP_IMAGE_CHANGED: result.changed ? '1' : '0' }, context);
+    post = context.checkMode ? [] : await runHooks(conf, 'POST', { ...env, LTSP_IMAGE_CHANGED: result.changed ? '1' : '0' }, context, verb);
   } catch (error) {
     // The build's result (changed: true when an image was published) stays, so handlers still run.
     if (!(error instanceof ModuleError)) throw error;
