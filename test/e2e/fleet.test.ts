@@ -61,7 +61,8 @@ describe('collection and example playbooks', function () {
           ? '[{ name: no-such-chroot }]'
           : host === 'school1'
             ? `[{ name: "chroot,,${dir}/srv/ltsp/extra,subdir=opt", image_name: chroot, mksquashfs_params: [-comp, zstd], keep: 3 }]`
-            : '[{ name: chroot }]';
+            : // school2 keeps a second image in its own dirs: the iPXE menu of those is regenerated too.
+              `[{ name: chroot }, { name: ${dir}/srv/ltsp/chroot, image_name: annex, base_dir: ${dir}/srv/annex, tftp_dir: ${dir}/srv/annex-tftp }]`;
       lines.push(
         `    ${host}:`,
         '      ansible_connection: local',
@@ -87,8 +88,8 @@ describe('collection and example playbooks', function () {
     assert.equal(first.stats.school2?.failures, 0, first.stdout);
     assert.ok(fs.existsSync(path.join(dirOf('school1'), 'srv/ltsp/images/chroot.img')));
     assert.ok(fs.existsSync(path.join(dirOf('school2'), 'srv/ltsp/images/chroot.img')));
-    const ipxe = (host: string) => `called: --base-dir=${dirOf(host)}/srv/ltsp --tftp-dir=${dirOf(host)}/srv/tftp ipxe`;
-    assert.deepEqual(recorded(), [ipxe('school1'), ipxe('school2')], 'ltsp ipxe on each changed server, with its own dirs');
+    const ipxe = (host: string, base = 'ltsp', tftp = 'tftp') => `called: --base-dir=${dirOf(host)}/srv/${base} --tftp-dir=${dirOf(host)}/srv/${tftp} ipxe`;
+    assert.deepEqual(recorded(), [ipxe('school1'), ipxe('school2', 'annex', 'annex-tftp'), ipxe('school2')], 'ltsp ipxe on each changed server, once per dirs of its changed images');
     assert.match(reportOf(first, 'school1'), /^chroot: changed \(missing\); [\d.]+ KB, generation 1, [\d.]+ s$/);
     assert.match(first.stdout, /broken: .*Report each image: no-such-chroot: failed: Image does not exist: no-such-chroot/);
     fs.rmSync(record);
@@ -161,7 +162,8 @@ describe('collection and example playbooks', function () {
       assert.equal(run.exitCode, 0, run.stdout);
       fs.writeFileSync(path.join(projectRoot, '.scratch/fleet-nightly-output.txt'), run.stdout);
       assert.match(run.stdout, /^ {8}"chroot: changed \(source_changed\) ~etc\/motd \(0 added, 0 removed, 1 modified\); [\d.]+ KB, generation 3, [\d.]+ s"$/m);
-      assert.match(run.stdout, /^ {8}"chroot: ok \(up_to_date\); [\d.]+ KB, generation 1, [\d.]+ s"$/m);
+      assert.match(run.stdout, /^ {8}"chroot: ok \(up_to_date\); [\d.]+ KB, generation 1, [\d.]+ s",$/m);
+      assert.match(run.stdout, /^ {8}"annex: ok \(up_to_date\); [\d.]+ KB, generation 1, [\d.]+ s"$/m);
       assert.doesNotMatch(run.stdout, /ASYNC POLL/);
       await waitFor(() => /drifted paths: ~etc\/motd/.test(fs.readFileSync(collected, 'utf8')), 'the syslog line', 10_000);
     } finally {
