@@ -8,6 +8,7 @@ import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import { sha256File } from '../store/sha256.js';
+import { storesXattrs } from '../squashfs/params.js';
 import { workDirLayout } from '../store/work-dir.js';
 import { buildConfig, configHash } from './config.js';
 import { decide, type Decision } from './decide.js';
@@ -40,6 +41,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
         workDir: plan.workDir,
         cacheFile: context.checkMode ? null : plan.paths.checksumCache,
         walkRecord: { file: plan.paths.walkRecord, write: !context.checkMode },
+        xattrs: storesXattrs(plan.params) ? { record: plan.paths.xattrRecord, write: !context.checkMode } : null,
         signal: context.signal,
         expected,
       }),
@@ -55,6 +57,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
     config,
     configHash: hash,
     fingerprint: scan.digest,
+    legacyFingerprint: scan.legacy,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });

@@ -22,7 +22,7 @@ export interface WorkerJob {
   /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */
   progress?: boolean;
   /** Fingerprint the mounted sources (compare: checksum with disk sources), writing workDir/manifest.gz. */
-  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null } | null;
+  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null; xattrs: boolean } | null;
 }
 
 export type WorkerPhase = 'mount' | 'scan' | 'cleanup' | 'mksquashfs' | 'kernel';
@@ -42,6 +42,6 @@ export type WorkerEvent =
   | { type: 'progress'; done: number; total: number }
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
-  | { type: 'scan'; fingerprint: string; entries: number; racy: number; unsettled: number; newest: number }
+  | { type: 'scan'; fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number }
   | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };
