@@ -102,14 +102,14 @@ export class XattrReader {
   private failure: Error | null = null;
 
   /** The answers for `paths`, in order; one call at a time. */
-  read(paths: readonly Buffer[]): Promise<XattrAnswer[]> {
-    if (paths.length === 0) return Promise.resolve([]);
+  async read(paths: readonly Buffer[]): Promise<XattrAnswer[]> {
+    if (paths.length === 0) return [];
     const child = (this.child ??= this.start());
-    if (this.failure) return Promise.reject(this.failure);
+    if (this.failure) throw this.failure;
     const answered = new Promise<string[]>((resolve, reject) => (this.waiter = { count: paths.length, resolve, reject }));
     child.stdin.write(Buffer.concat(paths.flatMap((p) => [p, Buffer.alloc(1)])));
     this.deliver();
-    return answered.then((lines) => lines.map(parse));
+    return (await answered).map(parse);
   }
 
   close(): void {
