@@ -10,6 +10,7 @@ import { diffManifests } from '../../src/fingerprint/manifest.js';
 import { XattrGate, type XattrRecord } from '../../src/fingerprint/xattr-gate.js';
 import { readXattrsSync, xattrDigest, XattrReader } from '../../src/fingerprint/xattrs.js';
 import { ModuleError } from '../../src/runtime/errors.js';
+import { storesXattrs } from '../../src/squashfs/params.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeAllScratch, scratchDir } from '../helpers/tmp.js';
@@ -65,6 +66,13 @@ describe('extended attributes', () => {
       assert.notEqual(xattrDigest([a, b]), xattrDigest([a]));
       assert.notEqual(xattrDigest([a]), xattrDigest([{ ...a, value: Buffer.from('2') }]));
       assert.notEqual(xattrDigest([{ name: 'user.a1', value: Buffer.from('') }]), xattrDigest([{ name: 'user.a', value: Buffer.from('1') }]));
+    });
+
+    it('reads none when mksquashfs stores none: the last of -xattrs and -no-xattrs wins, as in mksquashfs', () => {
+      assert.equal(storesXattrs([]), true);
+      assert.equal(storesXattrs(['-comp', 'zstd', '-no-xattrs']), false);
+      assert.equal(storesXattrs(['-no-xattrs', '-xattrs']), true);
+      assert.equal(storesXattrs(['-xattrs', '-no-xattrs']), false);
     });
 
     it('fails naming python3 and its package when python3 is missing', async () => {
