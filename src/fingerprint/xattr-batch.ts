@@ -26,10 +26,14 @@ export class XattrBatches {
    */
   async digests(batch: readonly Entry[], fileOf: (e: Entry) => Buffer, skip: (e: Entry) => boolean): Promise<Array<string | undefined>> {
     const out = new Array<string | undefined>(batch.length);
+    const skipped = new Uint8Array(batch.length);
     const wanted: number[] = [];
     for (let i = 0; i < batch.length; i++) {
       const e = batch[i]!;
-      if (skip(e)) continue;
+      if (skip(e)) {
+        skipped[i] = 1;
+        continue;
+      }
       const known = this.gate.known(e);
       if (known === 'read') wanted.push(i);
       else out[i] = known;
@@ -46,9 +50,9 @@ export class XattrBatches {
     });
     this.read += wanted.length;
     for (let i = 0; i < batch.length; i++) {
-      if (out[i] === undefined) continue;
-      this.found++;
-      this.gate.note(batch[i]!, out[i]);
+      const e = batch[i]!;
+      if (out[i] !== undefined) this.found++;
+      if (!skipped[i]) this.gate.note(e, out[i]);
     }
     return out;
   }

@@ -201,6 +201,17 @@ describe('extended attributes', () => {
       assert.equal(removed.fingerprint, await readAll());
     });
 
+    it('reads nothing again from a tree made within the margin: its entries are recorded too', async () => {
+      const file = path.join(work, 'record-fresh');
+      await setxattr(path.join(tree, 'usr/bin/ls'), 'user.x', '1');
+      await settle();
+      const first = await fp({ xattrs: { record: file, write: true }, clock: Date.now });
+      assert.equal(first.xattrsRead, first.entries - 1);
+      const second = await fp({ xattrs: { record: file, write: true }, clock: Date.now });
+      assert.equal(second.xattrsRead, 0);
+      assert.equal(second.fingerprint, first.fingerprint);
+    });
+
     it('writes the record only when it changes, never when told not to, and reads everything after a clock step back', async () => {
       const file = path.join(work, 'record-writes');
       await setxattr(path.join(tree, 'usr/bin/ls'), 'user.x', '1');
