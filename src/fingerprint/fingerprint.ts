@@ -159,9 +159,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     })();
   };
 
-  const xattrs = options.xattrs ? new XattrBatches(options.xattrs, options.sources.map((s) => s.root), started) : null;
-  const prefixes = new Set(roots.map((r) => r.prefix));
-  const skipXattrs = (e: Entry): boolean => e.mountPoint || (e.type === 'd' && prefixes.has(e.path));
+  const xattrs = options.xattrs ? new XattrBatches(options.xattrs, options.sources.map((s) => s.root), roots.map((r) => r.prefix), started) : null;
   const lines = new LineBuilder();
   // Forked from the fingerprint's hash at the first chunk whose lines differ without xattrs.
   const legacy: { hash: ReturnType<typeof createHash> | null } = { hash: null };
@@ -176,7 +174,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     lines.text(`${FINGERPRINT_FORMAT} mode=${mode}\n`);
     for await (const batch of mergeWalks(walks)) {
       options.signal?.throwIfAborted();
-      const digests = xattrs ? await xattrs.digests(batch, fileOf, skipXattrs) : null;
+      const digests = xattrs ? await xattrs.digests(batch, fileOf) : null;
       for (let i = 0; i < batch.length; i++) {
         const e = batch[i]!;
         facts.xattrs = digests?.[i];
@@ -205,8 +203,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   }
   result.xattrsRead = xattrs?.read ?? 0;
   result.xattrEntries = xattrs?.found ?? 0;
-  result.legacy = legacy.hash?.digest('hex') ?? '';
   result.fingerprint = hash.digest('hex');
-  result.legacy ||= result.fingerprint;
+  result.legacy = legacy.hash?.digest('hex') ?? result.fingerprint;
   return result;
 }

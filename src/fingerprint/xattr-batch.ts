@@ -14,17 +14,22 @@ export class XattrBatches {
   read = 0;
   found = 0;
 
-  constructor(private readonly options: XattrOptions, roots: readonly string[], now: number) {
+  private readonly prefixes: ReadonlySet<string>;
+
+  /** `roots` are the sources' directories, `prefixes` where they sit in the image. */
+  constructor(private readonly options: XattrOptions, roots: readonly string[], prefixes: readonly string[], now: number) {
+    this.prefixes = new Set(prefixes);
     const key = recordKey(roots);
     const old = options.record === null ? null : readRecord(options.record, key);
     this.gate = new XattrGate(old, key, now, options.marginMs);
   }
 
   /**
-   * Each entry's digest (undefined: none), in batch order. `skip` entries get none: a source's root and a mount
-   * point are directories the overlay makes (see mount-sources.ts), so their xattrs never reach the image.
+   * Each entry's digest (undefined: none), in batch order. A source's root and a mount point get none: they are
+   * directories the overlay makes (see mount-sources.ts), so their xattrs never reach the image.
    */
-  async digests(batch: readonly Entry[], fileOf: (e: Entry) => Buffer, skip: (e: Entry) => boolean): Promise<Array<string | undefined>> {
+  async digests(batch: readonly Entry[], fileOf: (e: Entry) => Buffer): Promise<Array<string | undefined>> {
+    const skip = (e: Entry): boolean => e.mountPoint || (e.type === 'd' && this.prefixes.has(e.path));
     const out = new Array<string | undefined>(batch.length);
     const skipped = new Uint8Array(batch.length);
     const wanted: number[] = [];

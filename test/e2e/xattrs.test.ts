@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { assertNothingLeaked, hostSnapshot } from '../helpers/image.js';
 import { linkedAndAttributed } from '../helpers/image-links.js';
 import { runModule, assertFailed, type ModuleRun } from '../helpers/run-module.js';
 import { useSandbox } from '../helpers/sandbox.js';
@@ -49,6 +50,7 @@ describe('extended attributes reach the fingerprint', function () {
     it(`${compare}: setcap alone rebuilds naming the path (check mode first, writing nothing), the image has the capability, and removing it rebuilds`, async () => {
       const name = `cap-${compare}`;
       const image = path.join(box.images, `${name}.img`);
+      const leaks = await hostSnapshot();
       assert.equal(await reasonOf(name, { compare }), 'missing');
       assert.equal(await reasonOf(name, { compare }), 'up_to_date');
       assert.equal(await reasonOf(name, { compare }), 'up_to_date');
@@ -72,11 +74,13 @@ describe('extended attributes reach the fingerprint', function () {
       await keepingMtime(() => execa('setcap', ['-r', ping]));
       assertPingDrift(await run(name, { compare }));
       assert.equal(await reasonOf(name, { compare }), 'up_to_date');
+      await assertNothingLeaked(leaks);
     });
   }
 
   it('checksum: a disk source is walked with every xattr read (its ctimes come from another clock)', async () => {
     const disk = path.join(box.scratch, 'disk.img');
+    const leaks = await hostSnapshot();
     await execa('mkfs.ext4', ['-q', '-d', box.source, disk, '16M']);
     await settle();
     assert.equal(await reasonOf('disk', { name: disk, compare: 'checksum' }), 'missing');
@@ -86,6 +90,7 @@ describe('extended attributes reach the fingerprint', function () {
     await settle();
     assertPingDrift(await run('disk', { name: disk, compare: 'checksum' }));
     assert.equal(await reasonOf('disk', { name: disk, compare: 'checksum' }), 'up_to_date');
+    await assertNothingLeaked(leaks);
   });
 
   it('an image recorded before xattrs were compared rebuilds once, as a config change, only when its tree has xattrs', async () => {
@@ -102,6 +107,9 @@ describe('extended attributes reach the fingerprint', function () {
     }
     assert.equal(await reasonOf('old-plain'), 'up_to_date', 'a tree without xattrs keeps its fingerprint across the upgrade');
     await keepingMtime(() => execa('setcap', ['cap_net_raw+ep', ping]));
+    // ltsp_image_info compares such a record without xattrs: the source did not drift.
+    const info = await runModule('ltsp_image_info', { name: 'old-attr', base_dir: box.base, tftp_dir: box.tftp });
+    assert.equal((info.result.images as Array<{ drifted: boolean }>)[0]!.drifted, false, info.stdout);
     const upgraded = await run('old-attr');
     assert.equal(upgraded.result.changed, true, upgraded.stdout);
     assert.equal(upgraded.result.reason, 'config_changed');
