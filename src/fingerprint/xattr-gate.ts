@@ -11,6 +11,9 @@ const NONE = '-';
 /** How far back before the last walk a ctime is still read: a clock stepped back by less than this cannot hide a change. */
 export const CLOCK_MARGIN_MS = 3600_000;
 
+/** An entry changed this recently may change again within the same ctime tick after it was read (git's racy entries): it is not recorded. */
+const UNSETTLED_MS = 2000;
+
 /**
  * Entries without xattrs recorded from the margin's window at most: a tree made within the hour before a walk has
  * all its entries there, and past this many the next walk reads them again rather than hold them all in memory.
@@ -87,6 +90,7 @@ export class XattrGate {
   private readonly old: XattrRecord | null;
   private readonly since: number;
   private readonly windowFrom: number;
+  private readonly settledBefore: number;
   private readonly made: XattrRecord;
   private window = 0;
   /** An entry was read that a record written now would let the next walk skip. */
@@ -96,6 +100,7 @@ export class XattrGate {
     this.old = old && now >= old.walked ? old : null;
     this.since = this.old ? this.old.walked - marginMs : -Infinity;
     this.windowFrom = now - marginMs;
+    this.settledBefore = now - UNSETTLED_MS;
     this.made = { key, walked: now, entries: new Map() };
   }
 
@@ -113,8 +118,9 @@ export class XattrGate {
     return 'read';
   }
 
-  /** Notes an entry's digest (read or reused) for the new record: kept when it has xattrs or a ctime within the margin. */
+  /** Notes an entry's digest (read or reused) for the new record: kept when it has xattrs or a ctime within the margin, and has settled. */
   note(e: Entry, digest: string | undefined): void {
+    if (msOf(e) >= this.settledBefore) return;
     if (digest === undefined && (msOf(e) < this.windowFrom || ++this.window > WINDOW_LIMIT)) return;
     put(this.made.entries, e.dev, e.ino, ctimeOf(e), digest ?? NONE);
   }

@@ -122,6 +122,8 @@ describe('extended attributes', () => {
       fresh.note(entry(1, 100), 'd1');
       fresh.note(entry(2, 100), undefined);
       fresh.note(entry(3, 19_000), undefined);
+      // Changed a second before the walk: its xattrs could change again within the same ctime tick, so it is read again.
+      fresh.note(entry(9, 19_999), 'd9');
       fresh.commit(file);
       assert.deepEqual(fs.readFileSync(file, 'latin1').split('\n').slice(2), ['20000000', '7 1 100.000000000 d1', '7 3 19000.000000000 -', '']);
       const steady = new XattrGate(record([[1, 100, 'd1'], [3, 19_000, '-']], 20_000_000), 'k', 21_000_000);
@@ -143,9 +145,10 @@ describe('extended attributes', () => {
     const matcher = compileExcludes(BUILTIN_EXCLUDES);
     const fp = (extra: Partial<FingerprintOptions> = {}) =>
       computeFingerprint({ sources: [{ root: tree }], matcher, mode: 'mtime', manifestFile: `${work}/fp.gz`, clock: () => Date.now() + 60_000, xattrs: null, ...extra });
-    // The real clock, as ctimes have it; settle() keeps files out of the racy window instead.
-    const gated = (recordFile: string, write = true) => fp({ xattrs: { record: recordFile, write, marginMs: 0 }, clock: Date.now });
-    const readAll = async () => (await fp({ xattrs: { record: null, write: false }, clock: Date.now })).fingerprint;
+    // Walks that start 5 s from now find every change settled, and a 10 s margin still reads what changed since the last one.
+    const soon = (): number => Date.now() + 5000;
+    const gated = (recordFile: string, write = true) => fp({ xattrs: { record: recordFile, write, marginMs: 10_000 }, clock: soon });
+    const readAll = async () => (await fp({ xattrs: { record: null, write: false }, clock: soon })).fingerprint;
 
     beforeEach(async () => {
       tree = fs.mkdtempSync(path.join(work, 'tree-'));
@@ -205,9 +208,9 @@ describe('extended attributes', () => {
       const file = path.join(work, 'record-fresh');
       await setxattr(path.join(tree, 'usr/bin/ls'), 'user.x', '1');
       await settle();
-      const first = await fp({ xattrs: { record: file, write: true }, clock: Date.now });
+      const first = await fp({ xattrs: { record: file, write: true }, clock: soon });
       assert.equal(first.xattrsRead, first.entries - 1);
-      const second = await fp({ xattrs: { record: file, write: true }, clock: Date.now });
+      const second = await fp({ xattrs: { record: file, write: true }, clock: soon });
       assert.equal(second.xattrsRead, 0);
       assert.equal(second.fingerprint, first.fingerprint);
     });
@@ -222,7 +225,7 @@ describe('extended attributes', () => {
       await gated(file);
       assert.equal(fs.statSync(file).mtimeMs, written, 'the same walk again leaves the record alone');
       // The last walk, as recorded, started after the clock now: read everything.
-      const ahead = await fp({ xattrs: { record: file, write: false, marginMs: 0 }, clock: () => Date.now() - 60_000 });
+      const ahead = await fp({ xattrs: { record: file, write: false, marginMs: 10_000 }, clock: () => Date.now() - 60_000 });
       assert.equal(ahead.xattrsRead, ahead.entries - 1);
     });
   });
