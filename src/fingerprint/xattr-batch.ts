@@ -1,6 +1,5 @@
 // The xattr digests of a walk's entries, a batch at a time: the gate says which to read, one python3 process reads them.
-import type { Entry } from './entry.js';
-import { printablePath } from './entry.js';
+import { printablePath, type Entry } from './entry.js';
 import { TreeChangedError } from './listing.js';
 import { readRecord, recordKey, XattrGate, type XattrOptions } from './xattr-gate.js';
 import { XattrReader, xattrDigest } from './xattrs.js';
@@ -10,11 +9,10 @@ const VANISHED = ['ENOENT', 'ENOTDIR', 'ELOOP'];
 export class XattrBatches {
   private readonly gate: XattrGate;
   private readonly reader = new XattrReader();
+  private readonly prefixes: ReadonlySet<string>;
   /** Entries whose xattrs were read, and entries that have some. */
   read = 0;
   found = 0;
-
-  private readonly prefixes: ReadonlySet<string>;
 
   /** `roots` are the sources' directories, `prefixes` where they sit in the image. */
   constructor(private readonly options: XattrOptions, roots: readonly string[], prefixes: readonly string[], now: number) {
