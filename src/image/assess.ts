@@ -8,6 +8,7 @@ import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import { sha256File } from '../store/sha256.js';
+import { writeState } from '../store/state.js';
 import { storesXattrs } from '../squashfs/params.js';
 import { workDirLayout } from '../store/work-dir.js';
 import { buildConfig, configHash } from './config.js';
@@ -61,6 +62,10 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
+  // A record from before xattrs were compared that this walk matched had none to compare: marked once, so a later xattr change reads as one.
+  if (!context.checkMode && !decision.build && !options.freeze && decision.previous && !decision.previous.xattrsCompared && decision.previous.fingerprint === scan.digest) {
+    writeState(plan.paths.image, { ...decision.previous, xattrsCompared: true });
+  }
   // A rebuild for another reason (force, config) keeps the manifest of what it built; a matching scan wrote none.
   if (decision.build && !context.checkMode && !scan.manifest) scan = await fingerprint(null);
   // Only a run that rebuilds says so: a bad record of a backup changes nothing here.

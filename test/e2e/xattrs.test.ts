@@ -106,6 +106,8 @@ describe('extended attributes reach the fingerprint', function () {
       for (const record of ['xattrs', 'walk']) fs.rmSync(path.join(box.images, `.${name}.${record}`), { force: true });
     }
     assert.equal(await reasonOf('old-plain'), 'up_to_date', 'a tree without xattrs keeps its fingerprint across the upgrade');
+    const plainState = () => JSON.parse(fs.readFileSync(path.join(box.images, 'old-plain.img.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(plainState().xattrsCompared, true, 'the walk that matched it marks the record');
     await keepingMtime(() => execa('setcap', ['cap_net_raw+ep', ping]));
     // ltsp_image_info compares such a record without xattrs: the source did not drift.
     const info = await runModule('ltsp_image_info', { name: 'old-attr', base_dir: box.base, tftp_dir: box.tftp });
@@ -116,6 +118,8 @@ describe('extended attributes reach the fingerprint', function () {
     assert.deepEqual(upgraded.result.config_changes, ['extended_attributes']);
     assert.equal(upgraded.result.drift, undefined);
     assert.equal(await reasonOf('old-attr'), 'up_to_date');
+    // The marked record: the same xattr change is a source change there, with its path.
+    assertPingDrift(await run('old-plain'));
     await keepingMtime(() => execa('setcap', ['-r', ping]));
   });
 
