@@ -173,6 +173,24 @@ describe('extended attributes', () => {
       assert.equal(diff.added.count + diff.removed.count, 0);
     });
 
+    it('reads a stacked source\'s files from that source, and no source root\'s xattrs (the overlay makes those directories)', async () => {
+      const stacked = fs.mkdtempSync(path.join(work, 'stacked-'));
+      fs.mkdirSync(path.join(tree, 'boot'));
+      fs.writeFileSync(path.join(stacked, 'vmlinuz'), 'k');
+      await setxattr(path.join(stacked, 'vmlinuz'), 'user.k', '1');
+      await setxattr(stacked, 'user.root', '1');
+      await setxattr(tree, 'user.root', '1');
+      await setxattr(path.join(tree, 'boot'), 'user.covered', '1');
+      await settle();
+      const sources = [{ root: tree, hide: ['boot'] }, { root: stacked, prefix: 'boot' }];
+      const both = await fp({ sources, xattrs: { record: null, write: false } });
+      assert.equal(both.xattrEntries, 1, 'only boot/vmlinuz');
+      await removexattr(path.join(stacked, 'vmlinuz'), 'user.k');
+      await settle();
+      assert.equal((await fp({ sources, xattrs: { record: null, write: false } })).legacy, both.legacy);
+      assert.equal((await fp({ sources, xattrs: { record: null, write: false } })).xattrEntries, 0);
+    });
+
     it('reads only entries changed since the last walk, and sees an xattr change, removal and a renamed parent', async () => {
       const file = path.join(work, 'record');
       await setxattr(path.join(tree, 'etc/a/b/conf'), 'user.x', '1');
