@@ -1,6 +1,5 @@
 // Hard links and extended attributes of two unpacked images, compared: what mksquashfs keeps besides paths, modes and bytes.
 import fs from 'node:fs';
-import path from 'node:path';
 import { readXattrsSync } from '../../src/fingerprint/xattrs.js';
 
 interface Facts {
@@ -9,9 +8,12 @@ interface Facts {
   xattrs: Record<string, string>;
 }
 
-/** Every path under `dir` (relative), not following symlinks. */
+/** A path of the tree as bytes: names are kept as latin1 strings, so any byte survives. */
+const bytes = (dir: string, rel: string): Buffer => Buffer.concat([Buffer.from(dir), Buffer.from(rel === '' ? '' : `/${rel}`, 'latin1')]);
+
+/** Every path under `dir` (relative, latin1), not following symlinks. */
 function walk(dir: string, rel = ''): string[] {
-  return fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).flatMap((d) => {
+  return fs.readdirSync(bytes(dir, rel), { withFileTypes: true, encoding: 'latin1' }).flatMap((d) => {
     const child = rel === '' ? d.name : `${rel}/${d.name}`;
     return d.isDirectory() ? [child, ...walk(dir, child)] : [child];
   });
@@ -20,13 +22,13 @@ function walk(dir: string, rel = ''): string[] {
 /** Per path: link count (regular files only; a directory's depends on its subdirs) and every xattr, read by the module's own reader. */
 async function dump(dir: string): Promise<Map<string, Facts>> {
   const rels = walk(dir);
-  const answers = readXattrsSync(rels.map((rel) => path.join(dir, rel)));
+  const answers = readXattrsSync(rels.map((rel) => bytes(dir, rel)));
   if (!answers) throw new Error('python3 could not read the extended attributes');
   return new Map(
     rels.map((rel, i) => {
       const answer = answers[i]!;
       if ('error' in answer) throw new Error(`cannot read the xattrs of ${rel}: ${answer.error}`);
-      const stat = fs.lstatSync(path.join(dir, rel));
+      const stat = fs.lstatSync(bytes(dir, rel));
       const xattrs = Object.fromEntries(answer.map((x) => [x.name, x.value.toString('hex')]));
       return [rel, { links: stat.isFile() ? stat.nlink : null, xattrs }];
     }),
