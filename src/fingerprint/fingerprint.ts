@@ -8,6 +8,8 @@ import { LineBuilder, type FingerprintMode, type LineFacts } from './manifest-li
 import { GzipFileWriter } from './manifest.js';
 import { mergeWalks } from './stack-merge.js';
 import { walkTree } from './walk.js';
+import { XattrBatches } from './xattr-batch.js';
+import type { XattrOptions } from './xattr-gate.js';
 
 export type { FingerprintMode } from './manifest-line.js';
 
@@ -39,11 +41,18 @@ export interface FingerprintOptions {
   clock?: () => number;
   /** See WalkOptions.lister. */
   lister?: 'find' | 'node';
+  /** How xattrs are read (see xattr-gate.ts); null compares none (mksquashfs_params has -no-xattrs). */
+  xattrs: XattrOptions | null;
 }
 
 export interface FingerprintResult {
   /** sha256 (hex) over the manifest's lines. */
   fingerprint: string;
+  /** The fingerprint as versions before xattrs were compared computed it: the same when no entry has any. */
+  legacy: string;
+  /** Entries whose xattrs were read (the rest reused the last walk's record), and entries with xattrs. */
+  xattrsRead: number;
+  xattrEntries: number;
   /** Newest mtime (seconds) of the files and links the image will hold, for a reproducible mksquashfs -mkfs-time. */
   newest: number;
   entries: number;
@@ -117,7 +126,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const hash = createHash('sha256');
   const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
-  const result: FingerprintResult = { fingerprint: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0 };
+  const result: FingerprintResult = { fingerprint: '', legacy: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0 };
   const facts: LineFacts = { mode, discarded: false };
 
   // The file a checksum-mode entry comes from: the last (topmost) source whose prefix holds it.
@@ -150,17 +159,25 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     })();
   };
 
+  const xattrs = options.xattrs ? new XattrBatches(options.xattrs, options.sources.map((s) => s.root), roots.map((r) => r.prefix), started) : null;
   const lines = new LineBuilder();
+  // Forked from the fingerprint's hash at the first chunk whose lines differ without xattrs.
+  const legacy: { hash: ReturnType<typeof createHash> | null } = { hash: null };
   const flush = async (): Promise<void> => {
     const chunk = lines.take();
-    hash.update(chunk);
-    await manifest?.write(chunk);
+    if (chunk.legacy !== chunk.bytes) legacy.hash ??= hash.copy();
+    legacy.hash?.update(chunk.legacy);
+    hash.update(chunk.bytes);
+    await manifest?.write(chunk.bytes);
   };
   try {
     lines.text(`${FINGERPRINT_FORMAT} mode=${mode}\n`);
     for await (const batch of mergeWalks(walks)) {
       options.signal?.throwIfAborted();
-      for (const e of batch) {
+      const digests = xattrs ? await xattrs.digests(batch, fileOf) : null;
+      for (let i = 0; i < batch.length; i++) {
+        const e = batch[i]!;
+        facts.xattrs = digests?.[i];
         facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.dir, e.name);
         const sha = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? content(e) : undefined;
         facts.content = typeof sha === 'object' ? await sha : sha;
@@ -176,11 +193,17 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     await flush();
     await manifest?.commit();
     await cache?.commit();
+    xattrs?.commit();
   } catch (error) {
     await manifest?.abort();
     await cache?.abort();
     throw error;
+  } finally {
+    xattrs?.close();
   }
+  result.xattrsRead = xattrs?.read ?? 0;
+  result.xattrEntries = xattrs?.found ?? 0;
   result.fingerprint = hash.digest('hex');
+  result.legacy = legacy.hash?.digest('hex') ?? result.fingerprint;
   return result;
 }

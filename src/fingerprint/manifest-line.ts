@@ -10,6 +10,8 @@ export interface LineFacts {
   discarded: boolean;
   /** sha256 (hex) of a regular file's content, in checksum mode. */
   content?: string;
+  /** Digest of the entry's xattrs (see xattrs.ts), when it has any mksquashfs stores. */
+  xattrs?: string;
 }
 
 // Two 32-bit murmur3-style lanes make a 64-bit digest: hashing numbers directly avoids building a string per entry.
@@ -48,7 +50,7 @@ function avalanche(h: number): number {
 /**
  * Mixes the entry's type, permission bits and owner, then per type: regular files their size
  * and (mtime mode) mtime or (checksum mode) content hash, symlinks their target, devices their
- * device number, and (mtime mode) the mtime of everything but directories. A directory's size
+ * device number, and (mtime mode) the mtime of everything but directories; xattrs of all but mount points. A directory's size
  * and mtime only move when entries come and go: included ones show up as their own lines, and
  * excluded ones (tmp/*, home/* on a live system) must not force a rebuild. A mount point
  * records only that a directory is there (see Entry.mountPoint).
@@ -65,6 +67,11 @@ function mix(e: Entry, facts: LineFacts): void {
   word(e.mode);
   integer(e.uid);
   integer(e.gid);
+  // Only when there are some: a line without xattrs stays the line versions before xattrs were compared wrote.
+  if (facts.xattrs !== undefined) {
+    word(0x78617474);
+    text(facts.xattrs);
+  }
   if (facts.discarded && e.type === 'f') return;
   if (e.type === 'f') integer(e.size);
   if (e.type === 'l') text(e.target);
@@ -108,15 +115,25 @@ export function splitLine(line: string): { path: string; value: string } {
   return { path: unescapePath(line.slice(0, tab)), value: line.slice(tab + 1) };
 }
 
+/** The bytes of some lines, and the same lines as versions before xattrs were compared wrote them. */
+export interface LineChunk {
+  bytes: Buffer;
+  legacy: Buffer;
+}
+
 /**
  * Assembles manifest lines as bytes ("path<TAB>digest[<TAB>marker]\n"). Lines are written
- * straight into a buffer, with each directory's path encoded once for all its entries.
+ * straight into a buffer, with each directory's path encoded once for all its entries. Lines
+ * with xattrs also keep their digest without them, so that an image recorded before xattrs
+ * were compared can tell an upgrade from a change (see image/decide.ts).
  */
 export class LineBuilder {
   private buf = Buffer.allocUnsafe(1 << 19);
   private off = 0;
   private dir: string | undefined;
   private dirBytes = Buffer.alloc(0);
+  /** Where a line with xattrs has its digest, and that digest without them. */
+  private patches: Array<{ at: number; digest: Buffer }> = [];
 
   get size(): number {
     return this.off;
@@ -148,6 +165,11 @@ export class LineBuilder {
     }
     if (special) off = start + buf.write(escapePath(name), start, 'latin1');
     buf[off++] = 0x09;
+    if (facts.xattrs !== undefined) {
+      const digest = Buffer.alloc(16);
+      writeDigest(e, { ...facts, xattrs: undefined }, digest, 0);
+      this.patches.push({ at: off, digest });
+    }
     off = writeDigest(e, facts, buf, off);
     for (let i = 0; i < marker.length; i++) buf[off++] = marker.charCodeAt(i);
     buf[off++] = 0x0a;
@@ -155,11 +177,17 @@ export class LineBuilder {
   }
 
   /** The bytes so far; the builder starts over with a fresh buffer (the caller may keep these). */
-  take(): Buffer {
-    const out = this.buf.subarray(0, this.off);
+  take(): LineChunk {
+    const bytes = this.buf.subarray(0, this.off);
+    let legacy = bytes;
+    if (this.patches.length > 0) {
+      legacy = Buffer.from(bytes);
+      for (const { at, digest } of this.patches) digest.copy(legacy, at);
+      this.patches = [];
+    }
     this.buf = Buffer.allocUnsafe(this.buf.length);
     this.off = 0;
-    return out;
+    return { bytes, legacy };
   }
 
   private reserve(bytes: number): void {

@@ -5,6 +5,7 @@ import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from './exclude-matcher.js';
 import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
 import { diffManifests, UnreadableManifestError } from './manifest.js';
+import type { XattrOptions } from './xattr-gate.js';
 
 export type CompareMode = 'mtime' | 'checksum';
 
@@ -15,6 +16,8 @@ export interface ScanOptions {
   compare: CompareMode;
   manifestFile: string;
   cacheFile: string | null;
+  /** See FingerprintOptions.xattrs. */
+  xattrs: XattrOptions | null;
   signal: AbortSignal;
   /** The recorded fingerprint: when the sources still match it, no manifest is written (nothing will be rebuilt or compared). */
   expected?: string | null;
@@ -22,6 +25,8 @@ export interface ScanOptions {
 
 export interface SourceScan {
   digest: string;
+  /** The digest as versions before xattrs were compared computed it (see FingerprintResult.legacy). */
+  legacy: string;
   entries: number;
   racy: number;
   /** See FingerprintResult.unsettled. */
@@ -51,8 +56,8 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
 export async function scanTrees(
   roots: FingerprintSource[],
   options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
-): Promise<{ fingerprint: string; entries: number; racy: number; unsettled: number; newest: number }> {
-  return computeFingerprint({
+): Promise<{ fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number }> {
+  const { fingerprint, legacy, entries, racy, unsettled, newest } = await computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,
     matcher: compileExcludes(options.excludes),
@@ -60,7 +65,9 @@ export async function scanTrees(
     manifestFile: options.manifestFile,
     ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
     ...(options.contentDiscarded ? { contentDiscarded: options.contentDiscarded } : {}),
+    xattrs: options.xattrs,
   });
+  return { fingerprint, legacy, entries, racy, unsettled, newest };
 }
 
 export interface DriftInput {

@@ -85,6 +85,7 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     buildSeconds: seconds,
     sources: plan.sources.map((s) => s.path),
     fingerprint: build.fingerprint,
+    xattrsCompared: true,
     compare: build.config.compare as ImageState['compare'],
     configHash: build.configHash,
     config: build.config as unknown as Record<string, unknown>,

@@ -10,7 +10,8 @@ import { failpoint } from '../runtime/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import { sha256File } from '../store/sha256.js';
-import type { ImageState } from '../store/state.js';
+import { writeState, type ImageState } from '../store/state.js';
+import { storesXattrs } from '../squashfs/params.js';
 import { workDirLayout } from '../store/work-dir.js';
 import { buildConfig, configHash } from './config.js';
 import { decide, type Decision } from './decide.js';
@@ -44,6 +45,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
         workDir: plan.workDir,
         cacheFile: context.checkMode ? null : plan.paths.checksumCache,
         walkRecord: { file: plan.paths.walkRecord, write: !context.checkMode },
+        xattrs: storesXattrs(plan.params) ? { record: plan.paths.xattrRecord, write: !context.checkMode } : null,
         signal: context.signal,
         expected,
         building,
@@ -61,9 +63,14 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
     config,
     configHash: hash,
     fingerprint: scan.digest,
+    legacyFingerprint: scan.legacy,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
+  // A record from before xattrs were compared that this walk matched had none to compare: marked once, so a later xattr change reads as one.
+  if (!context.checkMode && !decision.build && !options.freeze && decision.previous && !decision.previous.xattrsCompared && decision.previous.fingerprint === scan.digest) {
+    writeState(plan.paths.image, { ...decision.previous, xattrsCompared: true });
+  }
   // A rebuild keeps the manifest of what it built; a scan that matched the record wrote none, so the record's own serves.
   if (decision.build && !context.checkMode && !scan.manifest && !reuseManifest(plan, state, scan.digest, manifest)) scan = await fingerprint(null);
   // Only a run that rebuilds says so: a bad record of a backup changes nothing here.

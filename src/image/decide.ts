@@ -27,6 +27,8 @@ export interface DecisionInput {
   config: BuildConfig;
   configHash: string;
   fingerprint: string;
+  /** The fingerprint without xattrs, as versions before they were compared took it (see SourceScan.legacy). */
+  legacyFingerprint: string;
   /** sha256 of the published image when verify is on, else null. */
   imageSha256: string | null;
   /** Whether the TFTP kernel and initrd match the ones recorded for the image; null when kernel is off. */
@@ -90,7 +92,14 @@ function decideUnfrozen(input: DecisionInput): Decision {
     const configChanges = changedSettings(state.config, input.config);
     return { ...base, reason: 'config_changed', why: `changed: ${configChanges.join(', ') || 'module format'}`, configChanges, previous: state };
   }
-  if (state.fingerprint !== input.fingerprint) return { ...base, reason: 'source_changed', why: 'the source changed', previous: state };
+  if (state.fingerprint !== input.fingerprint) {
+    // Recorded before xattrs were compared, and only they differ: the upgrade's one rebuild, said as such (no drift to report).
+    if (!state.xattrsCompared && input.legacyFingerprint === state.fingerprint) {
+      const why = 'extended attributes are now compared, and the image was recorded by a version that did not compare them';
+      return { ...base, reason: 'config_changed', why, configChanges: ['extended_attributes'], previous: state };
+    }
+    return { ...base, reason: 'source_changed', why: 'the source changed', previous: state };
+  }
   if (input.kernelInPlace === false) {
     return { build: false, kernelOnly: true, reason: 'kernel', why: 'the TFTP kernel or initrd is missing or differs from the image', previous: state };
   }

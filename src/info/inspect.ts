@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Drift, manifestDrift } from '../fingerprint/sources.js';
 import { fingerprintSources } from '../steps/scan-sources.js';
+import { storesXattrs } from '../squashfs/params.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
 import { historyOf } from '../store/history.js';
@@ -44,6 +45,8 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
   const workDir = newInfoWorkDirPath(state.imageName);
   makeWorkDir(workDir, state.excludes);
   const manifest = workDirLayout(workDir).manifest;
+  const params = state.config.mksquashfs_params;
+  const recordedParams = Array.isArray(params) ? params.filter((p): p is string => typeof p === 'string') : [];
   try {
     const scan = await fingerprintSources(state.resolvedSources, {
       excludes: state.excludes,
@@ -51,9 +54,11 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
       compare: state.compare,
       workDir,
       cacheFile: null,
+      xattrs: storesXattrs(recordedParams) ? { record: paths.xattrRecord, write: false } : null,
       signal,
     });
-    if (scan.digest === state.fingerprint) return { drifted: false, digest: scan.digest };
+    // A record from before xattrs were compared matches the digest without them: the source did not drift.
+    if ((state.xattrsCompared ? scan.digest : scan.legacy) === state.fingerprint) return { drifted: false, digest: scan.digest };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
     const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, limit: 20, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
     return { drifted: true, digest: scan.digest, ...(drift ? { drift } : {}) };

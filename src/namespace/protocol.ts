@@ -22,7 +22,7 @@ export interface WorkerJob {
   /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */
   progress?: boolean;
   /** Fingerprint the mounted sources (compare: checksum with disk sources), writing workDir/manifest.gz. */
-  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null } | null;
+  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null; xattrs: boolean } | null;
 }
 
 export type WorkerPhase = 'mount' | 'scan' | 'cleanup' | 'mksquashfs' | 'kernel';
@@ -44,6 +44,6 @@ export type WorkerEvent =
   | { type: 'kernel'; kernel: StagedKernel | null }
   /** The mksquashfs argv the worker runs, the direct read's root, excludes and pseudo file included. */
   | { type: 'squash'; argv: string[] }
-  | { type: 'scan'; fingerprint: string; entries: number; racy: number; unsettled: number; newest: number }
+  | { type: 'scan'; fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number }
   | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };

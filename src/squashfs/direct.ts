@@ -1,8 +1,8 @@
 // Lets mksquashfs read a lone directory source itself instead of the overlay (overlayfs lookups cost most on trees of many small files): what cleanup changed on the overlay is excluded from the source and given back as pseudo files.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { compileExcludes, type ExcludeMatcher } from '../fingerprint/exclude-matcher.js';
+import { readXattrsSync } from '../fingerprint/xattrs.js';
 import { bindSourceReadOnly } from '../mount/mount-sources.js';
 import { workDirLayout } from '../store/work-dir.js';
 import type { ResolvedSource } from '../source/resolve.js';
@@ -29,22 +29,13 @@ export interface DirectInput {
 /** Paths that read the same as an exclude line, a pseudo file name and a shell word: anything else keeps the overlay. */
 const PLAIN = /^[A-Za-z0-9._+,=@:~/-]+$/;
 
-/**
- * Prints the xattr names of the paths (NUL-separated on stdin) but the two overlayfs sets on any copy-up
- * (origin, impure): an opaque or redirected directory shows up too, and so does anything a pseudo file would lose.
- */
-const XATTR_PROGRAM = [
-  'import os, sys',
-  "for p in sys.stdin.buffer.read().split(b'\\0'):",
-  '    if not p: continue',
-  '    for name in os.listxattr(p, follow_symlinks=False):',
-  "        if name not in ('trusted.overlay.origin', 'trusted.overlay.impure'): print(name)",
-].join('\n');
+/** What overlayfs sets on any copy-up; any other xattr (an opaque or redirected directory's too) is what a pseudo file would lose. */
+const COPY_UP_MARKS = ['trusted.overlay.origin', 'trusted.overlay.impure'];
 
-/** Whether any of the paths carries an xattr the overlay would show: a pseudo file cannot carry one. */
+/** Whether any of the paths carries an xattr the overlay would show (a path that cannot be read counts); null without python3. */
 function anyXattr(paths: string[]): boolean | null {
-  const run = spawnSync('python3', ['-c', XATTR_PROGRAM], { input: paths.map((p) => `${p}\0`).join(''), encoding: 'utf8' });
-  return run.status === 0 ? run.stdout.trim() !== '' : null;
+  const answers = readXattrsSync(paths);
+  return answers && answers.some((a) => 'error' in a || a.some((x) => !COPY_UP_MARKS.includes(x.name)));
 }
 
 const ATTRIBUTE_OPTIONS = /^-(all-|force-|root-)/;

@@ -11,6 +11,11 @@ const REFUSED: [string[], string][] = [
   [['-version', '-help', '-h', '-Xhelp'], 'makes mksquashfs exit without writing an image'],
 ];
 
+/** Whether mksquashfs stores xattrs with these parameters: it does by default, and the last of -xattrs and -no-xattrs wins. */
+export function storesXattrs(params: readonly string[]): boolean {
+  return params.filter((p) => p === '-xattrs' || p === '-no-xattrs').pop() !== '-no-xattrs';
+}
+
 export function checkParams(params: string[]): void {
   for (const param of params) {
     const refused = REFUSED.find(([options]) => options.includes(param));

@@ -62,12 +62,14 @@ async function scanDirectories(sources: ResolvedSource[], options: SourceScanOpt
     compare: options.compare,
     manifestFile,
     cacheFile: options.cacheFile,
+    xattrs: options.xattrs,
     signal: options.signal,
     ...(options.cleanup ? { contentDiscarded: isContentDiscardedIn } : {}),
   });
-  const digest = crypto.createHash('sha256').update(`${scan.fingerprint}\n${identities.join('\n')}`).digest('hex');
+  const digestOf = (fingerprint: string) => crypto.createHash('sha256').update(`${fingerprint}\n${identities.join('\n')}`).digest('hex');
+  const digest = digestOf(scan.fingerprint);
   const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
-  return { digest, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null };
+  return { digest, legacy: scan.legacy === scan.fingerprint ? digest : digestOf(scan.legacy), entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null };
 }
 
 /** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
@@ -80,11 +82,12 @@ async function scanMounted(sources: ResolvedSource[], options: SourceScanOptions
       cleanup: false,
       mksquashfs: null,
       kernel: null,
-      scan: { excludes: options.excludes, cleanup: options.cleanup, cacheFile: options.cacheFile },
+      // Inside disk images every entry's xattrs are read: inode numbers and ctimes from another machine's clock make no gate.
+      scan: { excludes: options.excludes, cleanup: options.cleanup, cacheFile: options.cacheFile, xattrs: options.xattrs !== null },
     },
     options.signal,
   );
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
-  return { digest: scan.fingerprint, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true };
+  return { digest: scan.fingerprint, legacy: scan.legacy, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true };
 }

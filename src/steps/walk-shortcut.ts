@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { FINGERPRINT_FORMAT } from '../fingerprint/fingerprint.js';
 import type { SourceScan } from '../fingerprint/sources.js';
 import { statDigest } from '../fingerprint/stat-stream.js';
+import type { XattrOptions } from '../fingerprint/xattr-gate.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import { writeFileAtomic } from '../store/temp-file.js';
@@ -25,6 +26,7 @@ export interface ShortcutOptions {
   excludes: string[];
   compare: string;
   cleanup: boolean;
+  xattrs: XattrOptions | null;
   signal: AbortSignal;
   /** The record's file, and whether this run may write it (never in check mode). */
   walkRecord?: { file: string; write: boolean };
@@ -58,14 +60,15 @@ export async function scanWithShortcut(
   if (!where || sources.some((s) => s.kind !== 'directory')) return walk(building);
   const roots = sources.map((s) => s.path);
   // An upgrade that fingerprints differently must not be answered by a stream recorded before it.
-  const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };
+  // Streams recorded before xattrs were compared vouch for digests without them.
+  const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION, options.xattrs ? 'xattrs' : 'no xattrs'], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };
   const key = crypto.createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const record = readRecord(where.file);
   const usable = record !== null && record.key === key && record.digest === expected;
   if (!usable && (!where.write || building)) return walk(building);
   const before = await statDigest(roots, options.signal);
   if (usable && before !== null && before === record.stat) {
-    return { digest: expected, entries: record.entries, racy: 0, unsettled: 0, identities: [], newest: record.newest, manifest: false };
+    return { digest: expected, legacy: expected, entries: record.entries, racy: 0, unsettled: 0, identities: [], newest: record.newest, manifest: false };
   }
   // A stream that moved since the record makes a change likely: that walk writes the manifest, so a change costs one walk.
   const scan = await walk(building || (usable && before !== null));

@@ -15,6 +15,8 @@ export interface ImagePaths {
   checksumCache: string;
   /** Which find stat stream a full walk found to match the recorded fingerprint (steps/walk-shortcut.ts). */
   walkRecord: string;
+  /** The xattrs the last walk found, by inode and ctime, so the next reads only what changed since (fingerprint/xattr-gate.ts). */
+  xattrRecord: string;
   tftpDir: string;
   kernelDir: string;
 }
@@ -31,6 +33,7 @@ export function imagePaths(baseDir: string, tftpDir: string, name: string): Imag
     lock: path.join(imagesDir, `.${name}.lock`),
     checksumCache: path.join(imagesDir, `.${name}.checksums`),
     walkRecord: path.join(imagesDir, `.${name}.walk`),
+    xattrRecord: path.join(imagesDir, `.${name}.xattrs`),
     tftpDir,
     kernelDir: path.join(tftpDir, 'ltsp', name),
   };

@@ -45,6 +45,7 @@ const FIELDS: [string, Check][] = [
   ['image', image],
   ['kernel', kernel],
   ['manifest', manifest],
+  ['xattrsCompared', (v) => v === undefined || typeof v === 'boolean'],
   ['revertedAt', (v) => v === undefined || date(v)],
   ['reason', optional(isString)],
   ['drift', optional(driftCounts)],

@@ -39,6 +39,8 @@ export interface ImageState {
   kernel: KernelRecord | null;
   /** File name, in the images dir, of the sorted manifest the fingerprint was computed from. */
   manifest: string | null;
+  /** True when the fingerprint covers xattrs; absent from records of versions that did not compare them (see decide.ts). */
+  xattrsCompared?: boolean;
   /** Set on the backup when a revert made an older generation active. */
   revertedAt?: string;
   /** Why this generation was built (a decide() reason), and what drifted or changed, for ltsp_image_info. */

@@ -1,32 +1,38 @@
 // Hard links and extended attributes of two unpacked images, compared: what mksquashfs keeps besides paths, modes and bytes.
-import { execa } from 'execa';
-
-/** Per path: link count (regular files only; a directory's depends on its subdirs) and every xattr, value in hex. */
-const DUMP = `
-import json, os, sys
-top = sys.argv[1]
-out = {}
-for dirpath, dirnames, filenames in os.walk(top):
-    for name in dirnames + filenames:
-        full = os.path.join(dirpath, name)
-        rel = os.path.relpath(full, top)
-        st = os.lstat(full)
-        attrs = {}
-        if not os.path.islink(full):
-            for attr in os.listxattr(full, follow_symlinks=False):
-                attrs[attr] = os.getxattr(full, attr, follow_symlinks=False).hex()
-        out[rel] = {"links": st.st_nlink if os.path.isfile(full) and not os.path.islink(full) else None, "xattrs": attrs}
-json.dump(out, sys.stdout)
-`;
+import fs from 'node:fs';
+import { readXattrsSync } from '../../src/fingerprint/xattrs.js';
 
 interface Facts {
   links: number | null;
+  /** Every xattr, value in hex. */
   xattrs: Record<string, string>;
 }
 
+/** A path of the tree as bytes: names are kept as latin1 strings, so any byte survives. */
+const bytes = (dir: string, rel: string): Buffer => Buffer.concat([Buffer.from(dir), Buffer.from(rel === '' ? '' : `/${rel}`, 'latin1')]);
+
+/** Every path under `dir` (relative, latin1), not following symlinks. */
+function walk(dir: string, rel = ''): string[] {
+  return fs.readdirSync(bytes(dir, rel), { withFileTypes: true, encoding: 'latin1' }).flatMap((d) => {
+    const child = rel === '' ? d.name : `${rel}/${d.name}`;
+    return d.isDirectory() ? [child, ...walk(dir, child)] : [child];
+  });
+}
+
+/** Per path: link count (regular files only; a directory's depends on its subdirs) and every xattr, read by the module's own reader. */
 async function dump(dir: string): Promise<Map<string, Facts>> {
-  const { stdout } = await execa('python3', ['-c', DUMP, dir], { maxBuffer: 1 << 28 });
-  return new Map(Object.entries(JSON.parse(stdout) as Record<string, Facts>));
+  const rels = walk(dir);
+  const answers = readXattrsSync(rels.map((rel) => bytes(dir, rel)));
+  if (!answers) throw new Error('python3 could not read the extended attributes');
+  return new Map(
+    rels.map((rel, i) => {
+      const answer = answers[i]!;
+      if ('error' in answer) throw new Error(`cannot read the xattrs of ${rel}: ${answer.error}`);
+      const stat = fs.lstatSync(bytes(dir, rel));
+      const xattrs = Object.fromEntries(answer.map((x) => [x.name, x.value.toString('hex')]));
+      return [rel, { links: stat.isFile() ? stat.nlink : null, xattrs }];
+    }),
+  );
 }
 
 /** Every path both unpacked trees have whose link count or extended attributes differ. */
