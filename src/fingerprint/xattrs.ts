@@ -52,8 +52,18 @@ const PYTHON_ARGS = ['-I', '-S', '-c', XATTR_PROGRAM];
 /** The namespaces mksquashfs 4.5 stores; it drops others (system.posix_acl_*) with "Unrecognised xattr prefix". */
 const STORED = /^(user|trusted|security)\./;
 
+/**
+ * The distribution's python3 first, as Ansible's interpreter discovery picks it on Debian and Ubuntu: a root process
+ * then runs no per-user shim from PATH (pyenv's costs 0.3 s of bash before python starts); else PATH's python3.
+ */
+const PLATFORM_PYTHON = '/usr/bin/python3';
+
+function pythonPath(): string | null {
+  return findExecutable(PLATFORM_PYTHON) ?? findExecutable('python3');
+}
+
 function python(): string {
-  const found = findExecutable('python3');
+  const found = pythonPath();
   if (found) return found;
   throw new ModuleError(
     'Cannot read the extended attributes of the source, which mksquashfs stores in the image: python3 is not installed; install it (apt-get install python3-minimal), or add -no-xattrs to mksquashfs_params to leave them out of the image',
@@ -71,7 +81,7 @@ function parse(line: string): XattrAnswer {
 
 /** Reads the attributes of a few paths at once (direct reads, tests); null when python3 is missing or fails. */
 export function readXattrsSync(paths: ReadonlyArray<string | Buffer>): XattrAnswer[] | null {
-  const program = findExecutable('python3');
+  const program = pythonPath();
   if (!program) return null;
   const input = Buffer.concat(paths.flatMap((p) => [Buffer.from(p), Buffer.alloc(1)]));
   const run = spawnSync(program, PYTHON_ARGS, { input, encoding: 'latin1', maxBuffer: 1 << 30 });

@@ -131,10 +131,18 @@ describe('extended attributes reach the fingerprint', function () {
         if (!tool.startsWith('python') && !fs.existsSync(path.join(bin, tool))) fs.symlinkSync(path.join(dir, tool), path.join(bin, tool));
       }
     }
-    const failed = await runModule('ltsp_image', { name: box.source, image_name: 'nopython', base_dir: box.base, tftp_dir: box.tftp, kernel: false }, { env: { PATH: bin } });
+    // Debian's own /usr/bin/python3 is taken first: a non-executable file is bound over it in a mount namespace of the run's own.
+    const notPython = path.join(box.scratch, 'not-python');
+    fs.writeFileSync(notPython, '', { mode: 0o644 });
+    const withoutPython = async (extra: Record<string, unknown>) => {
+      const mask = ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind "$1" "$2" && shift 2 && exec "$@"', 'sh', notPython, fs.realpathSync('/usr/bin/python3')];
+      const args = { name: box.source, image_name: 'nopython', base_dir: box.base, tftp_dir: box.tftp, kernel: false, ...extra };
+      return runModule('ltsp_image', args, { node: mask[0], env: { PATH: bin }, prefix: [...mask.slice(1), process.execPath] });
+    };
+    const failed = await withoutPython({});
     assertFailed(failed, /python3 is not installed; install it \(apt-get install python3-minimal\)/);
     assert.ok(!fs.existsSync(path.join(box.images, 'nopython.img')));
-    const without = await runModule('ltsp_image', { name: box.source, image_name: 'nopython', base_dir: box.base, tftp_dir: box.tftp, kernel: false, mksquashfs_params: ['-no-xattrs'] }, { env: { PATH: bin } });
+    const without = await withoutPython({ mksquashfs_params: ['-no-xattrs'] });
     assert.equal(without.result.reason, 'missing', `-no-xattrs needs no python3: ${without.stdout}`);
   });
 });

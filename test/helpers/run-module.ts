@@ -19,6 +19,8 @@ export interface RunOptions {
   /** Pass the args as a file path (Ansible's WANT_JSON way) instead of stdin. */
   argv?: string[];
   node?: string;
+  /** Arguments of `node` before the module file (a wrapper such as unshare, ending with the Node binary). */
+  prefix?: string[];
   cwd?: string;
   env?: Record<string, string>;
   file?: string;
@@ -36,7 +38,7 @@ export function parseSingleJson(stdout: string): ModuleRun['result'] {
 export async function runModule(name: string, input: unknown, options: RunOptions = {}): Promise<ModuleRun> {
   const file = options.file ?? path.join(bundleDir, name);
   const stdin = typeof input === 'string' || Buffer.isBuffer(input) ? input : JSON.stringify(input);
-  const child = await execa(options.node ?? process.execPath, [file, ...(options.argv ?? [])], {
+  const child = await execa(options.node ?? process.execPath, [...(options.prefix ?? []), file, ...(options.argv ?? [])], {
     input: options.argv?.length && !options.stdinToo ? undefined : stdin,
     stdin: options.argv?.length && !options.stdinToo ? 'ignore' : undefined,
     cwd: options.cwd ?? projectRoot,
