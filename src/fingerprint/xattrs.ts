@@ -89,6 +89,11 @@ export function readXattrsSync(paths: ReadonlyArray<string | Buffer>): XattrAnsw
   return run.stdout.split('\n').slice(0, paths.length).map(parse);
 }
 
+/** The names of the attributes mksquashfs stores, sorted (as the digest below takes them). */
+export function storedNames(attrs: readonly Xattr[]): string[] {
+  return attrs.map((a) => a.name).filter((name) => STORED.test(name)).sort();
+}
+
 /**
  * sha256 (hex) of the attributes mksquashfs stores, names and values sorted by name; undefined when there
  * are none, so an entry without any keeps the manifest line it always had.

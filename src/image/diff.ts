@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Drift } from '../fingerprint/sources.js';
+import { readXattrsSync, storedNames } from '../fingerprint/xattrs.js';
 import type { ResolvedSource } from '../source/resolve.js';
 
 /** Small enough to hash for the diff; bigger files show size and time only. */
@@ -44,7 +45,8 @@ async function inImage(image: string, paths: string[]): Promise<Facts> {
     const [, mode, uid, gid, size, time, file, target] = m;
     let text = `${mode} ${uid}/${gid} ${size} ${time}${target ? ` -> ${target}` : ''}`;
     if (mode!.startsWith('-') && Number(size) <= HASH_LIMIT) {
-      const content = await execa('unsquashfs', ['-cat', image, file!], { reject: false, stdin: 'ignore', encoding: 'buffer' });
+      // The bytes as they are: execa would strip a final newline, and the two sides' hashes would differ for one file.
+      const content = await execa('unsquashfs', ['-cat', image, file!], { reject: false, stdin: 'ignore', encoding: 'buffer', stripFinalNewline: false });
       if (content.exitCode === 0) text += ` ${short(Buffer.from(content.stdout))}`;
     }
     facts.set(file!, text);
@@ -59,28 +61,41 @@ function sourceFile(sources: ResolvedSource[], file: string): string | null {
   return path.join(source.path, source.subdir ? file.slice(source.subdir.length + 1) : file);
 }
 
-/** The same facts for the source as it is now. */
+/** The same facts for the source as it is now, with the names of its extended attributes (the image's cannot be listed). */
 function inSource(sources: ResolvedSource[], paths: string[]): Facts {
   const facts: Facts = new Map();
-  for (const file of paths) {
-    const full = sourceFile(sources, file);
+  const files = paths.map((file) => sourceFile(sources, file));
+  const attrs = readXattrsSync(files.filter((f): f is string => f !== null)) ?? [];
+  let next = 0;
+  for (const [i, file] of paths.entries()) {
+    const full = files[i];
+    const answer = full ? attrs[next++] : undefined;
     const stat = full ? fs.lstatSync(full, { throwIfNoEntry: false }) : undefined;
     if (!full || !stat) continue;
     const size = stat.isCharacterDevice() || stat.isBlockDevice() ? `${(stat.rdev >>> 8) & 0xfff},${(stat.rdev & 0xff) | ((stat.rdev >>> 12) & 0xfff00)}` : String(stat.size);
     let text = `${modeString(stat.mode)} ${stat.uid}/${stat.gid} ${size} ${minute(stat.mtimeMs)}`;
     if (stat.isSymbolicLink()) text += ` -> ${fs.readlinkSync(full)}`;
     if (stat.isFile() && stat.size <= HASH_LIMIT) text += ` ${short(fs.readFileSync(full))}`;
+    const names = answer && Array.isArray(answer) ? storedNames(answer) : [];
+    if (names.length) text += ` xattrs:${names.join(',')}`;
     facts.set(file, text);
   }
   return facts;
 }
 
+/** A modified path whose two lines read the same changed in what they cannot show; the after side says so. */
+function unseen(before: Facts, after: Facts): Facts {
+  const note = ' (changed beyond this line: extended attributes, a time within the minute, or content over 1 MiB)';
+  return new Map([...after].map(([file, text]) => [file, before.get(file) === text ? text + note : text]));
+}
+
 export async function driftDiff(image: string, drift: Drift, sources: ResolvedSource[]): Promise<Record<string, string>> {
   const modified = drift.modified_paths;
+  const before = await inImage(image, modified);
   return {
     before_header: `${image} (in the image, from the last build)`,
     after_header: `${image} (source now)`,
-    before: lines(drift.removed_paths, drift.removed, 'removed:') + lines(modified, drift.modified, 'modified:', await inImage(image, modified)),
-    after: lines(drift.added_paths, drift.added, 'added:') + lines(modified, drift.modified, 'modified:', inSource(sources, modified)),
+    before: lines(drift.removed_paths, drift.removed, 'removed:') + lines(modified, drift.modified, 'modified:', before),
+    after: lines(drift.added_paths, drift.added, 'added:') + lines(modified, drift.modified, 'modified:', unseen(before, inSource(sources, modified))),
   };
 }

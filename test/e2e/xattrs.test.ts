@@ -60,8 +60,10 @@ describe('extended attributes reach the fingerprint', function () {
       const files = [image, `${image}.json`, path.join(box.images, `.${name}.xattrs`), path.join(box.images, `.${name}.walk`)];
       const snapshot = () => files.map((f) => (fs.existsSync(f) ? `${f} ${fs.statSync(f).ino} ${fs.statSync(f).mtimeMs} ${fs.readFileSync(f).length}` : `${f} absent`));
       const before = snapshot();
-      const checked = await run(name, { compare, check_mode: true });
+      const checked = await run(name, { compare, check_mode: true, _ansible_diff: true });
       assertPingDrift(checked);
+      // Diff mode names the source's attributes; the image's cannot be listed, so its line lacks them.
+      assert.match(String((checked.result.diff as { after: string }).after), /^modified: usr\/bin\/ping: .* xattrs:security\.capability$/m);
       assert.deepEqual(snapshot(), before, 'check mode writes nothing');
 
       assertPingDrift(await run(name, { compare }));
@@ -72,7 +74,12 @@ describe('extended attributes reach the fingerprint', function () {
       assert.equal(await reasonOf(name, { compare }), 'up_to_date');
 
       await keepingMtime(() => execa('setcap', ['-r', ping]));
-      assertPingDrift(await run(name, { compare }));
+      const removed = await run(name, { compare, _ansible_diff: true });
+      assertPingDrift(removed);
+      // Both lines read the same now: the after side says the change is in what a line cannot show.
+      const diff = removed.result.diff as { before: string; after: string };
+      assert.doesNotMatch(diff.after, /xattrs:/, diff.before);
+      assert.match(diff.after, /^modified: usr\/bin\/ping: .* \(changed beyond this line: extended attributes, /m, diff.before);
       assert.equal(await reasonOf(name, { compare }), 'up_to_date');
       await assertNothingLeaked(leaks);
     });
