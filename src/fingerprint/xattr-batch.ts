@@ -62,7 +62,7 @@ export class XattrBatches {
 
   /** Keeps what this walk found for the next one, when allowed. */
   commit(): void {
-    if (this.options.record !== null && this.options.write) this.gate.commit(this.options.record);
+    if (this.options.record !== null && this.options.write) this.gate.commit(this.options.writeTo ?? this.options.record);
   }
 
   close(): void {

@@ -25,6 +25,8 @@ export interface XattrOptions {
   record: string | null;
   /** Whether this run may write the record (never in check mode or from ltsp_image_info). */
   write: boolean;
+  /** Where the new record goes, when not over `record` itself: a module run stages it and keeps it only on success. */
+  writeTo?: string;
   /** Tests shrink CLOCK_MARGIN_MS to see the gate work on a tree made a moment ago. */
   marginMs?: number;
 }

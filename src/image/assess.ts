@@ -45,7 +45,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
         workDir: plan.workDir,
         cacheFile: context.checkMode ? null : plan.paths.checksumCache,
         walkRecord: { file: plan.paths.walkRecord, write: !context.checkMode },
-        xattrs: storesXattrs(plan.params) ? { record: plan.paths.xattrRecord, write: !context.checkMode } : null,
+        xattrs: storesXattrs(plan.params) ? { record: plan.paths.xattrRecord, write: !context.checkMode, writeTo: workDirLayout(plan.workDir).xattrRecord } : null,
         signal: context.signal,
         expected,
         building,

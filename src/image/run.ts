@@ -1,4 +1,5 @@
 // The ltsp_image module: resolve, lock, fingerprint, decide; stop there in check mode or when nothing changed, else rebuild or repair TFTP.
+import fs from 'node:fs';
 import { mksquashfsArgv, withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions, LtspImageResult } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../steps/kernel-from-image.js';
@@ -10,7 +11,8 @@ import type { ModuleContext, RunResult } from '../runtime/module.js';
 import type { HeldLock } from '../store/lock.js';
 import { ensureImagesDir } from '../store/paths.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
-import { makeWorkDir, removeStaleWorkDirs, removeWorkDir } from '../store/work-dir.js';
+import { moveInto } from '../store/temp-file.js';
+import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../store/work-dir.js';
 import { startWorker } from '../namespace/run-worker.js';
 import { applyBuild } from './apply.js';
 import { assess } from './assess.js';
@@ -101,6 +103,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {
+      keepXattrRecord(plan);
       const bootNote = context.checkMode && decision.build && options.boot_check ? '; a boot check would run before publishing' : '';
       return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode) + bootNote, ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
     }
@@ -108,6 +111,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       const kernel = await durations.time('kernel', () =>
         installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd ?? null, context.signal),
       );
+      keepXattrRecord(plan);
       return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, ...activeSize(a.files), kernel: kernel?.report ?? null, durations: durations.toJSON() };
     }
     const { decision: _, ...measured } = a;
@@ -117,6 +121,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       if (error instanceof ModuleError && error.extra.changed) Object.assign(error.extra, { ...common, generation, durations: durations.toJSON() }, { ...error.extra });
       throw error;
     });
+    keepXattrRecord(plan);
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     return {
       changed: true,
@@ -141,4 +146,10 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     }
     await Promise.all(locks.map((lock) => lock.release()));
   }
+}
+
+/** The walk's new xattr record replaces the old one only when the run succeeded: a failed run changes nothing beside the image. */
+function keepXattrRecord(plan: BuildPlan): void {
+  const staged = workDirLayout(plan.workDir).xattrRecord;
+  if (fs.existsSync(staged)) moveInto(staged, plan.paths.xattrRecord);
 }

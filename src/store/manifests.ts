@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crashPoint } from '../runtime/crashpoint.js';
 import type { ImagePaths } from './paths.js';
-import { copyFileAtomic } from './temp-file.js';
+import { moveInto } from './temp-file.js';
 import { readState } from './state.js';
 
 export function manifestName(imageName: string, generation: number): string {
@@ -12,14 +12,7 @@ export function manifestName(imageName: string, generation: number): string {
 
 /** Moves the manifest written during the scan next to the image; a flushed copy + unlink when /tmp is another filesystem. */
 export function keepManifest(from: string, paths: ImagePaths, name: string): void {
-  const to = path.join(paths.imagesDir, name);
-  try {
-    fs.renameSync(from, to);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
-    copyFileAtomic(from, to);
-    fs.rmSync(from, { force: true });
-  }
+  moveInto(from, path.join(paths.imagesDir, name));
   crashPoint('manifest kept');
 }
 

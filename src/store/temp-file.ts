@@ -89,3 +89,14 @@ export function moveAsideUnlessRegular(file: string): string | null {
   }
   return `${file} was ${stat.isSymbolicLink() ? 'a symlink' : stat.isDirectory() ? 'a directory' : 'not a regular file'}, which this module never makes: moved it to ${aside}`;
 }
+
+/** Renames `from` over `target`; across filesystems (a work dir in a tmpfs /tmp), a flushed copy and an unlink. */
+export function moveInto(from: string, target: string): void {
+  try {
+    fs.renameSync(from, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    copyFileAtomic(from, target);
+    fs.rmSync(from, { force: true });
+  }
+}

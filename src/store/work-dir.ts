@@ -12,6 +12,8 @@ export interface WorkDirLayout {
   excludes: string;
   /** The fingerprint's manifest of this run's sources. */
   manifest: string;
+  /** The walk's new xattr record, kept beside the image only when the run succeeds (a failed run changes nothing there). */
+  xattrRecord: string;
   /** The image tree: the sources mounted (overlaid) at their subdirs; mksquashfs's input. */
   root: string;
   /** The kernel and initrd copied out of the tree, for the TFTP install after the namespace is gone. */
@@ -37,6 +39,7 @@ export function workDirLayout(dir: string): WorkDirLayout {
     dir,
     excludes: path.join(dir, 'excludes'),
     manifest: path.join(dir, 'manifest.gz'),
+    xattrRecord: path.join(dir, 'xattrs'),
     root: path.join(dir, 'root'),
     kernel: { dir: kernel, vmlinuz: path.join(kernel, 'vmlinuz'), initrd: path.join(kernel, 'initrd.img') },
     tmpfs,
@@ -63,7 +66,7 @@ export function makeWorkDir(dir: string, excludes: string[]): void {
 /** Files we wrote are unlinked; directories are only rmdir'ed, never emptied recursively (the tmpfs's upper dirs go with its unmount). */
 export function removeWorkDir(dir: string): string | null {
   const layout = workDirLayout(dir);
-  const files = [layout.excludes, layout.direct.excludes, layout.direct.pseudo, layout.manifest, layout.kernel.vmlinuz, layout.kernel.initrd, ...manifestTemps(layout), ...bootTemps(layout)];
+  const files = [layout.excludes, layout.direct.excludes, layout.direct.pseudo, layout.manifest, layout.xattrRecord, layout.kernel.vmlinuz, layout.kernel.initrd, ...manifestTemps(layout), ...tempsIn(layout.dir, (name) => name === path.basename(layout.xattrRecord)), ...bootTemps(layout)];
   const dirs = [layout.kernel.dir, layout.root, layout.direct.root, layout.tmpfs, ...lowerDirs(layout), layout.boot.stagedImages, layout.boot.staging, layout.boot.dir, dir];
   try {
     for (const file of files) fs.rmSync(file, { force: true });
