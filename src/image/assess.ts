@@ -34,7 +34,8 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
   const files = readImageFiles(plan.paths);
   const config = buildConfig(plan.sources, plan.excludes, { ...options, mksquashfs_params: plan.params });
   const hash = configHash(config);
-  const manifest = workDirLayout(plan.workDir).manifest;
+  const layout = workDirLayout(plan.workDir);
+  const manifest = layout.manifest;
   await failpoint('fingerprint');
   const fingerprint = (expected: string | null, building = false) =>
     durations.time('fingerprint', () =>
@@ -45,7 +46,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
         workDir: plan.workDir,
         cacheFile: context.checkMode ? null : plan.paths.checksumCache,
         walkRecord: { file: plan.paths.walkRecord, write: !context.checkMode },
-        xattrs: storesXattrs(plan.params) ? { record: plan.paths.xattrRecord, write: !context.checkMode, writeTo: workDirLayout(plan.workDir).xattrRecord } : null,
+        xattrs: storesXattrs(plan.params) ? { record: plan.paths.xattrRecord, write: !context.checkMode, writeTo: layout.xattrRecord } : null,
         signal: context.signal,
         expected,
         building,
@@ -55,7 +56,6 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
   // A forced or reconfigured run builds whatever it finds; the shortcut may still tell that the source is the recorded one.
   const state = files.active?.state;
   let scan = await fingerprint(state?.fingerprint ?? null, options.force || (!!state && state.configHash !== hash));
-  const activeState = files.active?.state;
   const decision = decide({
     force: options.force,
     freeze: options.freeze,
@@ -65,7 +65,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
     fingerprint: scan.digest,
     legacyFingerprint: scan.legacy,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
-    kernelInPlace: options.kernel && activeState ? await kernelInPlace(activeState.kernel, plan.paths.tftpDir, plan.imageName) : null,
+    kernelInPlace: options.kernel && state ? await kernelInPlace(state.kernel, plan.paths.tftpDir, plan.imageName) : null,
   });
   // A record from before xattrs were compared that this walk matched had none to compare: marked once, so a later xattr change reads as one.
   if (!context.checkMode && !decision.build && !options.freeze && decision.previous && !decision.previous.xattrsCompared && decision.previous.fingerprint === scan.digest) {
