@@ -74,7 +74,7 @@ export const FINGERPRINT_FORMAT = 'ltsp-image-fingerprint 1';
  * right away.
  */
 export const FINE_GRAIN_MS = 50;
-const COARSE_GRAIN_MS = 2000;
+export const COARSE_GRAIN_MS = 2000;
 
 function cutoff(ms: number): [number, number] {
   const sec = Math.floor(ms / 1000);

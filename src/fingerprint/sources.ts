@@ -37,6 +37,18 @@ export interface SourceScan {
   newest: number;
   /** Whether options.manifestFile was written: not when the sources matched options.expected. */
   manifest: boolean;
+  /** find's stream to take again beside the build (see steps/walk-shortcut.ts); absent where no stream was read. */
+  stream?: StreamCheck;
+}
+
+/** The stat stream a scan saw, checked again while mksquashfs runs, where it costs no time. */
+export interface StreamCheck {
+  /** The scan took the walk record's word without reading the tree: the build stands only if the stream has not moved. */
+  required: boolean;
+  /** Starts the stream once (later calls share it) and resolves whether it is still the one the scan saw. */
+  again(): Promise<boolean>;
+  /** After a build published: records the stream as the built fingerprint's (to be called only once again() said yes). */
+  keep(): void;
 }
 
 /** Counts and first paths of what changed, as ltsp_image's result declares it. */

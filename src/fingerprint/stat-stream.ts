@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -55,11 +56,12 @@ function startsIn(root: string, name: string, stat: fs.BigIntStats, dev: bigint,
 }
 
 /** Lists `starts` (names under `root`, as ./NAME: shorter lines to print and hash than whole paths, and never an option). */
-function runFind(root: string, starts: string[], hash: Hash, signal?: AbortSignal): Promise<boolean> {
+function runFind(root: string, starts: string[], hash: Hash, signal?: AbortSignal, idle = false): Promise<boolean> {
   hash.update(`${root}\0`);
   const argv = ['-P', ...starts.map((name) => `./${name}`), '-xdev', '-printf', FORMAT];
   const child = spawn('find', argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, signal });
   let complaint = false;
+  if (idle && child.pid !== undefined) os.setPriority(child.pid, 19);
   child.stdout.on('data', (chunk: Buffer) => hash.update(chunk));
   child.stderr.on('data', () => (complaint = true));
   return new Promise((resolve) => {
@@ -74,8 +76,9 @@ function runFind(root: string, starts: string[], hash: Hash, signal?: AbortSigna
  * is gone). Equal digests mean no entry was added, removed, renamed or changed in between, except a change
  * within the same timestamp tick: callers trust a digest only when no file was that recent (see steps/walk-shortcut.ts).
  * Excludes are not applied: an excluded entry that changes costs a full walk, never a wrong answer.
+ * `idle`: the finds run at the lowest CPU priority, beside a build that should not wait for them.
  */
-export async function statDigest(given: readonly string[], signal?: AbortSignal): Promise<string | null> {
+export async function statDigest(given: readonly string[], signal?: AbortSignal, idle = false): Promise<string | null> {
   const total = createHash('sha256');
   const starts: Start[] = [];
   // A source given through a symlink is listed where it leads (as the walk lists it), and a new target moves the digest.
@@ -112,7 +115,7 @@ export async function statDigest(given: readonly string[], signal?: AbortSignal)
     const mine = groups[i]!.sort((x, y) => x - y).map((index) => starts[index]!);
     for (const root of roots) {
       const here = mine.filter((s) => s.root === root).map((s) => s.rel);
-      if (here.length > 0 && !(await runFind(root, here, hashes[i]!, signal))) return false;
+      if (here.length > 0 && !(await runFind(root, here, hashes[i]!, signal, idle))) return false;
     }
     return true;
   };

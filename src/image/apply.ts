@@ -18,7 +18,7 @@ import { pruneGenerations } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
 import { sha256File } from '../store/sha256.js';
 import { identityOf, type ImageState } from '../store/state.js';
-import type { Drift } from '../fingerprint/sources.js';
+import type { Drift, StreamCheck } from '../fingerprint/sources.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import type { BuildConfig } from './config.js';
 import type { BuildPlan, Options } from './plan.js';
@@ -49,6 +49,15 @@ export interface BuildRecord {
   reason: string;
   drift: Drift | null;
   configChanges: string[] | null;
+  /** The scan's stream, taken again while the worker builds (see SourceScan.stream). */
+  stream?: StreamCheck;
+}
+
+/** A build that took the walk record's word found the stream moved beside it: nothing was published; the caller walks and builds again. */
+export class StreamMovedError extends Error {
+  constructor() {
+    super('the source changed while a forced build trusted its record');
+  }
 }
 
 /** The worker's kernel phase finds the kernel in the tree; the parent's installs it to TFTP. */
@@ -111,28 +120,42 @@ export async function applyBuild(
   build: BuildRecord,
   worker: StartedWorker = startWorker(context.signal),
 ): Promise<BuildOutcome> {
+  // The stream runs beside the worker; a required one that moved ends the worker at once (it built the wrong tree).
+  const beside = build.stream?.again();
+  const required = build.stream?.required
+    ? beside!.then((held) => {
+        if (!held) worker.kill();
+        return held;
+      })
+    : null;
+  const moved = async (): Promise<boolean> => required !== null && !context.signal.aborted && !(await required);
   try {
-    const { events } = await worker.run(
-      {
-        workDir: plan.workDir,
-        sources: plan.sources,
-        overlay: options.overlay,
-        cleanup: options.cleanup,
-        excludes: plan.excludes,
-        stableTime: build.newest,
-        mksquashfs: plan.command,
-        kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
-        progress: context.progress.live,
-      },
-      (event) => {
-        if (event.type === 'start') context.progress.start(label(event.phase));
-        if (event.type === 'progress') context.progress.advance(event.done, event.total);
-        if (event.type === 'phase') {
-          context.progress.end(label(event.phase), event.seconds);
-          void context.log(`${plan.imageName}: ${event.phase} done in ${event.seconds.toFixed(1)} s`);
-        }
-      },
-    );
+    const { events } = await worker
+      .run(
+        {
+          workDir: plan.workDir,
+          sources: plan.sources,
+          overlay: options.overlay,
+          cleanup: options.cleanup,
+          excludes: plan.excludes,
+          stableTime: build.newest,
+          mksquashfs: plan.command,
+          kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
+          progress: context.progress.live,
+        },
+        (event) => {
+          if (event.type === 'start') context.progress.start(label(event.phase));
+          if (event.type === 'progress') context.progress.advance(event.done, event.total);
+          if (event.type === 'phase') {
+            context.progress.end(label(event.phase), event.seconds);
+            void context.log(`${plan.imageName}: ${event.phase} done in ${event.seconds.toFixed(1)} s`);
+          }
+        },
+      )
+      .catch(async (error: unknown) => {
+        throw (await moved()) ? new StreamMovedError() : error;
+      });
+    if (await moved()) throw new StreamMovedError();
     const { cleanup, staged, command } = collect(events, durations);
     const boot = await checkBeforePublishing(plan, staged, options, context, durations);
     const published = await durations.time('publish', async () => {
@@ -149,6 +172,14 @@ export async function applyBuild(
       }
       return { ...done, pruned };
     });
+    // The stream held beside the build: the next no-op can answer from it without a walk.
+    if (build.stream && !build.stream.required && (await beside)) {
+      try {
+        build.stream.keep();
+      } catch (error) {
+        context.warn(`Could not record the source's stat stream (the next run walks the source): ${errorMessage(error)}`);
+      }
+    }
     const size = fs.statSync(published.image).size;
     let kernel: KernelReport | null = null;
     let newKernel = false;

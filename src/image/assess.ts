@@ -1,7 +1,7 @@
 // What a run finds before acting: the image's files and record, the sources' fingerprint, the decision and the drift.
 import fs from 'node:fs';
 import path from 'node:path';
-import { manifestDrift, type Drift } from '../fingerprint/sources.js';
+import { manifestDrift, type Drift, type StreamCheck } from '../fingerprint/sources.js';
 import { fingerprintSources } from '../steps/scan-sources.js';
 import { kernelInPlace } from '../kernel/record.js';
 import type { Durations } from '../report/durations.js';
@@ -27,10 +27,22 @@ export interface Assessment {
   fingerprint: string;
   identities: string[];
   newest: number;
+  /** The stream to check beside the build (see SourceScan.stream). */
+  stream?: StreamCheck;
 }
 
-/** `onLikelyBuild`: the scan found the recorded stream moved, so a build will likely follow (see SourceScanOptions). */
-export async function assess(plan: BuildPlan, options: Options, context: ModuleContext, durations: Durations, onLikelyBuild?: () => void): Promise<Assessment> {
+/**
+ * `onLikelyBuild`: the scan found the recorded stream moved, so a build will likely follow (see SourceScanOptions).
+ * `trustRecord`: a forced build may take the walk record's word and check the stream beside mksquashfs; false
+ * once such a check found the stream moved.
+ */
+export async function assess(
+  plan: BuildPlan,
+  options: Options,
+  context: ModuleContext,
+  durations: Durations,
+  { onLikelyBuild, trustRecord = true }: { onLikelyBuild?: () => void; trustRecord?: boolean } = {},
+): Promise<Assessment> {
   const files = readImageFiles(plan.paths);
   const config = buildConfig(plan.sources, plan.excludes, { ...options, mksquashfs_params: plan.params });
   const hash = configHash(config);
@@ -50,6 +62,7 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
         signal: context.signal,
         expected,
         building,
+        trustRecord: trustRecord && options.force && !options.freeze && !context.checkMode,
         ...(onLikelyBuild ? { onLikelyBuild } : {}),
       }),
     );
@@ -93,7 +106,8 @@ export async function assess(plan: BuildPlan, options: Options, context: ModuleC
           throw context.signal.aborted && error === context.signal.reason ? new ModuleError(`${errorMessage(error)} (during the drift report)`) : error;
         })
       : undefined;
-  return { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
+  const assessed = { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
+  return scan.stream ? { ...assessed, stream: scan.stream } : assessed;
 }
 
 /** The recorded build's manifest, when the sources still have its fingerprint: the same lines a walk would write. */

@@ -14,7 +14,7 @@ import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { moveInto } from '../store/temp-file.js';
 import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../store/work-dir.js';
 import { startWorker } from '../namespace/run-worker.js';
-import { applyBuild } from './apply.js';
+import { applyBuild, StreamMovedError } from './apply.js';
 import { assess } from './assess.js';
 import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from '../steps/locks.js';
@@ -81,9 +81,33 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     }
     makeWorkDir(plan.workDir, plan.excludes);
     workDirMade = true;
-    const a = await assess(plan, options, context, durations, () => {
+    try {
+      return await decideAndApply(true);
+    } catch (error) {
+      if (!(error instanceof StreamMovedError)) throw error;
+    }
+    // The forced build took the record's word and the stream moved beside it: this time the tree is walked first.
+    context.warn(`${plan.imageName}: the source changed since its last scan while the forced build started; building again after a full scan`);
+    const problem = removeWorkDir(plan.workDir);
+    if (problem) throw new ModuleError(problem);
+    makeWorkDir(plan.workDir, plan.excludes);
+    worker = startWorker(context.signal);
+    return await decideAndApply(false);
+  } finally {
+    await worker?.cancel();
+    if (workDirMade) {
+      const problem = removeWorkDir(plan.workDir);
+      if (problem) context.warn(problem);
+    }
+    await Promise.all(locks.map((lock) => lock.release()));
+  }
+
+  /** `trustRecord`: see assess; a build that finds the stream moved throws StreamMovedError, having published nothing. */
+  async function decideAndApply(trustRecord: boolean): Promise<RunResult<LtspImageResult>> {
+    const onLikelyBuild = () => {
       if (mayBuild) worker ??= startWorker(context.signal);
-    });
+    };
+    const a = await assess(plan, options, context, durations, { onLikelyBuild, trustRecord });
     const { decision } = a;
     await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
     if (a.drift) await context.log(`${plan.imageName}: drifted paths: ${driftLine(a.drift)}`);
@@ -138,13 +162,6 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       ...reproducibility(outcome.cleanup),
       durations: durations.toJSON(),
     };
-  } finally {
-    await worker?.cancel();
-    if (workDirMade) {
-      const problem = removeWorkDir(plan.workDir);
-      if (problem) context.warn(problem);
-    }
-    await Promise.all(locks.map((lock) => lock.release()));
   }
 }
 

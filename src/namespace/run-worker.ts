@@ -23,6 +23,8 @@ export interface StartedWorker {
   run(job: WorkerJob, onEvent?: (event: WorkerEvent) => void): Promise<WorkerRun>;
   /** Ends a worker that was never given a job (the run decided not to build). */
   cancel(): Promise<void>;
+  /** Ends the worker now, job or not: its namespace, its mounts and its mksquashfs go with it. */
+  kill(): void;
 }
 
 export function startWorker(signal: AbortSignal): StartedWorker {
@@ -70,6 +72,9 @@ export function startWorker(signal: AbortSignal): StartedWorker {
       if (given) return;
       child.stdin?.end();
       await child;
+    },
+    kill() {
+      child.kill('SIGKILL');
     },
   };
 }

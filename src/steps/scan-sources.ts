@@ -20,6 +20,8 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
   walkRecord?: ShortcutOptions['walkRecord'];
   /** The run builds whatever the scan finds: a walk writes the manifest at once; a shortcut hit still writes none. */
   building?: boolean;
+  /** See ShortcutOptions.trustRecord. */
+  trustRecord?: boolean;
   /** Called when a walk starts that will likely end in a build (the recorded stream moved, or building). */
   onLikelyBuild?: () => void;
 }
@@ -36,21 +38,22 @@ function identity(source: ResolvedSource): string {
 export async function fingerprintSources(sources: ResolvedSource[], options: SourceScanOptions): Promise<SourceScan> {
   if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
   const manifestFile = workDirLayout(options.workDir).manifest;
-  if (options.expected) {
-    const quick = await scanWithShortcut(
-      sources,
-      options,
-      options.expected,
-      (manifest) => {
-        if (manifest) options.onLikelyBuild?.();
-        return scanDirectories(sources, options, manifest ? manifestFile : null);
-      },
-      options.building,
-    );
-    // A change found by a walk that wrote no manifest (no record said a change was likely) costs a second walk, with it.
-    if (quick.digest === options.expected || quick.manifest) return quick;
-  }
-  return scanDirectories(sources, options, manifestFile);
+  const expected = options.expected ?? null;
+  const quick = await scanWithShortcut(
+    sources,
+    options,
+    expected,
+    (manifest) => {
+      if (manifest) options.onLikelyBuild?.();
+      return scanDirectories(sources, options, manifest ? manifestFile : null);
+    },
+    options.building,
+  );
+  if (quick.digest === expected || quick.manifest) return quick;
+  // A change found by a walk that wrote no manifest (no record said a change was likely) costs a second walk, with it.
+  const full = await scanDirectories(sources, options, manifestFile);
+  // The stream taken before the first walk vouches for the second only if both walks saw the same tree.
+  return quick.stream && full.digest === quick.digest ? { ...full, stream: quick.stream } : full;
 }
 
 async function scanDirectories(sources: ResolvedSource[], options: SourceScanOptions, manifestFile: string | null): Promise<SourceScan> {

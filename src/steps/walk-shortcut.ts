@@ -1,7 +1,7 @@
 // A nightly no-op hashes find's stat stream instead of walking, once a full walk has vouched for that stream (the record beside the image).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { FINGERPRINT_FORMAT } from '../fingerprint/fingerprint.js';
+import { COARSE_GRAIN_MS, FINGERPRINT_FORMAT } from '../fingerprint/fingerprint.js';
 import type { SourceScan } from '../fingerprint/sources.js';
 import { statDigest } from '../fingerprint/stat-stream.js';
 import type { XattrOptions } from '../fingerprint/xattr-gate.js';
@@ -20,6 +20,8 @@ interface WalkRecord {
   stat: string;
   entries: number;
   newest: number;
+  /** When the recorded stream was taken: every ctime in it is older (absent in records of earlier versions). */
+  at?: number;
 }
 
 export interface ShortcutOptions {
@@ -30,6 +32,8 @@ export interface ShortcutOptions {
   signal: AbortSignal;
   /** The record's file, and whether this run may write it (never in check mode). */
   walkRecord?: { file: string; write: boolean };
+  /** The run builds whatever it finds (force, no freeze): a record old enough is taken at once and checked beside the build. */
+  trustRecord?: boolean;
 }
 
 function readRecord(file: string): WalkRecord | null {
@@ -41,23 +45,36 @@ function readRecord(file: string): WalkRecord | null {
   }
 }
 
+/** One stream, started on first ask and shared by later ones. */
+function onceAgain(roots: string[], expected: string, signal: AbortSignal): () => Promise<boolean> {
+  let stream: Promise<boolean> | undefined;
+  return () => (stream ??= statDigest(roots, signal, true).then((digest) => digest === expected));
+}
+
 /**
- * The scan of a run that may find nothing changed (`expected` is the recorded fingerprint). When the record
- * vouches for `expected` and find's stat stream is the one recorded, that is the answer: no entry changed, and
- * no file was recent enough when the record was made to change unseen within its timestamp tick. Otherwise
- * `walk` decides; a walk that matched is recorded when the stream was the same before and after it (the tree
- * held still) and it found no such recent file. A changed tree costs one stream more than a walk alone.
- * `building`: the run builds whatever the scan finds (force), so any walk writes the manifest and none is recorded.
+ * The scan of a run that may find nothing changed (`expected` is the recorded fingerprint, null for a first
+ * build). When the record vouches for `expected` and find's stat stream is the one recorded, that is the
+ * answer: no entry changed, and no file was recent enough when the record was made to change unseen within its
+ * timestamp tick. Otherwise `walk` decides; a walk that matched is recorded when the stream was the same before
+ * and after it (the tree held still) and it found no such recent file. A changed tree costs one stream more
+ * than a walk alone.
+ * `building`: the run builds whatever the scan finds (force), so any walk writes the manifest.
+ * A walk that ends in a build hands the build its stream to take again beside mksquashfs (`stream`): if it
+ * held, the build records it, and the next no-op needs no walk.
+ * A forced build (`trustRecord`) on a record older than the coarsest timestamp tick takes the record's word at once and checks
+ * the stream beside mksquashfs (`stream.required`): any change after the build began is stamped with a ctime
+ * later than every recorded one, so a stream equal to the record shows that nothing changed since the record,
+ * and the image read what the record describes; a stream that moved sends the build back to a walk.
  */
 export async function scanWithShortcut(
   sources: ResolvedSource[],
   options: ShortcutOptions,
-  expected: string,
+  expected: string | null,
   walk: (manifest: boolean) => Promise<SourceScan>,
   building = false,
 ): Promise<SourceScan> {
   const where = options.walkRecord;
-  if (!where || sources.some((s) => s.kind !== 'directory')) return walk(building);
+  if (!where || sources.some((s) => s.kind !== 'directory')) return walk(building || expected === null);
   const roots = sources.map((s) => s.path);
   // An upgrade that fingerprints differently must not be answered by a stream recorded before it.
   // Streams recorded before xattrs were compared vouch for digests without them.
@@ -65,16 +82,26 @@ export async function scanWithShortcut(
   const key = crypto.createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const record = readRecord(where.file);
   const usable = record !== null && record.key === key && record.digest === expected;
-  if (!usable && (!where.write || building)) return walk(building);
+  if (!usable && !where.write) return walk(building || expected === null);
+  const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false });
+  if (usable && options.trustRecord && where.write && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
+    return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat, options.signal), keep: () => {} } };
+  }
   const before = await statDigest(roots, options.signal);
+  const at = Date.now();
   if (usable && before !== null && before === record.stat) {
-    return { digest: expected, legacy: expected, entries: record.entries, racy: 0, unsettled: 0, identities: [], newest: record.newest, manifest: false };
+    // A record from before `at` was kept gets it once: the stream just read shows every ctime older than now.
+    if (record.at === undefined && where.write) writeFileAtomic(where.file, `${JSON.stringify({ ...record, at })}\n`, 0o600);
+    return vouched();
   }
   // A stream that moved since the record makes a change likely: that walk writes the manifest, so a change costs one walk.
-  const scan = await walk(building || (usable && before !== null));
-  if (where.write && before !== null && scan.digest === expected && scan.unsettled === 0 && (await statDigest(roots, options.signal)) === before) {
-    const made: WalkRecord = { format: FORMAT, key, digest: expected, stat: before, entries: scan.entries, newest: scan.newest };
-    writeFileAtomic(where.file, `${JSON.stringify(made)}\n`, 0o600);
+  const scan = await walk(building || expected === null || (usable && before !== null));
+  if (!where.write || before === null || scan.unsettled !== 0) return scan;
+  const made: WalkRecord = { format: FORMAT, key, digest: scan.digest, stat: before, entries: scan.entries, newest: scan.newest, at };
+  const keep = () => writeFileAtomic(where.file, `${JSON.stringify(made)}\n`, 0o600);
+  if (!building && scan.digest === expected) {
+    if ((await statDigest(roots, options.signal)) === before) keep();
+    return scan;
   }
-  return scan;
+  return { ...scan, stream: { required: false, again: onceAgain(roots, before, options.signal), keep } };
 }

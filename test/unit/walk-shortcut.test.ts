@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import sinon from 'sinon';
+import { COARSE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
 import type { SourceScan } from '../../src/fingerprint/sources.js';
 import { statDigest } from '../../src/fingerprint/stat-stream.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
@@ -49,6 +51,15 @@ describe('no-op walk shortcut (find stat stream)', function () {
     return expected;
   };
   const rescan = (compare: Compare, expected: string) => scanWithShortcut(sources(), options(compare), expected, walk(compare));
+  /** A forced build's scan with the clock at `now` when it weighs the record's age (before its first await). */
+  const forcedAt = (now: number, expected: string): Promise<SourceScan> => {
+    const clock = sinon.useFakeTimers({ now, toFake: ['Date'] });
+    try {
+      return scanWithShortcut(sources(), { ...options('mtime'), trustRecord: true }, expected, walk('mtime'), true);
+    } finally {
+      clock.restore();
+    }
+  };
 
   beforeEach(async function () {
     requireRoot(this);
@@ -195,5 +206,52 @@ describe('no-op walk shortcut (find stat stream)', function () {
     walks = 0;
     await rescan('mtime', 'f'.repeat(64));
     assert.equal(walks, 1);
+  });
+  it('a walk that ends in a build hands over its stream: kept after the build, the next no-op needs no walk; a tree that moved meanwhile is not kept', async () => {
+    const expected = await recorded('mtime');
+    fs.writeFileSync(path.join(root, 'etc/a'), 'changed');
+    await settle();
+    const scan = await rescan('mtime', expected);
+    assert.notEqual(scan.digest, expected);
+    assert.ok(scan.stream && !scan.stream.required, 'a walk that found a change hands over its stream');
+    assert.equal(await scan.stream.again(), true);
+    scan.stream.keep();
+    walks = 0;
+    assert.equal((await rescan('mtime', scan.digest)).digest, scan.digest);
+    assert.equal(walks, 0, 'the no-op after the build walked');
+
+    fs.writeFileSync(path.join(root, 'etc/a'), 'changed again');
+    await settle();
+    const moved = await rescan('mtime', scan.digest);
+    fs.writeFileSync(path.join(root, 'etc/b'), 'changed while building');
+    assert.equal(await moved.stream!.again(), false, 'the stream beside the build saw the change');
+  });
+
+  it('a forced build takes a record older than the coarsest tick at once and must check it beside the build; a younger record is read first', async () => {
+    const expected = await recorded('mtime');
+    const at = (JSON.parse(fs.readFileSync(record, 'utf8')) as { at: number }).at;
+    const forced = (now: number) => forcedAt(now, expected);
+    walks = 0;
+    const young = await forced(at + COARSE_GRAIN_MS - 1);
+    assert.equal(young.stream, undefined, 'a young record is checked by the stream before the build');
+    const old = await forced(at + COARSE_GRAIN_MS);
+    assert.equal(old.digest, expected);
+    assert.equal(old.manifest, false);
+    assert.ok(old.stream?.required, 'an old record is taken at once, on condition');
+    assert.equal(walks, 0);
+    assert.equal(await old.stream.again(), true);
+    const moved = await forced(at + COARSE_GRAIN_MS);
+    fs.writeFileSync(path.join(root, 'usr/bin/new'), '');
+    assert.equal(await moved.stream!.again(), false);
+  });
+
+  it('a record of an earlier version (no time) is not taken at once, and gets its time from the next no-op that matches it', async () => {
+    const expected = await recorded('mtime');
+    const { at, ...earlier } = JSON.parse(fs.readFileSync(record, 'utf8')) as { at: number };
+    assert.ok(at > 0);
+    fs.writeFileSync(record, `${JSON.stringify(earlier)}\n`);
+    const forced = await forcedAt(at + 60_000, expected);
+    assert.equal(forced.stream, undefined);
+    assert.ok((JSON.parse(fs.readFileSync(record, 'utf8')) as { at?: number }).at! >= at);
   });
 });
