@@ -45,8 +45,8 @@ export interface SourceScan {
 export interface StreamCheck {
   /** The scan took the walk record's word without reading the tree: the build stands only if the stream has not moved. */
   required: boolean;
-  /** Starts the stream once (later calls share it) and resolves whether it is still the one the scan saw. */
-  again(): Promise<boolean>;
+  /** Starts the stream once (later calls share it) and resolves whether it is still the one the scan saw; false once `signal` aborts it. */
+  again(signal: AbortSignal): Promise<boolean>;
   /** After a build published: records the stream as the built fingerprint's (to be called only once again() said yes). */
   keep(): void;
 }

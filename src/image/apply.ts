@@ -121,7 +121,11 @@ export async function applyBuild(
   worker: StartedWorker = startWorker(context.signal),
 ): Promise<BuildOutcome> {
   // The stream runs beside the worker; a required one that moved ends the worker at once (it built the wrong tree).
-  const beside = build.stream?.again();
+  // A build that fails or is interrupted stops the stream's finds with it.
+  const stopStream = new AbortController();
+  const stop = () => stopStream.abort();
+  context.signal.addEventListener('abort', stop, { once: true });
+  const beside = build.stream?.again(stopStream.signal);
   const required = build.stream?.required
     ? beside!.then((held) => {
         if (!held) worker.kill();
@@ -200,6 +204,8 @@ export async function applyBuild(
     }
     return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel, boot, command };
   } finally {
+    context.signal.removeEventListener('abort', stop);
+    stop();
     fs.rmSync(plan.paths.tmp, { force: true });
   }
 }

@@ -46,9 +46,9 @@ function readRecord(file: string): WalkRecord | null {
 }
 
 /** One stream, started on first ask and shared by later ones. */
-function onceAgain(roots: string[], expected: string, signal: AbortSignal): () => Promise<boolean> {
+function onceAgain(roots: string[], expected: string): (signal: AbortSignal) => Promise<boolean> {
   let stream: Promise<boolean> | undefined;
-  return () => (stream ??= statDigest(roots, signal, true).then((digest) => digest === expected));
+  return (signal) => (stream ??= statDigest(roots, signal, true).then((digest) => digest === expected));
 }
 
 /**
@@ -85,7 +85,7 @@ export async function scanWithShortcut(
   if (!usable && !where.write) return walk(building || expected === null);
   const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false });
   if (usable && options.trustRecord && where.write && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
-    return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat, options.signal), keep: () => {} } };
+    return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat), keep: () => {} } };
   }
   const before = await statDigest(roots, options.signal);
   const at = Date.now();
@@ -103,5 +103,5 @@ export async function scanWithShortcut(
     if ((await statDigest(roots, options.signal)) === before) keep();
     return scan;
   }
-  return { ...scan, stream: { required: false, again: onceAgain(roots, before, options.signal), keep } };
+  return { ...scan, stream: { required: false, again: onceAgain(roots, before), keep } };
 }

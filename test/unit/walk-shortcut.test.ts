@@ -51,6 +51,7 @@ describe('no-op walk shortcut (find stat stream)', function () {
     return expected;
   };
   const rescan = (compare: Compare, expected: string) => scanWithShortcut(sources(), options(compare), expected, walk(compare));
+  const live = () => new AbortController().signal;
   /** A forced build's scan with the clock at `now` when it weighs the record's age (before its first await). */
   const forcedAt = (now: number, expected: string): Promise<SourceScan> => {
     const clock = sinon.useFakeTimers({ now, toFake: ['Date'] });
@@ -214,7 +215,7 @@ describe('no-op walk shortcut (find stat stream)', function () {
     const scan = await rescan('mtime', expected);
     assert.notEqual(scan.digest, expected);
     assert.ok(scan.stream && !scan.stream.required, 'a walk that found a change hands over its stream');
-    assert.equal(await scan.stream.again(), true);
+    assert.equal(await scan.stream.again(live()), true);
     scan.stream.keep();
     walks = 0;
     assert.equal((await rescan('mtime', scan.digest)).digest, scan.digest);
@@ -224,7 +225,7 @@ describe('no-op walk shortcut (find stat stream)', function () {
     await settle();
     const moved = await rescan('mtime', scan.digest);
     fs.writeFileSync(path.join(root, 'etc/b'), 'changed while building');
-    assert.equal(await moved.stream!.again(), false, 'the stream beside the build saw the change');
+    assert.equal(await moved.stream!.again(live()), false, 'the stream beside the build saw the change');
   });
 
   it('a forced build takes a record older than the coarsest tick at once and must check it beside the build; a younger record is read first', async () => {
@@ -239,10 +240,14 @@ describe('no-op walk shortcut (find stat stream)', function () {
     assert.equal(old.manifest, false);
     assert.ok(old.stream?.required, 'an old record is taken at once, on condition');
     assert.equal(walks, 0);
-    assert.equal(await old.stream.again(), true);
+    assert.equal(await old.stream.again(live()), true);
+    const stopped = await forced(at + COARSE_GRAIN_MS);
+    const stop = new AbortController();
+    stop.abort();
+    assert.equal(await stopped.stream!.again(stop.signal), false, 'a stream stopped with its build vouches for nothing');
     const moved = await forced(at + COARSE_GRAIN_MS);
     fs.writeFileSync(path.join(root, 'usr/bin/new'), '');
-    assert.equal(await moved.stream!.again(), false);
+    assert.equal(await moved.stream!.again(live()), false);
   });
 
   it('a record of an earlier version (no time) is not taken at once, and gets its time from the next no-op that matches it', async () => {
