@@ -87,7 +87,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       if (!(error instanceof StreamMovedError)) throw error;
     }
     // The forced build took the record's word and the stream moved beside it: this time the tree is walked first.
-    context.warn(`${plan.imageName}: the source changed since its last scan while the forced build started; building again after a full scan`);
+    // A change just before a forced run is an everyday playbook, so this is said in the log, not as a warning.
+    await context.log(`${plan.imageName}: the source changed since its last scan while the forced build started; building again after a full scan`);
     const problem = removeWorkDir(plan.workDir);
     if (problem) throw new ModuleError(problem);
     makeWorkDir(plan.workDir, plan.excludes);

@@ -7,6 +7,7 @@ import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle, waitFor } from '../helpers/settle.js';
+import { listenSyslog } from '../helpers/syslog.js';
 
 interface Sample {
   name: string;
@@ -112,28 +113,19 @@ describe('metrics, logs and the plain protocol', function () {
   });
 
   it('logs one line per phase to syslog', async () => {
-    const socket = path.join(scratch, 'log.sock');
-    const collected = path.join(scratch, 'log.txt');
-    const listener = execa('python3', [
-      '-c',
-      'import socket,sys\ns=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\ns.bind(sys.argv[1])\nopen(sys.argv[2],"w").close()\nwhile True:\n  d=s.recv(65536)\n  open(sys.argv[2],"ab").write(d+b"\\n")',
-      socket,
-      collected,
-    ], { reject: false });
+    const syslog = await listenSyslog(scratch);
     try {
-      await waitFor(() => fs.existsSync(collected), 'the syslog listener');
       fs.writeFileSync(path.join(source, 'etc/hostname'), 'obs2\n');
       await settle();
-      const run = await runModule('ltsp_image', args({ metrics_file: null }), { env: { LTSP_IMAGE_SYSLOG_SOCKET: socket } });
+      const run = await runModule('ltsp_image', args({ metrics_file: null }), { env: syslog.env });
       assert.equal(run.result.changed, true, run.stdout);
-      await waitFor(() => /ltsp_image\[\d+\]: .*Built/.test(fs.readFileSync(collected, 'utf8')), 'the last syslog line', 10_000);
-      const log = fs.readFileSync(collected, 'utf8');
+      await waitFor(() => /ltsp_image\[\d+\]: .*Built/.test(syslog.read()), 'the last syslog line', 10_000);
+      const log = syslog.read();
       for (const phase of ['resolved', 'source_changed', 'mount done', 'cleanup done', 'mksquashfs done', 'Built']) {
         assert.match(log, new RegExp(`ltsp_image\\[\\d+\\]: .*${phase}`), `no ${phase} line in:\n${log}`);
       }
     } finally {
-      listener.kill();
-      await listener;
+      await syslog.stop();
     }
   });
 

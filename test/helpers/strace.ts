@@ -9,10 +9,11 @@ export interface TracedRun extends ModuleRun {
   calls: string[];
 }
 
-export async function runTraced(name: string, args: Record<string, unknown>, logDir: string, syscalls = 'openat,fsync,rename,renameat,renameat2'): Promise<TracedRun> {
+export async function runTraced(name: string, args: Record<string, unknown>, logDir: string, syscalls = 'openat,fsync,rename,renameat,renameat2', env: Record<string, string> = {}): Promise<TracedRun> {
   const log = path.join(logDir, `strace-${name}-${Date.now()}.log`);
   const child = await execa('strace', ['-f', '-qq', '-s', '512', '-e', `trace=${syscalls}`, '-o', log, process.execPath, path.join(bundleDir, name)], {
     input: JSON.stringify(args),
+    env,
     reject: false,
     encoding: 'utf8',
   });
