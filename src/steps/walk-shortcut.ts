@@ -61,10 +61,10 @@ function onceAgain(roots: string[], expected: string): (signal: AbortSignal) => 
  * `building`: the run builds whatever the scan finds (force), so any walk writes the manifest.
  * A walk that ends in a build hands the build its stream to take again beside mksquashfs (`stream`): if it
  * held, the build records it, and the next no-op needs no walk.
- * A forced build (`trustRecord`) on a record older than the coarsest timestamp tick takes the record's word at once and checks
- * the stream beside mksquashfs (`stream.required`): any change after the build began is stamped with a ctime
- * later than every recorded one, so a stream equal to the record shows that nothing changed since the record,
- * and the image read what the record describes; a stream that moved sends the build back to a walk.
+ * A forced build (`trustRecord`) on a record older than the coarsest timestamp tick takes the record's word at
+ * once and checks the stream beside mksquashfs (`stream.required`): any change after the build began is stamped
+ * with a ctime later than every recorded one, so a stream equal to the record shows that nothing changed since
+ * the record, and the image read what the record describes; a stream that moved sends the build back to a walk.
  */
 export async function scanWithShortcut(
   sources: ResolvedSource[],
@@ -84,7 +84,7 @@ export async function scanWithShortcut(
   const usable = record !== null && record.key === key && record.digest === expected;
   if (!usable && !where.write) return walk(building || expected === null);
   const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false });
-  if (usable && options.trustRecord && where.write && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
+  if (usable && options.trustRecord && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
     return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat), keep: () => {} } };
   }
   const before = await statDigest(roots, options.signal);
