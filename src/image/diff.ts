@@ -65,11 +65,11 @@ function sourceFile(sources: ResolvedSource[], file: string): string | null {
 function inSource(sources: ResolvedSource[], paths: string[]): Facts {
   const facts: Facts = new Map();
   const files = paths.map((file) => sourceFile(sources, file));
-  const attrs = readXattrsSync(files.filter((f): f is string => f !== null)) ?? [];
-  let next = 0;
+  const found = files.filter((f): f is string => f !== null);
+  const attrs = new Map((readXattrsSync(found) ?? []).map((answer, i) => [found[i]!, answer]));
   for (const [i, file] of paths.entries()) {
     const full = files[i];
-    const answer = full ? attrs[next++] : undefined;
+    const answer = full ? attrs.get(full) : undefined;
     const stat = full ? fs.lstatSync(full, { throwIfNoEntry: false }) : undefined;
     if (!full || !stat) continue;
     const size = stat.isCharacterDevice() || stat.isBlockDevice() ? `${(stat.rdev >>> 8) & 0xfff},${(stat.rdev & 0xff) | ((stat.rdev >>> 12) & 0xfff00)}` : String(stat.size);

@@ -81,19 +81,21 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     }
     makeWorkDir(plan.workDir, plan.excludes);
     workDirMade = true;
-    try {
-      return await decideAndApply(true);
-    } catch (error) {
+    const result = await decideAndApply(true).catch(async (error: unknown) => {
       if (!(error instanceof StreamMovedError)) throw error;
-    }
-    // The forced build took the record's word and the stream moved beside it: this time the tree is walked first.
-    // A change just before a forced run is an everyday playbook, so this is said in the log, not as a warning.
-    await context.log(`${plan.imageName}: the source changed since its last scan while the forced build started; building again after a full scan`);
-    const problem = removeWorkDir(plan.workDir);
-    if (problem) throw new ModuleError(problem);
-    makeWorkDir(plan.workDir, plan.excludes);
-    worker = startWorker(context.signal);
-    return await decideAndApply(false);
+      // The forced build took the record's word and the stream moved beside it: this time the tree is walked first.
+      // A change just before a forced run is an everyday playbook, so this is said in the log, not as a warning.
+      await context.log(`${plan.imageName}: the source changed since its last scan while the forced build started; building again after a full scan`);
+      const problem = removeWorkDir(plan.workDir);
+      if (problem) throw new ModuleError(problem);
+      makeWorkDir(plan.workDir, plan.excludes);
+      worker = startWorker(context.signal);
+      return decideAndApply(false);
+    });
+    // The walk's new xattr record replaces the old one only now: a failed run changes nothing beside the image.
+    const staged = workDirLayout(plan.workDir).xattrRecord;
+    if (fs.existsSync(staged)) moveInto(staged, plan.paths.xattrRecord);
+    return result;
   } finally {
     await worker?.cancel();
     if (workDirMade) {
@@ -128,7 +130,6 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
     if (!changed || context.checkMode) {
-      keepXattrRecord(plan);
       const bootNote = context.checkMode && decision.build && options.boot_check ? '; a boot check would run before publishing' : '';
       return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode) + bootNote, ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
     }
@@ -136,7 +137,6 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       const kernel = await durations.time('kernel', () =>
         installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd ?? null, context.signal),
       );
-      keepXattrRecord(plan);
       return { changed: true, msg: summary(plan, a.decision, a.drift, false), ...common, generation, ...activeSize(a.files), kernel: kernel?.report ?? null, durations: durations.toJSON() };
     }
     const { decision: _, ...measured } = a;
@@ -146,7 +146,6 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       if (error instanceof ModuleError && error.extra.changed) Object.assign(error.extra, { ...common, generation, durations: durations.toJSON() }, { ...error.extra });
       throw error;
     });
-    keepXattrRecord(plan);
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     return {
       changed: true,
@@ -166,8 +165,3 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
   }
 }
 
-/** The walk's new xattr record replaces the old one only when the run succeeded: a failed run changes nothing beside the image. */
-function keepXattrRecord(plan: BuildPlan): void {
-  const staged = workDirLayout(plan.workDir).xattrRecord;
-  if (fs.existsSync(staged)) moveInto(staged, plan.paths.xattrRecord);
-}
