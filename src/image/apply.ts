@@ -20,6 +20,7 @@ import { sha256File } from '../store/sha256.js';
 import { identityOf, type ImageState } from '../store/state.js';
 import type { Drift, StreamCheck } from '../fingerprint/sources.js';
 import { TOOL_VERSION } from '../generated/version.js';
+import { StreamMovedError, streamBeside } from './stream-beside.js';
 import type { BuildConfig } from './config.js';
 import type { BuildPlan, Options } from './plan.js';
 
@@ -51,13 +52,6 @@ export interface BuildRecord {
   configChanges: string[] | null;
   /** The scan's stream, taken again while the worker builds (see SourceScan.stream). */
   stream?: StreamCheck;
-}
-
-/** A build that took the walk record's word found the stream moved beside it: nothing was published; the caller walks and builds again. */
-export class StreamMovedError extends Error {
-  constructor() {
-    super('the source changed while a forced build trusted its record');
-  }
 }
 
 /** The worker's kernel phase finds the kernel in the tree; the parent's installs it to TFTP. */
@@ -120,19 +114,7 @@ export async function applyBuild(
   build: BuildRecord,
   worker: StartedWorker = startWorker(context.signal),
 ): Promise<BuildOutcome> {
-  // The stream runs beside the worker; a required one that moved ends the worker at once (it built the wrong tree).
-  // A build that fails or is interrupted stops the stream's finds with it.
-  const stopStream = new AbortController();
-  const stop = () => stopStream.abort();
-  context.signal.addEventListener('abort', stop, { once: true });
-  const beside = build.stream?.again(stopStream.signal);
-  const required = build.stream?.required
-    ? beside!.then((held) => {
-        if (!held) worker.kill();
-        return held;
-      })
-    : null;
-  const moved = async (): Promise<boolean> => required !== null && !context.signal.aborted && !(await required);
+  const stream = streamBeside(build.stream, worker, context.signal);
   try {
     const { events } = await worker
       .run(
@@ -157,9 +139,9 @@ export async function applyBuild(
         },
       )
       .catch(async (error: unknown) => {
-        throw (await moved()) ? new StreamMovedError() : error;
+        throw (await stream.moved()) ? new StreamMovedError() : error;
       });
-    if (await moved()) throw new StreamMovedError();
+    if (await stream.moved()) throw new StreamMovedError();
     const { cleanup, staged, command } = collect(events, durations);
     const boot = await checkBeforePublishing(plan, staged, options, context, durations);
     const published = await durations.time('publish', async () => {
@@ -176,14 +158,7 @@ export async function applyBuild(
       }
       return { ...done, pruned };
     });
-    // The stream held beside the build: the next no-op can answer from it without a walk.
-    if (build.stream && !build.stream.required && (await beside)) {
-      try {
-        build.stream.keep();
-      } catch (error) {
-        context.warn(`Could not record the source's stat stream (the next run walks the source): ${errorMessage(error)}`);
-      }
-    }
+    await stream.keep((message) => context.warn(message));
     const size = fs.statSync(published.image).size;
     let kernel: KernelReport | null = null;
     let newKernel = false;
@@ -204,8 +179,7 @@ export async function applyBuild(
     }
     return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel, boot, command };
   } finally {
-    context.signal.removeEventListener('abort', stop);
-    stop();
+    stream.stop();
     fs.rmSync(plan.paths.tmp, { force: true });
   }
 }
