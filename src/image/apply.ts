@@ -16,6 +16,7 @@ import { readImageFiles, type ImageFiles } from '../store/generations.js';
 import { withHistory } from '../store/history.js';
 import { pruneGenerations } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
+import { fsyncPathAsync } from '../store/fsync.js';
 import { sha256File } from '../store/sha256.js';
 import { identityOf, type ImageState } from '../store/state.js';
 import type { Drift, StreamCheck } from '../fingerprint/sources.js';
@@ -145,7 +146,8 @@ export async function applyBuild(
     const { cleanup, staged, command } = collect(events, durations);
     const boot = await checkBeforePublishing(plan, staged, options, context, durations);
     const published = await durations.time('publish', async () => {
-      const sha256 = await sha256File(plan.paths.tmp);
+      // Hashed while it goes to disk: publishing's own fsync then finds it flushed.
+      const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);
       const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
       keepManifest(workDirLayout(plan.workDir).manifest, plan.paths, state.manifest!);
       const done = await publishImage(plan.paths, options.backup, options.keep, build.files, state);

@@ -10,3 +10,13 @@ export function fsyncPath(file: string): void {
     fs.closeSync(fd);
   }
 }
+
+/** The same flush in the thread pool, so the caller can read the file meanwhile (hash an image while it goes to disk). */
+export async function fsyncPathAsync(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
