@@ -165,4 +165,3 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     };
   }
 }
-

@@ -45,6 +45,10 @@ function readRecord(file: string): WalkRecord | null {
   }
 }
 
+function writeRecord(file: string, record: WalkRecord): void {
+  writeFileAtomic(file, `${JSON.stringify(record)}\n`, 0o600);
+}
+
 /** One stream, started on first ask and shared by later ones. */
 function onceAgain(roots: string[], expected: string): (signal: AbortSignal) => Promise<boolean> {
   let stream: Promise<boolean> | undefined;
@@ -74,7 +78,9 @@ export async function scanWithShortcut(
   building = false,
 ): Promise<SourceScan> {
   const where = options.walkRecord;
-  if (!where || sources.some((s) => s.kind !== 'directory')) return walk(building || expected === null);
+  // A run that builds anyway, or has no fingerprint to match, has every walk write the manifest.
+  const manifestAnyway = building || expected === null;
+  if (!where || sources.some((s) => s.kind !== 'directory')) return walk(manifestAnyway);
   const roots = sources.map((s) => s.path);
   // An upgrade that fingerprints differently must not be answered by a stream recorded before it.
   // Streams recorded before xattrs were compared vouch for digests without them.
@@ -82,7 +88,7 @@ export async function scanWithShortcut(
   const key = crypto.createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const record = readRecord(where.file);
   const usable = record !== null && record.key === key && record.digest === expected;
-  if (!usable && !where.write) return walk(building || expected === null);
+  if (!usable && !where.write) return walk(manifestAnyway);
   const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false });
   if (usable && options.trustRecord && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
     return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat), keep: () => {} } };
@@ -91,14 +97,14 @@ export async function scanWithShortcut(
   const at = Date.now();
   if (usable && before !== null && before === record.stat) {
     // A record from before `at` was kept gets it once: the stream just read shows every ctime older than now.
-    if (record.at === undefined && where.write) writeFileAtomic(where.file, `${JSON.stringify({ ...record, at })}\n`, 0o600);
+    if (record.at === undefined && where.write) writeRecord(where.file, { ...record, at });
     return vouched();
   }
   // A stream that moved since the record makes a change likely: that walk writes the manifest, so a change costs one walk.
-  const scan = await walk(building || expected === null || (usable && before !== null));
+  const scan = await walk(manifestAnyway || (usable && before !== null));
   if (!where.write || before === null || scan.unsettled !== 0) return scan;
   const made: WalkRecord = { format: FORMAT, key, digest: scan.digest, stat: before, entries: scan.entries, newest: scan.newest, at };
-  const keep = () => writeFileAtomic(where.file, `${JSON.stringify(made)}\n`, 0o600);
+  const keep = () => writeRecord(where.file, made);
   if (!building && scan.digest === expected) {
     if ((await statDigest(roots, options.signal)) === before) keep();
     return scan;
