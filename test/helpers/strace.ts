@@ -22,3 +22,11 @@ export async function runTraced(name: string, args: Record<string, unknown>, log
   const stdout = String(child.stdout);
   return { code: child.exitCode ?? -1, stdout, stderr: String(child.stderr), result: parseSingleJson(stdout), calls };
 }
+
+/** A walk's find (find-lister.ts reads directories from stdin); a walk runs two of them. */
+export const WALK_FIND = /execve\("[^"]*\/find", \["find", "-files0-from", "-",/;
+
+/** How many walks a run traced with 'execve' made. */
+export function walksIn(calls: string[]): number {
+  return calls.filter((c) => WALK_FIND.test(c) && c.endsWith('= 0')).length / 2;
+}

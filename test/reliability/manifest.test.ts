@@ -5,7 +5,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { execa } from 'execa';
 import { runModule } from '../helpers/run-module.js';
-import { runTraced } from '../helpers/strace.js';
+import { runTraced, WALK_FIND, walksIn } from '../helpers/strace.js';
 import { useSandbox } from '../helpers/sandbox.js';
 
 describe('bad previous manifests (#13 item 5)', function () {
@@ -103,8 +103,6 @@ describe('bad previous manifests (#13 item 5)', function () {
 
   it('a forced rebuild of an unchanged source reuses the recorded manifest without walking; a change found through the record walks once, with the build worker starting meanwhile (#17)', async () => {
     cases++;
-    // A walk lists with two finds reading directories from stdin (find-lister.ts).
-    const walks = (run: { calls: string[] }) => run.calls.filter((c) => /execve\("[^"]*\/find", \["find", "-files0-from", "-",.* = 0$/.test(c)).length / 2;
     const gunzip = (file: string) => zlib.gunzipSync(fs.readFileSync(file)).toString('latin1');
     await change('reuse');
     assert.equal((await runModule('ltsp_image', args())).result.changed, true);
@@ -112,16 +110,16 @@ describe('bad previous manifests (#13 item 5)', function () {
     const before = gunzip(manifestOf());
     const forced = await runTraced('ltsp_image', args({ force: true }), box.scratch, 'execve');
     assert.equal(forced.result.reason, 'forced', forced.stdout);
-    assert.equal(walks(forced), 0, 'the forced rebuild walked the unchanged source');
+    assert.equal(walksIn(forced.calls), 0, 'the forced rebuild walked the unchanged source');
     assert.equal(gunzip(manifestOf()), before, 'the new generation has the recorded manifest');
     await box.change('etc/hostname', 'changed-reuse\n');
     const changed = await runTraced('ltsp_image', args(), box.scratch, 'execve');
     assert.equal(changed.result.reason, 'source_changed', changed.stdout);
     assert.deepEqual((changed.result.drift as { modified_paths: string[] }).modified_paths, ['etc/hostname']);
-    assert.equal(walks(changed), 1, 'a change the stream showed costs one walk, which writes the manifest');
+    assert.equal(walksIn(changed.calls), 1, 'a change the stream showed costs one walk, which writes the manifest');
     const first = (pattern: RegExp) => changed.calls.findIndex((c) => pattern.test(c) && c.endsWith('= 0'));
     const worker = first(/execve\("[^"]*\/unshare", \["unshare", "--mount"/);
-    const walk = first(/execve\("[^"]*\/find", \["find", "-files0-from", "-",/);
+    const walk = first(WALK_FIND);
     assert.ok(worker >= 0 && worker < walk, `the build worker (call ${worker}) starts before that walk (call ${walk})`);
     survived++;
   });

@@ -10,7 +10,7 @@ import { runModule } from '../helpers/run-module.js';
 import { useSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/settle.js';
 import { listenSyslog } from '../helpers/syslog.js';
-import { runTraced } from '../helpers/strace.js';
+import { runTraced, walksIn } from '../helpers/strace.js';
 
 describe('the stat stream checked beside the build (#17)', function () {
   const box = useSandbox('beside-', 'chroot');
@@ -19,8 +19,7 @@ describe('the stat stream checked beside the build (#17)', function () {
   const state = () => JSON.parse(fs.readFileSync(`${image()}.json`, 'utf8')) as { fingerprint: string; image: { sha256: string } };
   const record = () => JSON.parse(fs.readFileSync(path.join(box.images, '.fixture.walk'), 'utf8')) as { digest: string; at?: number };
   const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  // A walk lists with two finds reading directories from stdin (find-lister.ts); the stream's finds start at ./NAME points.
-  const walks = (calls: string[]) => calls.filter((c) => /execve\("[^"]*\/find", \["find", "-files0-from", "-",.* = 0$/.test(c)).length / 2;
+  // The stream's finds start at ./NAME points (a walk's read directories from stdin: walksIn).
   const first = (calls: string[], pattern: RegExp) => calls.findIndex((c) => pattern.test(c) && c.endsWith('= 0'));
   const streamFind = /execve\("[^"]*\/find", \["find", "-P", "\.\//;
   const unshare = /execve\("[^"]*\/unshare", \["unshare", "--mount"/;
@@ -41,7 +40,7 @@ describe('the stat stream checked beside the build (#17)', function () {
     assert.equal(record().digest, state().fingerprint, 'the build recorded the stream for its own fingerprint');
     const noop = await runTraced('ltsp_image', args(), box.scratch, 'execve');
     assert.equal(noop.result.reason, 'up_to_date', noop.stdout);
-    assert.equal(walks(noop.calls), 0, 'the no-op after a build walked the source');
+    assert.equal(walksIn(noop.calls), 0, 'the no-op after a build walked the source');
   });
 
   it('a forced build on an old record starts at once: no walk, the stream only beside the worker, and the same bytes as the build before', async () => {
@@ -52,7 +51,7 @@ describe('the stat stream checked beside the build (#17)', function () {
     assert.equal(forced.result.reason, 'forced');
     assert.equal(forced.result.reproducible, true);
     assert.equal(forced.result.warnings, undefined, forced.stdout);
-    assert.equal(walks(forced.calls), 0, 'the forced build walked the unchanged source');
+    assert.equal(walksIn(forced.calls), 0, 'the forced build walked the unchanged source');
     const worker = first(forced.calls, unshare);
     const stream = first(forced.calls, streamFind);
     assert.ok(worker >= 0 && stream > worker, `the stream (call ${stream}) runs beside the worker (call ${worker}), not before it`);
@@ -74,7 +73,7 @@ describe('the stat stream checked beside the build (#17)', function () {
     assert.equal(forced.result.reason, 'forced');
     assert.equal(forced.result.warnings, undefined, 'a change before a forced run is no reason to warn');
     assert.equal(forced.calls.filter((c) => unshare.test(c) && c.endsWith('= 0')).length, 2, 'the first worker was ended, a second built');
-    assert.equal(walks(forced.calls), 1, 'the second attempt walked the source');
+    assert.equal(walksIn(forced.calls), 1, 'the second attempt walked the source');
     const { stdout } = await execa('unsquashfs', ['-cat', image(), 'etc/beside-marker']);
     assert.equal(stdout, 'two');
     assert.notEqual(state().fingerprint, old);
