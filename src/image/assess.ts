@@ -14,7 +14,7 @@ import { writeState, type ImageState } from '../store/state.js';
 import { storesXattrs } from '../squashfs/params.js';
 import { workDirLayout } from '../store/work-dir.js';
 import { buildConfig, configHash } from './config.js';
-import { decide, type Decision } from './decide.js';
+import { decide, revertedFrom, type Decision } from './decide.js';
 import type { BuildPlan, Options } from './plan.js';
 
 export interface Assessment {
@@ -49,7 +49,8 @@ export async function assess(
   const layout = workDirLayout(plan.workDir);
   const manifest = layout.manifest;
   await failpoint('fingerprint');
-  const fingerprint = (expected: string | null, building = false) =>
+  // `held`: only the first scan may answer with the reverted build's fingerprint; the second must write a manifest.
+  const fingerprint = (expected: string | null, building = false, held: string | null = null) =>
     durations.time('fingerprint', () =>
       fingerprintSources(plan.sources, {
         excludes: plan.excludes,
@@ -63,12 +64,15 @@ export async function assess(
         expected,
         building,
         trustRecord: trustRecord && options.force && !options.freeze && !context.checkMode,
+        held,
         ...(onLikelyBuild ? { onLikelyBuild } : {}),
       }),
     );
   // A forced or reconfigured run builds whatever it finds; the shortcut may still tell that the source is the recorded one.
   const state = files.active?.state;
-  let scan = await fingerprint(state?.fingerprint ?? null, options.force || (!!state && state.configHash !== hash));
+  const reverted = revertedFrom(files);
+  const held = reverted?.configHash === hash ? reverted.fingerprint : null;
+  let scan = await fingerprint(state?.fingerprint ?? null, options.force || (!!state && state.configHash !== hash), held);
   const decision = decide({
     force: options.force,
     freeze: options.freeze,

@@ -42,12 +42,16 @@ function recorded(active: Generation): ImageState | null {
   return id && sameIdentity(state.image, id) ? state : null;
 }
 
-/** After a revert the newer build sits in the backup: a source that still matches it stays held. */
-function heldBy(files: ImageFiles, input: DecisionInput): ImageState | null {
+/** After a revert the newer build sits in the backup: its record, which the scan may find again (see heldBy). */
+export function revertedFrom(files: ImageFiles): ImageState | null {
   const { active, backup } = files;
-  if (!active || !backup?.state || !isNewer(backup, active)) return null;
-  const reverted = backup.state;
-  return reverted.fingerprint === input.fingerprint && reverted.configHash === input.configHash ? reverted : null;
+  return active && backup?.state && isNewer(backup, active) ? backup.state : null;
+}
+
+/** A source that still matches the build a revert moved away from stays held. */
+function heldBy(files: ImageFiles, input: DecisionInput): ImageState | null {
+  const reverted = revertedFrom(files);
+  return reverted && reverted.fingerprint === input.fingerprint && reverted.configHash === input.configHash ? reverted : null;
 }
 
 /** An exam-week freeze leaves an existing image alone, whatever would have happened, and says what that was. */

@@ -22,6 +22,8 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
   building?: boolean;
   /** See ShortcutOptions.trustRecord. */
   trustRecord?: boolean;
+  /** See ShortcutOptions.held: a scan that finds it writes no manifest either. */
+  held?: string | null;
   /** Called when a walk starts that will likely end in a build (the recorded stream moved, or building). */
   onLikelyBuild?: () => void;
 }
@@ -49,7 +51,7 @@ export async function fingerprintSources(sources: ResolvedSource[], options: Sou
     },
     options.building,
   );
-  if (quick.digest === expected || quick.manifest) return quick;
+  if (quick.digest === expected || quick.digest === options.held || quick.manifest) return quick;
   // A change found by a walk that wrote no manifest (no record said a change was likely) costs a second walk, with it.
   const full = await scanDirectories(sources, options, manifestFile);
   // The stream taken before the first walk vouches for the second only if both walks saw the same tree.

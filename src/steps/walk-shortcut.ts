@@ -34,6 +34,8 @@ export interface ShortcutOptions {
   walkRecord?: { file: string; write: boolean };
   /** The run builds whatever it finds (force, no freeze): a record old enough is taken at once and checked beside the build. */
   trustRecord?: boolean;
+  /** After a revert, the fingerprint of the build it moved away from: a no-op finding it again is held, with no walk either. */
+  held?: string | null;
 }
 
 function readRecord(file: string): WalkRecord | null {
@@ -87,10 +89,12 @@ export async function scanWithShortcut(
   const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION, options.xattrs ? 'xattrs' : 'no xattrs'], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };
   const key = crypto.createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const record = readRecord(where.file);
-  const usable = record !== null && record.key === key && record.digest === expected;
+  const known = (digest: string) => digest === expected || (!!options.held && digest === options.held);
+  const usable = record !== null && record.key === key && known(record.digest);
   if (!usable && !where.write) return walk(manifestAnyway);
   const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false });
-  if (usable && options.trustRecord && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
+  // Only the active build's record: its manifest is the one a forced build keeps (a held one has to walk for its own).
+  if (usable && record.digest === expected && options.trustRecord && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
     return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat), keep: () => {} } };
   }
   const before = await statDigest(roots, options.signal);
@@ -105,7 +109,7 @@ export async function scanWithShortcut(
   if (!where.write || before === null || scan.unsettled !== 0) return scan;
   const made: WalkRecord = { format: FORMAT, key, digest: scan.digest, stat: before, entries: scan.entries, newest: scan.newest, at };
   const keep = () => writeRecord(where.file, made);
-  if (!building && scan.digest === expected) {
+  if (!building && known(scan.digest)) {
     if ((await statDigest(roots, options.signal)) === before) keep();
     return scan;
   }

@@ -8,6 +8,7 @@ import { requireRoot } from '../helpers/root.js';
 import { runModule, type ModuleRun } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle } from '../helpers/settle.js';
+import { runTraced, walksIn } from '../helpers/strace.js';
 
 
 describe('ltsp_image idempotence', function () {
@@ -149,6 +150,12 @@ describe('ltsp_image idempotence', function () {
     const held = await run();
     expect(held, false, 'held');
     assert.match(String(held.result.msg), /force: true/);
+    // Every nightly run of a held image answers from the stream the build recorded, as an up-to-date one does (#17).
+    for (const night of [1, 2]) {
+      const traced = await runTraced('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp }, scratch, 'execve');
+      expect(traced, false, 'held');
+      assert.equal(walksIn(traced.calls), 0, `night ${night} of a held image walked the source`);
+    }
     fs.writeFileSync(path.join(fixture.root, 'usr/sbin/broken-tool'), 'v2, fixed\n');
     await settle();
     expect(await run(), true, 'source_changed');

@@ -199,6 +199,31 @@ describe('no-op walk shortcut (find stat stream)', function () {
     assert.equal(built.digest, expected);
   });
 
+  it('after a revert, a record of the build it moved away from answers too (held, no walk); a forced build does not take its word', async () => {
+    const newer = await recorded('mtime');
+    const reverted = 'e'.repeat(64);
+    walks = 0;
+    const held = await scanWithShortcut(sources(), { ...options('mtime'), held: newer }, reverted, walk('mtime'));
+    assert.equal(held.digest, newer);
+    assert.equal(held.manifest, false);
+    assert.equal(walks, 0, 'the nightly run of a held image walked');
+    fs.rmSync(record);
+    const walked = await scanWithShortcut(sources(), { ...options('mtime'), held: newer }, reverted, walk('mtime'));
+    assert.equal(walked.digest, newer);
+    assert.equal(walks, 1);
+    assert.equal(JSON.parse(fs.readFileSync(record, 'utf8')).digest, newer, 'a walk that found the held fingerprint records the stream');
+    const clock = sinon.useFakeTimers({ now: Date.now() + 10 * COARSE_GRAIN_MS, toFake: ['Date'] });
+    let forcing: Promise<SourceScan>;
+    try {
+      forcing = scanWithShortcut(sources(), { ...options('mtime'), trustRecord: true, held: newer }, reverted, walk('mtime'), true);
+    } finally {
+      clock.restore();
+    }
+    const forced = await forcing;
+    assert.equal(forced.digest, newer);
+    assert.equal(forced.stream, undefined, 'a forced build took the word of a record that is not the active build (its stream is read first, not checked beside)');
+  });
+
   it('a record made for other excludes or another fingerprint is not used', async () => {
     const expected = await recorded('mtime');
     walks = 0;
