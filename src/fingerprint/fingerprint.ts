@@ -1,6 +1,6 @@
 // Condenses everything that ends up in the image into one sha256, so the module rebuilds only when the image would differ.
 import { createHash, randomBytes } from 'node:crypto';
-import { bytesOf, pathComponents, type Entry } from './entry.js';
+import { bytesOf, pathComponents, printablePath, type Entry } from './entry.js';
 import { ChecksumCache, sha256TreeFile } from './checksum-cache.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
 import { fsPath, joinPath, TreeChangedError } from './listing.js';
@@ -10,6 +10,7 @@ import { mergeWalks } from './stack-merge.js';
 import { walkTree } from './walk.js';
 import { XattrBatches } from './xattr-batch.js';
 import type { XattrOptions } from './xattr-gate.js';
+import { overlayMarked } from './xattrs.js';
 
 export type { FingerprintMode } from './manifest-line.js';
 
@@ -62,6 +63,12 @@ export interface FingerprintResult {
   hashed: number;
   /** Regular files (either mode, cleanup's included) changed too recently to trust their stat line to show the next change. */
   unsettled: number;
+  /**
+   * The first image path that an overlay shows otherwise than the source itself, and why: a whiteout (character
+   * device 0/0) or an overlay-private xattr, as in a container engine's layer directories. mksquashfs then reads
+   * through the overlay, as the reference's build does, which hides them. null: none (or xattrs not read).
+   */
+  overlayOnly: string | null;
 }
 
 /** Changes whenever the same tree would fingerprint differently (what a line holds, how entries are ordered). */
@@ -79,6 +86,12 @@ export const COARSE_GRAIN_MS = 2000;
 function cutoff(ms: number): [number, number] {
   const sec = Math.floor(ms / 1000);
   return [sec, (ms - sec * 1000) * 1e6];
+}
+
+/** What an overlay would show otherwise than the entry itself (see FingerprintResult.overlayOnly), or null. */
+function overlayOnly(e: Entry, xattrs: string | undefined): string | null {
+  if (e.type === 'c' && e.rdev === 0) return `${printablePath(e.path)} (an overlayfs whiteout)`;
+  return overlayMarked(xattrs) ? `${printablePath(e.path)} (overlayfs attributes)` : null;
 }
 
 /**
@@ -126,7 +139,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const hash = createHash('sha256');
   const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
-  const result: FingerprintResult = { fingerprint: '', legacy: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0 };
+  const result: FingerprintResult = { fingerprint: '', legacy: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0, overlayOnly: null };
   const facts: LineFacts = { mode, discarded: false };
 
   // The file a checksum-mode entry comes from: the last (topmost) source whose prefix holds it.
@@ -185,6 +198,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
         if (racy) result.racy++;
         if (e.type === 'f' && (racy || isRacy(e))) result.unsettled++;
         if (e.type !== 'd' && !facts.discarded && e.mtimeSec > result.newest) result.newest = e.mtimeSec;
+        if (result.overlayOnly === null) result.overlayOnly = overlayOnly(e, facts.xattrs);
         lines.add(e, facts, racy ? marker : '');
       }
       result.entries += batch.length;

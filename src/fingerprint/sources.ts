@@ -37,6 +37,8 @@ export interface SourceScan {
   newest: number;
   /** Whether options.manifestFile was written: not when the sources matched options.expected. */
   manifest: boolean;
+  /** See FingerprintResult.overlayOnly. */
+  overlayOnly: string | null;
   /** find's stream to take again beside the build (see steps/walk-shortcut.ts); absent where no stream was read. */
   stream?: StreamCheck;
 }
@@ -68,8 +70,8 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
 export async function scanTrees(
   roots: FingerprintSource[],
   options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
-): Promise<{ fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number }> {
-  const { fingerprint, legacy, entries, racy, unsettled, newest } = await computeFingerprint({
+): Promise<{ fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number; overlayOnly: string | null }> {
+  const { fingerprint, legacy, entries, racy, unsettled, newest, overlayOnly } = await computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,
     matcher: compileExcludes(options.excludes),
@@ -79,7 +81,7 @@ export async function scanTrees(
     ...(options.contentDiscarded ? { contentDiscarded: options.contentDiscarded } : {}),
     xattrs: options.xattrs,
   });
-  return { fingerprint, legacy, entries, racy, unsettled, newest };
+  return { fingerprint, legacy, entries, racy, unsettled, newest, overlayOnly };
 }
 
 export interface DriftInput {

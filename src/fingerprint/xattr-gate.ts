@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import type { Entry } from './entry.js';
 import { writeFileAtomic } from '../store/temp-file.js';
 
-const HEADER = 'ltsp-image-xattrs 2';
+// 3: digests mark overlay-private attributes (xattrs.ts), which records of 2 did not.
+const HEADER = 'ltsp-image-xattrs 3';
 /** A recorded entry that had no xattrs. */
 const NONE = '-';
 

@@ -52,6 +52,17 @@ const PYTHON_ARGS = ['-I', '-S', '-c', XATTR_PROGRAM];
 /** The namespaces mksquashfs 4.5 stores; it drops others (system.posix_acl_*) with "Unrecognised xattr prefix". */
 const STORED = /^(user|trusted|security)\./;
 
+/** The names overlayfs keeps to itself (opaque and redirected dirs, copy-up origins, metacopy): an overlay hides them, and the entries they mark. */
+const OVERLAY_PRIVATE = /^trusted\.overlay\./;
+
+/** Leads the digest of attributes among which overlayfs would hide some: see overlayMarked. */
+const OVERLAY_MARK = 'o';
+
+/** Whether an xattr digest (xattrDigest's) covers an attribute only the overlay route hides, as the reference's build does. */
+export function overlayMarked(digest: string | undefined): boolean {
+  return digest?.startsWith(OVERLAY_MARK) === true;
+}
+
 /**
  * The distribution's python3 first, as Ansible's interpreter discovery picks it on Debian and Ubuntu: a root process
  * then runs no per-user shim from PATH (pyenv's costs 0.3 s of bash before python starts); else PATH's python3.
@@ -96,7 +107,8 @@ export function storedNames(attrs: readonly Xattr[]): string[] {
 
 /**
  * sha256 (hex) of the attributes mksquashfs stores, names and values sorted by name; undefined when there
- * are none, so an entry without any keeps the manifest line it always had.
+ * are none, so an entry without any keeps the manifest line it always had. Led by OVERLAY_MARK when one of
+ * them is overlay-private, so that the walk record carries that too.
  */
 export function xattrDigest(attrs: readonly Xattr[]): string | undefined {
   const kept = attrs.filter((a) => STORED.test(a.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -108,7 +120,7 @@ export function xattrDigest(attrs: readonly Xattr[]): string | undefined {
     head.writeUInt32BE(value.length, 4);
     hash.update(head).update(name, 'latin1').update(value);
   }
-  return hash.digest('hex');
+  return (kept.some((a) => OVERLAY_PRIVATE.test(a.name)) ? OVERLAY_MARK : '') + hash.digest('hex');
 }
 
 /** One python3 process for a whole walk, asked batch by batch; started on the first question. */

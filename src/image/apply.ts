@@ -42,6 +42,8 @@ export interface BuildRecord {
   files: ImageFiles;
   /** The source's newest time: the image's time and the time of files cleanup creates. */
   newest: number;
+  /** See FingerprintResult.overlayOnly: then mksquashfs reads the overlay, not the source. */
+  overlayOnly: string | null;
   generation: number;
   fingerprint: string;
   identities: string[];
@@ -116,6 +118,7 @@ export async function applyBuild(
   worker: StartedWorker = startWorker(context.signal),
 ): Promise<BuildOutcome> {
   const stream = streamBeside(build.stream, worker, context.signal);
+  if (build.overlayOnly) void context.log(`${plan.imageName}: mksquashfs reads the overlay, not the source, which has ${build.overlayOnly}`);
   try {
     const { events } = await worker
       .run(
@@ -126,6 +129,7 @@ export async function applyBuild(
           cleanup: options.cleanup,
           excludes: plan.excludes,
           stableTime: build.newest,
+          overlayOnly: build.overlayOnly,
           mksquashfs: plan.command,
           kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
           progress: context.progress.live,

@@ -27,6 +27,8 @@ export interface Assessment {
   fingerprint: string;
   identities: string[];
   newest: number;
+  /** See FingerprintResult.overlayOnly. */
+  overlayOnly: string | null;
   /** The stream to check beside the build (see SourceScan.stream). */
   stream?: StreamCheck;
 }
@@ -110,7 +112,7 @@ export async function assess(
           throw context.signal.aborted && error === context.signal.reason ? new ModuleError(`${errorMessage(error)} (during the drift report)`) : error;
         })
       : undefined;
-  const assessed = { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest };
+  const assessed = { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest, overlayOnly: scan.overlayOnly };
   return scan.stream ? { ...assessed, stream: scan.stream } : assessed;
 }
 

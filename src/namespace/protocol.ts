@@ -15,6 +15,8 @@ export interface WorkerJob {
   excludes?: string[];
   /** After cleanup, give rewritten files their originals' times (new ones this time, in seconds). */
   stableTime?: number | null;
+  /** What only the overlay hides in the source (see FingerprintResult.overlayOnly): mksquashfs must not read the source itself. */
+  overlayOnly?: string | null;
   /** The mksquashfs run, or null when the job only reads the tree (kernel extraction). */
   mksquashfs: SquashCommand | null;
   /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */

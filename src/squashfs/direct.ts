@@ -102,15 +102,17 @@ export interface DirectJob {
   sources: ResolvedSource[];
   overlay: boolean;
   excludes?: string[];
+  overlayOnly?: string | null;
 }
 
 /**
  * The mksquashfs run for a build: with one directory source on an overlay, the source itself (bound
- * read-only beside the overlay) with cleanup's changes as exclude lines and pseudo files; else the overlay.
+ * read-only beside the overlay) with cleanup's changes as exclude lines and pseudo files; else the overlay,
+ * also when the source holds what only the overlay hides (job.overlayOnly, from the walk).
  */
 export async function squashRun(job: DirectJob, command: SquashCommand): Promise<{ command: SquashCommand; extra: string[] }> {
   const source = job.sources[0];
-  if (!job.overlay || job.sources.length !== 1 || source?.kind !== 'directory') return { command, extra: [] };
+  if (!job.overlay || job.sources.length !== 1 || source?.kind !== 'directory' || job.overlayOnly) return { command, extra: [] };
   // Owners, times or modes the user forces on every entry: whether mksquashfs forces them on pseudo files too is not ours to bet on.
   if (command.params.some((p) => ATTRIBUTE_OPTIONS.test(p))) return { command, extra: [] };
   const layout = workDirLayout(job.workDir);

@@ -9,7 +9,8 @@ import type { ResolvedSource } from '../source/resolve.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import { writeFileAtomic } from '../store/temp-file.js';
 
-const FORMAT = 'ltsp-image-walk-record 1';
+// 2: records say what only the overlay hides (overlayOnly), which a build without a walk takes from them.
+const FORMAT = 'ltsp-image-walk-record 2';
 
 interface WalkRecord {
   format: string;
@@ -20,8 +21,10 @@ interface WalkRecord {
   stat: string;
   entries: number;
   newest: number;
-  /** When the recorded stream was taken: every ctime in it is older (absent in records of earlier versions). */
-  at?: number;
+  /** When the recorded stream was taken: every ctime in it is older. */
+  at: number;
+  /** See FingerprintResult.overlayOnly. */
+  overlayOnly: string | null;
 }
 
 export interface ShortcutOptions {
@@ -92,22 +95,18 @@ export async function scanWithShortcut(
   const known = (digest: string) => digest === expected || (!!options.held && digest === options.held);
   const usable = record !== null && record.key === key && known(record.digest);
   if (!usable && !where.write) return walk(manifestAnyway);
-  const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false });
+  const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false, overlayOnly: record!.overlayOnly });
   // Only the active build's record: its manifest is the one a forced build keeps (a held one has to walk for its own).
-  if (usable && record.digest === expected && options.trustRecord && record.at !== undefined && Date.now() - record.at >= COARSE_GRAIN_MS) {
+  if (usable && record.digest === expected && options.trustRecord && Date.now() - record.at >= COARSE_GRAIN_MS) {
     return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat), keep: () => {} } };
   }
   const before = await statDigest(roots, options.signal);
   const at = Date.now();
-  if (usable && before !== null && before === record.stat) {
-    // A record from before `at` was kept gets it once: the stream just read shows every ctime older than now.
-    if (record.at === undefined && where.write) writeRecord(where.file, { ...record, at });
-    return vouched();
-  }
+  if (usable && before !== null && before === record.stat) return vouched();
   // A stream that moved since the record makes a change likely: that walk writes the manifest, so a change costs one walk.
   const scan = await walk(manifestAnyway || (usable && before !== null));
   if (!where.write || before === null || scan.unsettled !== 0) return scan;
-  const made: WalkRecord = { format: FORMAT, key, digest: scan.digest, stat: before, entries: scan.entries, newest: scan.newest, at };
+  const made: WalkRecord = { format: FORMAT, key, digest: scan.digest, stat: before, entries: scan.entries, newest: scan.newest, at, overlayOnly: scan.overlayOnly };
   const keep = () => writeRecord(where.file, made);
   if (!building && known(scan.digest)) {
     if ((await statDigest(roots, options.signal)) === before) keep();

@@ -20,6 +20,8 @@ export interface Output {
 export interface Pair {
   reference: Output;
   ours: Output;
+  /** The mksquashfs argv ltsp_image ran (its result's `command`). */
+  command: string[];
 }
 
 async function outputOf(dir: string, who: string, name: string): Promise<Output> {
@@ -45,7 +47,7 @@ export async function buildOnHost(dir: string, args: BuildArgs): Promise<Pair> {
   const run = await runModule('ltsp_image', { base_dir: path.join(dir, 'ours/ltsp'), tftp_dir: path.join(dir, 'ours/tftp'), ...args.ours });
   assert.equal(run.code, 0, run.stdout);
   const name = String(run.result.image_name);
-  return { reference: await outputOf(dir, 'reference', name), ours: await outputOf(dir, 'ours', name) };
+  return { reference: await outputOf(dir, 'reference', name), ours: await outputOf(dir, 'ours', name), command: run.result.command as string[] };
 }
 
 /**
@@ -69,5 +71,5 @@ export async function buildInRoot(root: string, dir: string, args: BuildArgs): P
   const run = await runModuleInRoot(root, args.ours);
   assert.equal(run.code, 0, run.stdout);
   assert.equal(run.result.image, '/srv/ltsp/images/x86_64.img');
-  return { reference, ours: await collect('ours') };
+  return { reference, ours: await collect('ours'), command: run.result.command as string[] };
 }

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { buildInRoot, buildOnHost, type BuildArgs, type Pair } from '../helpers/build-both.js';
 import { debianTree } from '../helpers/debootstrap.js';
 import { makeExt4Image } from '../helpers/disk-fixtures.js';
@@ -45,6 +46,21 @@ interface Case {
   linksAndXattrs?: { linked: string[]; attributed: string[] };
   /** Path differences that are deliberate (each listed in the README's "Differences from `ltsp image`"). */
   expectedPaths?: string[];
+  /** Whether ltsp_image's mksquashfs reads the source itself (pseudo files for cleanup's changes) or the overlay. */
+  direct?: boolean;
+}
+
+/** A container engine's storage on the server (podman's layers): whiteouts, an opaque directory, a metacopy file. */
+const LAYER = 'var/lib/containers/storage/overlay/0f3a/diff';
+
+async function addContainerLayer(tree: string): Promise<void> {
+  const layer = path.join(tree, LAYER);
+  await fs.mkdir(path.join(layer, 'etc'), { recursive: true });
+  await fs.writeFile(path.join(layer, 'etc/kept'), 'kept\n');
+  await fs.writeFile(path.join(layer, 'etc/meta'), '');
+  await execa('mknod', [path.join(layer, 'gone'), 'c', '0', '0']);
+  const set = "import os, sys; os.setxattr(sys.argv[1], 'trusted.overlay.opaque', b'y'); os.setxattr(sys.argv[2], 'trusted.overlay.metacopy', b'')";
+  await execa('python3', ['-c', set, path.join(layer, 'etc'), path.join(layer, 'etc/meta')]);
 }
 
 describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image', function () {
@@ -116,6 +132,28 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
       has: ['usr/sbin/ltsp', 'srv', `boot/vmlinuz-${SERVER_KERNEL}`, 'etc/cups/printers.conf'],
       lacks: ['srv/ltsp', 'srv/tftp', 'opt/ltsp-test', 'etc/shadow-', 'home/alice'],
     },
+    {
+      // The cases above keep the overlay (etc/fstab, which cleanup empties, has an xattr and a hard link); this one does not.
+      title: 'a chroot that mksquashfs reads directly, cleanup given back as pseudo files',
+      build: async (dir) => {
+        await execa('python3', ['-c', "import os, sys; os.removexattr(sys.argv[1], 'user.parity')", path.join(tree, 'etc/fstab')]);
+        await fs.rm(path.join(tree, 'etc/fstab.orig'));
+        return buildOnHost(dir, both([tree], { name: tree }));
+      },
+      has: ['etc/cups/printers.conf', 'etc/fstab', 'var/log/syslog', 'opt/parity/data-link'],
+      lacks: ['etc/shadow-', 'home/alice', 'var/log/syslog.1', 'etc/fstab.orig'],
+      direct: true,
+    },
+    {
+      title: "a chroot holding a container engine's layers: read through the overlay, which hides whiteouts, trusted.overlay.* and metacopy files",
+      build: async (dir) => {
+        await addContainerLayer(tree);
+        return buildOnHost(dir, both([tree], { name: tree }));
+      },
+      has: [`${LAYER}/etc`, `${LAYER}/etc/kept`],
+      lacks: [`${LAYER}/gone`, `${LAYER}/etc/meta`],
+      direct: false,
+    },
   ];
 
   for (const [index, testCase] of CASES.entries()) {
@@ -136,6 +174,12 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
         assert.deepEqual(testCase.has.filter((p) => !paths.has(p)), [], 'missing from the reference image');
         assert.deepEqual(testCase.lacks.filter((p) => paths.has(p)), [], 'present in the reference image');
       });
+
+      if (testCase.direct !== undefined) {
+        it(testCase.direct ? 'is read directly by ltsp_image' : 'is read through the overlay by ltsp_image', () => {
+          assert.equal(pair!.command.includes('-pf'), testCase.direct, pair!.command.join(' '));
+        });
+      }
 
       it('has the same paths with the same type, mode, owner, size and symlink target', async () => {
         const differences = await pathDifferences(pair!.reference.image, pair!.ours.image, new Set([...RANDOM, ...ACCOUNT_FILES]));

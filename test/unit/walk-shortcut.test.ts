@@ -274,14 +274,4 @@ describe('no-op walk shortcut (find stat stream)', function () {
     fs.writeFileSync(path.join(root, 'usr/bin/new'), '');
     assert.equal(await moved.stream!.again(live()), false);
   });
-
-  it('a record of an earlier version (no time) is not taken at once, and gets its time from the next no-op that matches it', async () => {
-    const expected = await recorded('mtime');
-    const { at, ...earlier } = JSON.parse(fs.readFileSync(record, 'utf8')) as { at: number };
-    assert.ok(at > 0);
-    fs.writeFileSync(record, `${JSON.stringify(earlier)}\n`);
-    const forced = await forcedAt(at + 60_000, expected);
-    assert.equal(forced.stream, undefined);
-    assert.ok((JSON.parse(fs.readFileSync(record, 'utf8')) as { at?: number }).at! >= at);
-  });
 });

@@ -8,7 +8,7 @@ import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
 import { computeFingerprint, type FingerprintOptions } from '../../src/fingerprint/fingerprint.js';
 import { diffManifests } from '../../src/fingerprint/manifest.js';
 import { XattrGate, type XattrRecord } from '../../src/fingerprint/xattr-gate.js';
-import { readXattrsSync, xattrDigest, XattrReader } from '../../src/fingerprint/xattrs.js';
+import { overlayMarked, readXattrsSync, xattrDigest, XattrReader } from '../../src/fingerprint/xattrs.js';
 import { storesXattrs } from '../../src/squashfs/params.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
@@ -66,6 +66,16 @@ describe('extended attributes', () => {
       assert.notEqual(xattrDigest([a, b]), xattrDigest([a]));
       assert.notEqual(xattrDigest([a]), xattrDigest([{ ...a, value: Buffer.from('2') }]));
       assert.notEqual(xattrDigest([{ name: 'user.a1', value: Buffer.from('') }]), xattrDigest([{ name: 'user.a', value: Buffer.from('1') }]));
+    });
+
+    it('marks the digest of attributes among which an overlay hides some (trusted.overlay.*), and only those', () => {
+      const user = { name: 'user.a', value: Buffer.from('1') };
+      const opaque = { name: 'trusted.overlay.opaque', value: Buffer.from('y') };
+      assert.equal(overlayMarked(xattrDigest([user, opaque])), true);
+      assert.equal(overlayMarked(xattrDigest([opaque])), true);
+      assert.equal(overlayMarked(xattrDigest([user, { name: 'trusted.overlayx', value: Buffer.from('') }])), false);
+      assert.equal(overlayMarked(xattrDigest([user])), false);
+      assert.equal(overlayMarked(undefined), false);
     });
 
     it('reads none when mksquashfs stores none: the last of -xattrs and -no-xattrs wins, as in mksquashfs', () => {
