@@ -32,14 +32,12 @@ describe('direct read of a directory source', function () {
     if (scratch) await removeScratch(scratch);
   });
 
-  it('gives the same bytes as mksquashfs on the cleaned-up overlay', async () => {
-    const run = await runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ionice: '', kernel: false });
-    assert.equal(run.code, 0, run.stdout);
-    const argv = run.result.command as string[];
+  /** The image of the source as builds made it before the direct read (cleanup and mksquashfs on the overlay), at the time the build used. */
+  const overlayImage = async (argv: string[], name: string) => {
     const time = Number(argv[argv.indexOf('-mkfs-time') + 1]);
-    const output = path.join(scratch, 'overlay.img');
+    const output = path.join(scratch, `${name}.img`);
     const job: OverlaySquashJob = {
-      workDir: path.join(scratch, 'work'),
+      workDir: path.join(scratch, `work-${name}`),
       source: fixture.root,
       excludes: effectiveExcludes({}),
       stableTime: time,
@@ -47,9 +45,16 @@ describe('direct read of a directory source', function () {
     };
     const helper = path.join(projectRoot, 'dist/test/helpers/overlay-squash.js');
     const child = await execa('unshare', ['--mount', '--propagation', 'private', process.execPath, helper, JSON.stringify(job)]);
-    const seen = JSON.parse(child.stdout) as { direct: boolean; pseudo: number; excluded: number };
+    return { output, seen: JSON.parse(child.stdout) as { direct: boolean; pseudo: number; excluded: number } };
+  };
+
+  it('gives the same bytes as mksquashfs on the cleaned-up overlay', async () => {
+    const run = await runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ionice: '', kernel: false });
+    assert.equal(run.code, 0, run.stdout);
+    const argv = run.result.command as string[];
+    const { output, seen } = await overlayImage(argv, 'overlay');
     assert.equal(seen.direct, true, 'this source is read directly');
-    assert.ok(seen.pseudo > 0 && seen.excluded > 0, `cleanup changed files: ${child.stdout}`);
+    assert.ok(seen.pseudo > 0 && seen.excluded > 0, `cleanup changed files: ${JSON.stringify(seen)}`);
     const image = path.join(base, 'images/fixture.img');
     assert.ok(fs.readFileSync(image).equals(fs.readFileSync(output)), 'the direct read and the overlay give different images');
     // The result says what ran: the source's read-only bind in the work dir, with the pseudo file; a no-op says what a build would start from.
@@ -73,16 +78,7 @@ describe('direct read of a directory source', function () {
     assert.equal(run.result.reason, 'source_changed', run.stdout);
     const argv = run.result.command as string[];
     assert.ok(!argv.includes('-pf'), `the source was read directly: ${argv.join(' ')}`);
-    const time = Number(argv[argv.indexOf('-mkfs-time') + 1]);
-    const output = path.join(scratch, 'overlay-layers.img');
-    const job: OverlaySquashJob = {
-      workDir: path.join(scratch, 'work-layers'),
-      source: fixture.root,
-      excludes: effectiveExcludes({}),
-      stableTime: time,
-      command: { prefix: [], root: '', output, excludesFile: '', mkfsTime: time, params: ['-no-progress', '-quiet'] },
-    };
-    await execa('unshare', ['--mount', '--propagation', 'private', process.execPath, path.join(projectRoot, 'dist/test/helpers/overlay-squash.js'), JSON.stringify(job)]);
+    const { output } = await overlayImage(argv, 'overlay-layers');
     const image = path.join(base, 'images/fixture.img');
     assert.ok(fs.readFileSync(image).equals(fs.readFileSync(output)), 'the image is not the one the overlay gives');
     const { stdout } = await execa('unsquashfs', ['-l', '-d', '', image, 'var/lib/containers/storage/overlay/0f3a/diff']);
