@@ -145,6 +145,13 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
       direct: true,
     },
     {
+      title: "chrootless, read directly: the server's own / bound read-only without its submounts",
+      build: (dir) => buildInRoot(tree, dir, both(['/'], { name: '/' })),
+      has: ['usr/sbin/ltsp', 'srv', `boot/vmlinuz-${SERVER_KERNEL}`, 'etc/fstab'],
+      lacks: ['srv/ltsp', 'srv/tftp', 'opt/ltsp-test', 'etc/shadow-', 'home/alice'],
+      direct: true,
+    },
+    {
       title: "a chroot holding a container engine's layers: read through the overlay, which hides whiteouts, trusted.overlay.* and metacopy files",
       build: async (dir) => {
         await addContainerLayer(tree);
