@@ -17,10 +17,37 @@ export async function runTraced(name: string, args: Record<string, unknown>, log
     reject: false,
     encoding: 'utf8',
   });
-  const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const calls = joinResumed(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean));
   fs.rmSync(log);
   const stdout = String(child.stdout);
   return { code: child.exitCode ?? -1, stdout, stderr: String(child.stderr), result: parseSingleJson(stdout), calls };
+}
+
+/**
+ * strace splits a call that another thread's call interrupts: "PID name(args <unfinished ...>", and later
+ * "PID <... name resumed>rest". Joined back into one line where the call began, so that a test can match a call's
+ * arguments and its result in one line whatever the threads did meanwhile.
+ */
+export function joinResumed(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  const pending = new Map<string, number>();
+  for (const line of lines) {
+    const unfinished = /^(\d+) (.*) <unfinished \.\.\.>$/.exec(line);
+    if (unfinished) {
+      pending.set(unfinished[1]!, out.length);
+      out.push(`${unfinished[1]} ${unfinished[2]}`);
+      continue;
+    }
+    const resumed = /^(\d+) <\.\.\. [\w]+ resumed>(.*)$/.exec(line);
+    const at = resumed ? pending.get(resumed[1]!) : undefined;
+    if (resumed && at !== undefined) {
+      out[at] += resumed[2];
+      pending.delete(resumed[1]!);
+      continue;
+    }
+    out.push(line);
+  }
+  return out;
 }
 
 /** A walk's find (find-lister.ts reads directories from stdin); a walk runs two of them. */

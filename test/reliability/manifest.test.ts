@@ -74,7 +74,7 @@ describe('bad previous manifests (#13 item 5)', function () {
     const temp = /"([^"]*\.manifest\.gz\.[0-9a-f]{12}\.tmp)"/.exec(open)![1];
     // The temp is flushed through whichever descriptor opens it (the writer's, or a second one fsyncPath opens), found by position.
     const opens = run.calls.map((c, i) => ({ c, i })).filter(({ c }) => c.startsWith(`${pid} `) && c.includes(`"${temp}"`) && c.includes('openat('));
-    const fsyncAt = run.calls.findIndex((c, i) => c.startsWith(`${pid} `) && opens.some((o) => o.i < i && c.includes(`fsync(${/= (\d+)$/.exec(o.c)![1]})`)));
+    const fsyncAt = run.calls.findIndex((c, i) => c.startsWith(`${pid} `) && opens.some((o) => o.i < i && c.includes(`fsync(${/= (\d+)$/.exec(o.c)?.[1] ?? 'none'})`)));
     const renameAt = run.calls.findIndex((c) => /rename(at2?)?\(.*\/\.manifest\.gz\.[0-9a-f]{12}\.tmp"/.test(c));
     assert.ok(fsyncAt > 0 && renameAt > fsyncAt, `fsync (${fsyncAt}) before rename (${renameAt})`);
     survived++;

@@ -1,4 +1,4 @@
-// Checks the shared test fixtures themselves: the chroot tree, the ext4 copy, the apt mirror lookup and the cached debootstrap.
+// Checks the shared test fixtures themselves: the chroot tree, the ext4 copy, the apt mirror lookup, the cached debootstrap and the strace reader.
 import assert from 'node:assert/strict';
 import { execa } from 'execa';
 import { existsSync, promises as fs } from 'node:fs';
@@ -8,6 +8,7 @@ import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture
 import { debianTarball, debianTree } from '../helpers/debootstrap.js';
 import { makeExt4Image } from '../helpers/disk-fixtures.js';
 import { requireRoot } from '../helpers/root.js';
+import { joinResumed } from '../helpers/strace.js';
 import { removeScratch, SCRATCH_ROOT, scratchDir } from '../helpers/tmp.js';
 
 describe('test fixtures', function () {
@@ -64,6 +65,17 @@ describe('test fixtures', function () {
     assert.equal(cat.stdout.trim(), fixture.secrets.homeSecret.trim());
     const stat = await execa('debugfs', ['-R', 'stat /usr/bin/sudo', image.file]);
     assert.match(stat.stdout, /Mode: {2}04755/);
+  });
+
+  it("joins strace's split calls back into one line where the call began, so a call's arguments and result match together", () => {
+    const split = [
+      '10 openat(AT_FDCWD, "/a.tmp", O_WRONLY|O_CREAT|O_EXCL <unfinished ...>',
+      '11 fsync(7) = 0',
+      '10 <... openat resumed>) = 5',
+      '10 fsync(5) = 0',
+      '12 <... execve resumed>) = 0',
+    ];
+    assert.deepEqual(joinResumed(split), ['10 openat(AT_FDCWD, "/a.tmp", O_WRONLY|O_CREAT|O_EXCL) = 5', '11 fsync(7) = 0', '10 fsync(5) = 0', '12 <... execve resumed>) = 0']);
   });
 
   it('parses apt sources in both formats and finds a Debian mirror', async function () {
