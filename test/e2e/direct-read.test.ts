@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { COARSE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
 import { effectiveExcludes } from '../../src/squashfs/excludes.js';
 import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
 import type { OverlaySquashJob } from '../helpers/overlay-squash.js';
 import { requireRoot } from '../helpers/root.js';
 import { projectRoot, runModule } from '../helpers/run-module.js';
-import { settle, waitFor } from '../helpers/settle.js';
+import { addContainerLayer, CONTAINER_LAYER } from '../helpers/server-tree.js';
+import { settle, walkRecordAged } from '../helpers/settle.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 describe('direct read of a directory source', function () {
@@ -66,13 +66,8 @@ describe('direct read of a directory source', function () {
 
   it("reads through the overlay when the source holds what only an overlay hides (a container engine's layers), as the reference does", async () => {
     const args = { name: 'fixture', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ionice: '', kernel: false };
-    // A chrootless server running podman: whiteouts, an opaque directory, a metacopy file (overlayfs refuses to read it).
-    const layer = path.join(fixture.root, 'var/lib/containers/storage/overlay/0f3a/diff');
-    fs.mkdirSync(path.join(layer, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(layer, 'etc/meta'), '');
-    fs.writeFileSync(path.join(layer, 'etc/kept'), 'kept\n');
-    await execa('mknod', [path.join(layer, 'gone'), 'c', '0', '0']);
-    await execa('python3', ['-c', "import os, sys; os.setxattr(sys.argv[1], 'trusted.overlay.opaque', b'y'); os.setxattr(sys.argv[2], 'trusted.overlay.metacopy', b'')", path.join(layer, 'etc'), path.join(layer, 'etc/meta')]);
+    // A chrootless server running podman.
+    await addContainerLayer(fixture.root);
     await settle();
     const run = await runModule('ltsp_image', args);
     assert.equal(run.result.reason, 'source_changed', run.stdout);
@@ -81,12 +76,11 @@ describe('direct read of a directory source', function () {
     const { output } = await overlayImage(argv, 'overlay-layers');
     const image = path.join(base, 'images/fixture.img');
     assert.ok(fs.readFileSync(image).equals(fs.readFileSync(output)), 'the image is not the one the overlay gives');
-    const { stdout } = await execa('unsquashfs', ['-l', '-d', '', image, 'var/lib/containers/storage/overlay/0f3a/diff']);
+    const { stdout } = await execa('unsquashfs', ['-l', '-d', '', image, CONTAINER_LAYER]);
     assert.match(stdout, /diff\/etc\/kept$/m);
     assert.doesNotMatch(stdout, /diff\/gone$|diff\/etc\/meta$/m, 'what the overlay hides is in the image');
     // A forced build that takes the walk record's word knows it too.
-    const record = path.join(base, 'images/.fixture.walk');
-    await waitFor(() => Date.now() - (JSON.parse(fs.readFileSync(record, 'utf8')) as { at: number }).at >= COARSE_GRAIN_MS, 'the walk record to age', 10_000);
+    await walkRecordAged(path.join(base, 'images/.fixture.walk'));
     const forced = await runModule('ltsp_image', { ...args, force: true });
     assert.equal(forced.result.reason, 'forced', forced.stdout);
     assert.ok(!(forced.result.command as string[]).includes('-pf'), forced.stdout);

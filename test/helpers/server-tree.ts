@@ -182,3 +182,20 @@ export async function makeStackedSources(tree: string, dir: string): Promise<str
   await fs.chown(opt, 0, 50);
   return `${tree},,${bootFs},subdir=boot,,${opt},subdir=opt`;
 }
+
+/** Where addContainerLayer puts a container engine's layer (podman's storage), relative to the tree. */
+export const CONTAINER_LAYER = 'var/lib/containers/storage/overlay/0f3a/diff';
+
+/**
+ * What an overlay hides and a direct read would not: a whiteout (gone), an opaque directory (etc) and a file marked
+ * metacopy, which overlayfs refuses to read (etc/meta); etc/kept is an ordinary file both show.
+ */
+export async function addContainerLayer(tree: string): Promise<void> {
+  const layer = path.join(tree, CONTAINER_LAYER);
+  await fs.mkdir(path.join(layer, 'etc'), { recursive: true });
+  await fs.writeFile(path.join(layer, 'etc/kept'), 'kept\n');
+  await fs.writeFile(path.join(layer, 'etc/meta'), '');
+  await execa('mknod', [path.join(layer, 'gone'), 'c', '0', '0']);
+  const set = "import os, sys; os.setxattr(sys.argv[1], 'trusted.overlay.opaque', b'y'); os.setxattr(sys.argv[2], 'trusted.overlay.metacopy', b'')";
+  await execa('python3', ['-c', set, path.join(layer, 'etc'), path.join(layer, 'etc/meta')]);
+}

@@ -1,5 +1,6 @@
 // Waits for conditions instead of fixed sleeps: the fingerprint's racy window to pass, the next second, something to happen.
-import { FINE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
+import fs from 'node:fs';
+import { COARSE_GRAIN_MS, FINE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,6 +20,12 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 export async function settle(): Promise<void> {
   const written = Date.now();
   await waitFor(() => Date.now() > written + FINE_GRAIN_MS, 'the racy window to pass');
+}
+
+/** Waits until the walk record (BASE/images/.NAME.walk) is older than the coarsest tick, so a forced build takes its word. */
+export async function walkRecordAged(file: string): Promise<void> {
+  const at = (JSON.parse(fs.readFileSync(file, 'utf8')) as { at: number }).at;
+  await waitFor(() => Date.now() - at >= COARSE_GRAIN_MS, 'the walk record to be older than the coarsest tick', 10_000);
 }
 
 /** Waits until the clock shows another whole second, for runs that must not share one (their recorded build times differ). */

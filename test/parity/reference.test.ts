@@ -11,7 +11,7 @@ import { linkAndXattrDifferences, linkedAndAttributed } from '../helpers/image-l
 import { ACCOUNT_FILES, accountDifferences, assertSame, contentDifferences, kernelDifferences, outputDifferences, pathDifferences } from '../helpers/image-diff.js';
 import { prepareServerRoot } from '../helpers/reference.js';
 import { requireRoot } from '../helpers/root.js';
-import { makeStackedSources, seedServerTree, SERVER_KERNEL, STACKED_KERNEL } from '../helpers/server-tree.js';
+import { addContainerLayer, CONTAINER_LAYER, makeStackedSources, seedServerTree, SERVER_KERNEL, STACKED_KERNEL } from '../helpers/server-tree.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** A server: what `ltsp image /` itself needs to run inside it (python3 for pwmerge, mksquashfs, ltsp), and sshd. */
@@ -50,18 +50,6 @@ interface Case {
   direct?: boolean;
 }
 
-/** A container engine's storage on the server (podman's layers): whiteouts, an opaque directory, a metacopy file. */
-const LAYER = 'var/lib/containers/storage/overlay/0f3a/diff';
-
-async function addContainerLayer(tree: string): Promise<void> {
-  const layer = path.join(tree, LAYER);
-  await fs.mkdir(path.join(layer, 'etc'), { recursive: true });
-  await fs.writeFile(path.join(layer, 'etc/kept'), 'kept\n');
-  await fs.writeFile(path.join(layer, 'etc/meta'), '');
-  await execa('mknod', [path.join(layer, 'gone'), 'c', '0', '0']);
-  const set = "import os, sys; os.setxattr(sys.argv[1], 'trusted.overlay.opaque', b'y'); os.setxattr(sys.argv[2], 'trusted.overlay.metacopy', b'')";
-  await execa('python3', ['-c', set, path.join(layer, 'etc'), path.join(layer, 'etc/meta')]);
-}
 
 describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image', function () {
   let scratch: string;
@@ -157,8 +145,8 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
         await addContainerLayer(tree);
         return buildOnHost(dir, both([tree], { name: tree }));
       },
-      has: [`${LAYER}/etc`, `${LAYER}/etc/kept`],
-      lacks: [`${LAYER}/gone`, `${LAYER}/etc/meta`],
+      has: [`${CONTAINER_LAYER}/etc`, `${CONTAINER_LAYER}/etc/kept`],
+      lacks: [`${CONTAINER_LAYER}/gone`, `${CONTAINER_LAYER}/etc/meta`],
       direct: false,
     },
   ];

@@ -4,11 +4,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { COARSE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
 import { assertNothingLeaked, hostSnapshot } from '../helpers/image.js';
 import { runModule } from '../helpers/run-module.js';
 import { useSandbox } from '../helpers/sandbox.js';
-import { waitFor } from '../helpers/settle.js';
+import { waitFor, walkRecordAged } from '../helpers/settle.js';
 import { listenSyslog } from '../helpers/syslog.js';
 import { runTraced, walksIn } from '../helpers/strace.js';
 
@@ -17,14 +16,14 @@ describe('the stat stream checked beside the build (#17)', function () {
   const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, kernel: false, ...extra });
   const image = () => path.join(box.images, 'fixture.img');
   const state = () => JSON.parse(fs.readFileSync(`${image()}.json`, 'utf8')) as { fingerprint: string; image: { sha256: string } };
-  const record = () => JSON.parse(fs.readFileSync(path.join(box.images, '.fixture.walk'), 'utf8')) as { digest: string; at?: number };
+  const recordFile = () => path.join(box.images, '.fixture.walk');
+  const record = () => JSON.parse(fs.readFileSync(recordFile(), 'utf8')) as { digest: string; at: number };
   const sha256 = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
   // The stream's finds start at ./NAME points (a walk's read directories from stdin: walksIn).
   const first = (calls: string[], pattern: RegExp) => calls.findIndex((c) => pattern.test(c) && c.endsWith('= 0'));
   const streamFind = /execve\("[^"]*\/find", \["find", "-P", "\.\//;
   const unshare = /execve\("[^"]*\/unshare", \["unshare", "--mount"/;
-  /** The record must be older than the coarsest timestamp tick before a forced build takes its word. */
-  const recordAged = () => waitFor(() => Date.now() - (record().at ?? Infinity) >= COARSE_GRAIN_MS, 'the walk record to be older than the coarsest tick', 10_000);
+  const recordAged = () => walkRecordAged(recordFile());
 
   before(async function () {
     // The snakeoil key is the one thing cleanup makes anew on every build; without it two builds of a tree are the same bytes.
