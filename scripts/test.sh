@@ -8,4 +8,6 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 node scripts/generate.mjs --check
 npm run --silent build >&2
+# No arguments: every test; otherwise the given compiled test files (dist/test/DIR/FILE.test.js), with mocha's options.
+if (($# == 0)); then set -- 'dist/test/**/*.test.js'; fi
 exec node node_modules/mocha/bin/mocha.js "$@"
