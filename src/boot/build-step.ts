@@ -3,6 +3,7 @@ import type { StagedKernel } from '../namespace/protocol.js';
 import type { Durations } from '../report/durations.js';
 import type { ModuleContext } from '../runtime/module.js';
 import type { ImagePaths } from '../store/paths.js';
+import { writeVerdict } from '../store/verdict.js';
 import { bootCheck, type BootReport } from './check.js';
 import { ltspImgPath } from './requirements.js';
 
@@ -20,6 +21,7 @@ export async function checkBeforePublishing(
   options: { boot_check: boolean; boot_timeout: number },
   context: ModuleContext,
   durations: Durations,
+  built: { fingerprint: string; configHash: string },
 ): Promise<BootReport | null> {
   if (!options.boot_check) return null;
   const report = await durations.time('boot', () =>
@@ -32,6 +34,7 @@ export async function checkBeforePublishing(
       workDir: plan.workDir,
       timeoutSeconds: options.boot_timeout,
       signal: context.signal,
+      onRejected: (ended) => writeVerdict(plan.paths, { ...built, at: new Date().toISOString(), ended }),
     }),
   );
   await context.log(`${plan.imageName}: boot check reached multi-user.target in ${report.seconds} s (${report.accel})`);

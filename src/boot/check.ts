@@ -31,6 +31,8 @@ export interface BootCheckInput {
   signal?: AbortSignal;
   /** false for a published image: copied, never hard-linked (a link changes its ctime and link count). */
   linkImage?: boolean;
+  /** Called once the image is kept as failed, with why its boot ended, so the verdict can outlive the run. */
+  onRejected?: (ended: string) => void;
 }
 
 export function reportOf(result: BootResult, tailLines = 40): BootReport {
@@ -59,23 +61,24 @@ export async function bootImage(input: Omit<BootCheckInput, 'failedPath'> & { ke
 }
 
 /** Moves the unbootable image to NAME.img.failed (replacing the last one), where neither clients nor generations look. */
-function keepFailed(image: string, failedPath: string): void {
-  fs.renameSync(image, failedPath);
-  fsyncPath(path.dirname(failedPath));
+function keepFailed(input: BootCheckInput, ended: string): void {
+  fs.renameSync(input.image, input.failedPath);
+  fsyncPath(path.dirname(input.failedPath));
+  input.onRejected?.(ended);
 }
 
 /** Returns the report when the client reached multi-user.target; otherwise keeps the image aside and fails the run. */
 export async function bootCheck(input: BootCheckInput): Promise<BootReport> {
   if (!input.kernel) {
-    keepFailed(input.image, input.failedPath);
     const report = { accel: 'none', seconds: 0, reached: false, ended: 'no kernel and initrd found in the image', console_tail: '' };
+    keepFailed(input, report.ended);
     throw new ModuleError(`Boot check: no vmlinuz and initrd.img in the new image, so no client can boot it; kept it as ${input.failedPath}`, { boot: report });
   }
   const report = await bootImage({ ...input, kernel: input.kernel });
   if (report.reached) return report;
   // SIGTERM and the like: the run's own interruption message (which signal), with what the boot got to.
   if (report.ended === 'interrupted') throw new ModuleError(`${(input.signal?.reason as Error | undefined)?.message ?? 'Interrupted'} (during the boot check)`, { boot: report });
-  keepFailed(input.image, input.failedPath);
+  keepFailed(input, report.ended);
   throw new ModuleError(
     `Boot check failed: the client did not reach multi-user.target (${report.ended}; ${report.seconds} s, ${report.accel}); the active image is unchanged, the new one is kept as ${input.failedPath}; see boot.console_tail`,
     { boot: report },

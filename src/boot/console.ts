@@ -7,13 +7,18 @@ export const MARKER = 'ltsp-boot-check:';
 const ESCAPES = /\x1b(\[[0-9;?]*)?[A-Za-z]|\r/g;
 
 // What a client prints when it will never reach multi-user.target: waiting for the timeout would only cost minutes.
-const FATAL: [RegExp, string][] = [
-  [/Kernel panic - not syncing:[^\n]*/, 'kernel panic'],
-  [/You are in emergency mode[^\n]*/, 'systemd emergency mode'],
-  [/Entering emergency mode[^\n]*/, 'systemd emergency mode'],
-  [/Give root password for maintenance[^\n]*/, 'systemd emergency mode'],
-  [/No working init found[^\n]*/, 'no init'],
-  [/Target filesystem doesn't have requested [^\n]*/, 'no init in the image'],
+// `cause`: the line before says why (LTSP's die() prints its reason, then this line, then sleeps forever).
+const FATAL: { pattern: RegExp; what: string; cause?: true }[] = [
+  { pattern: /Kernel panic - not syncing:[^\n]*/, what: 'kernel panic' },
+  { pattern: /You are in emergency mode[^\n]*/, what: 'systemd emergency mode' },
+  { pattern: /Entering emergency mode[^\n]*/, what: 'systemd emergency mode' },
+  { pattern: /Give root password for maintenance[^\n]*/, what: 'systemd emergency mode' },
+  { pattern: /No working init found[^\n]*/, what: 'no init' },
+  { pattern: /Target filesystem doesn't have requested [^\n]*/, what: 'no init in the image' },
+  { pattern: /LTSP boot error![^\n]*/, what: 'LTSP boot error', cause: true },
+  { pattern: /Gave up waiting for root (file system )?device[^\n]*/, what: 'initramfs gave up on the root device' },
+  { pattern: /Rebooting automatically due to panic= boot argument[^\n]*/, what: 'initramfs panic', cause: true },
+  { pattern: /ALERT! [^\n]*Dropping to a shell![^\n]*/, what: 'dropped to the initramfs shell' },
 ];
 
 export function plainConsole(raw: string): string {
@@ -39,9 +44,12 @@ export function consoleMarkers(raw: string): Map<string, string> {
  */
 export function fatalSign(text: string): string | null {
   const plain = plainConsole(text.slice(0, text.lastIndexOf('\n') + 1));
-  for (const [pattern, what] of FATAL) {
+  for (const { pattern, what, cause } of FATAL) {
     const match = pattern.exec(plain);
-    if (match) return `${what}: ${match[0].trim()}`;
+    if (!match) continue;
+    const line = match[0].trim();
+    const before = cause ? plain.slice(0, match.index).trimEnd().split('\n').pop()?.trim() : undefined;
+    return `${what}: ${before ? `${before} ... ` : ''}${line}`;
   }
   return null;
 }

@@ -96,7 +96,8 @@ async function runQemu(args: string[], accel: Accel, tmpDir: string, timeoutMs: 
       const onData = (chunk: string): void => {
         const seen = raw.length;
         raw += chunk;
-        const recent = raw.slice(Math.max(0, seen - 200));
+        // Enough of what came before for a fatal line's cause, which is printed just before it.
+        const recent = raw.slice(Math.max(0, seen - 2000));
         if (reachedAt === undefined && recent.includes(`${MARKER} multi-user.target=active`)) reachedAt = performance.now();
         if (recent.includes(`${MARKER} done=1`)) resolve('done');
         const fatal = reachedAt === undefined ? fatalSign(recent) : null;

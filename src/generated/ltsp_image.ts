@@ -209,7 +209,7 @@ export interface LtspImageResult {
     [k: string]: number | undefined;
   };
   /**
-   * Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from; C(frozen) C(freeze) is set and the image was left as it is (see C(pending)).
+   * Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from; C(frozen) C(freeze) is set and the image was left as it is (see C(pending)); C(rejected) (a failure) the source state and build options are those a boot check rejected (C(NAME.img.failed.json)), and this run has no C(boot_check) to check them again nor C(force) (see C(pending)).
    */
   reason?:
     | "missing"
@@ -220,9 +220,10 @@ export interface LtspImageResult {
     | "forced"
     | "up_to_date"
     | "held"
-    | "frozen";
+    | "frozen"
+    | "rejected";
   /**
-   * With C(freeze): the reason the run would have had without it (C(up_to_date) when nothing would have changed).
+   * With C(freeze), or a state a boot check rejected: the reason the run would have had otherwise (C(up_to_date) when nothing would have changed).
    */
   pending?: string;
   /**
@@ -809,16 +810,17 @@ export const ltspImageSchema: Record<string, unknown> = {
             "forced",
             "up_to_date",
             "held",
-            "frozen"
+            "frozen",
+            "rejected"
           ],
-          "description": "Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from; C(frozen) C(freeze) is set and the image was left as it is (see C(pending)).",
-          "x-returned": "success",
+          "description": "Why the module did (or in check mode would do) what it did: C(missing) no image yet; C(image_replaced) the published image is not the one recorded (or has no record); C(source_changed) something that ends up in the image changed; C(config_changed) a build option changed; C(kernel) only the TFTP kernel or initrd had to be reinstalled; C(forced) C(force) was set; C(up_to_date) nothing to do; C(held) the source is the state a revert moved away from; C(frozen) C(freeze) is set and the image was left as it is (see C(pending)); C(rejected) (a failure) the source state and build options are those a boot check rejected (C(NAME.img.failed.json)), and this run has no C(boot_check) to check them again nor C(force) (see C(pending)).",
+          "x-returned": "success, and when reason is rejected",
           "x-sample": "source_changed"
         },
         "pending": {
           "type": "string",
-          "description": "With C(freeze): the reason the run would have had without it (C(up_to_date) when nothing would have changed).",
-          "x-returned": "when reason is frozen",
+          "description": "With C(freeze), or a state a boot check rejected: the reason the run would have had otherwise (C(up_to_date) when nothing would have changed).",
+          "x-returned": "when reason is frozen or rejected",
           "x-sample": "source_changed"
         },
         "drift": {

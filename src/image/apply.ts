@@ -19,6 +19,7 @@ import { publishImage } from '../store/publish.js';
 import { fsyncPathAsync } from '../store/fsync.js';
 import { sha256File } from '../store/sha256.js';
 import { identityOf, type ImageState } from '../store/state.js';
+import { clearVerdict } from '../store/verdict.js';
 import type { Drift, StreamCheck } from '../fingerprint/sources.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import { StreamMovedError, streamBeside } from './stream-beside.js';
@@ -148,7 +149,7 @@ export async function applyBuild(
       });
     if (await stream.moved()) throw new StreamMovedError();
     const { cleanup, staged, command } = collect(events, durations);
-    const boot = await checkBeforePublishing(plan, staged, options, context, durations);
+    const boot = await checkBeforePublishing(plan, staged, options, context, durations, build);
     const published = await durations.time('publish', async () => {
       // Hashed while it goes to disk: publishing's own fsync then finds it flushed.
       const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);
@@ -159,6 +160,7 @@ export async function applyBuild(
       try {
         pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
         pruneManifests(plan.paths, plan.imageName);
+        clearVerdict(plan.paths).forEach((file) => void context.log(`${plan.imageName}: removed ${file}: a newer image is published`));
       } catch (error) {
         context.warn(`Published ${done.image}, but could not prune older generations: ${errorMessage(error)}`);
       }

@@ -11,6 +11,7 @@ import type { ModuleContext } from '../runtime/module.js';
 import { nextGeneration, readImageFiles, type ImageFiles } from '../store/generations.js';
 import { sha256File } from '../store/sha256.js';
 import { writeState, type ImageState } from '../store/state.js';
+import { readVerdict } from '../store/verdict.js';
 import { storesXattrs } from '../squashfs/params.js';
 import { workDirLayout } from '../store/work-dir.js';
 import { buildConfig, configHash } from './config.js';
@@ -75,6 +76,8 @@ export async function assess(
   const reverted = revertedFrom(files);
   const held = reverted?.configHash === hash ? reverted.fingerprint : null;
   let scan = await fingerprint(state?.fingerprint ?? null, options.force || (!!state && state.configHash !== hash), held);
+  const verdict = readVerdict(plan.paths);
+  if ('invalid' in verdict) context.warn(`${verdict.invalid}; it is ignored, so an image that failed its boot check could be published unchecked: remove it, or run with boot_check: true`);
   const decision = decide({
     force: options.force,
     freeze: options.freeze,
@@ -85,6 +88,8 @@ export async function assess(
     legacyFingerprint: scan.legacy,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && state ? await kernelInPlace(state.kernel, plan.paths.tftpDir, plan.imageName) : null,
+    bootCheck: options.boot_check,
+    rejected: 'verdict' in verdict ? verdict.verdict : null,
   });
   // A record from before xattrs were compared that this walk matched had none to compare: marked once, so a later xattr change reads as one.
   if (!context.checkMode && !decision.build && !options.freeze && decision.previous && !decision.previous.xattrsCompared && decision.previous.fingerprint === scan.digest) {

@@ -2,6 +2,7 @@
 import type { LtspImageResult } from '../generated/ltsp_image.js';
 import { isNewer, type Generation, type ImageFiles } from '../store/generations.js';
 import { sameIdentity, identityOf, type ImageState } from '../store/state.js';
+import { rejects, type Verdict } from '../store/verdict.js';
 import { changedSettings, type BuildConfig } from './config.js';
 
 /** The schema's reasons (the result's `reason`). */
@@ -14,7 +15,7 @@ export interface Decision {
   kernelOnly: boolean;
   why: string;
   configChanges?: string[];
-  /** With freeze: what the run would have done without it. */
+  /** With freeze, or a state the boot check rejected: what the run would have done otherwise. */
   pending?: Reason;
   /** The state the new source is compared with, when there is one. */
   previous: ImageState | null;
@@ -33,6 +34,10 @@ export interface DecisionInput {
   imageSha256: string | null;
   /** Whether the TFTP kernel and initrd match the ones recorded for the image; null when kernel is off. */
   kernelInPlace: boolean | null;
+  /** Whether this run boots a new image before publishing it. */
+  bootCheck: boolean;
+  /** The source state and configuration the last failed boot check rejected, if any (store/verdict.ts). */
+  rejected: Verdict | null;
 }
 
 function recorded(active: Generation): ImageState | null {
@@ -54,9 +59,17 @@ function heldBy(files: ImageFiles, input: DecisionInput): ImageState | null {
   return reverted && reverted.fingerprint === input.fingerprint && reverted.configHash === input.configHash ? reverted : null;
 }
 
-/** An exam-week freeze leaves an existing image alone, whatever would have happened, and says what that was. */
+/**
+ * An exam-week freeze leaves an existing image alone, whatever would have happened, and says what that was.
+ * A state a boot check rejected is built again only to be checked again (or when forced), never published unchecked.
+ */
 export function decide(input: DecisionInput): Decision {
   const decision = decideUnfrozen(input);
+  if (decision.build && decision.reason !== 'forced' && !input.bootCheck && rejects(input.rejected, input.fingerprint, input.configHash)) {
+    const { at, ended } = input.rejected;
+    const why = `this source and configuration failed the boot check at ${at} (${ended}), so they are not published without one; run with boot_check: true to check them again, or force: true to publish them unchecked`;
+    return { ...decision, build: false, kernelOnly: false, reason: 'rejected', pending: decision.reason, why };
+  }
   if (!input.freeze || !input.files.active) return decision;
   const pending = decision.reason;
   const why =

@@ -130,6 +130,10 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       command: mksquashfsArgv(command),
     };
     const generation = decision.build ? a.generation : (decision.previous?.generation ?? null);
+    // Not a state to leave quietly: whatever playbook runs next, it fails until the state is checked, changed or forced.
+    if (decision.reason === 'rejected') {
+      throw new ModuleError(`${plan.imageName}: not published: ${decision.why}; the image it builds is kept as ${plan.paths.failed}`, { changed: false, ...common, generation });
+    }
     if (!changed || context.checkMode) {
       const bootNote = context.checkMode && decision.build && options.boot_check ? '; a boot check would run before publishing' : '';
       return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode) + bootNote, ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };

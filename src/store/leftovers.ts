@@ -52,7 +52,7 @@ export function worthWarning(line: string): boolean {
 /** Returns what was done, one line each; worthWarning picks the lines to warn about. */
 export function removeLeftovers(paths: ImagePaths): string[] {
   const done: string[] = [];
-  for (const fixed of [paths.tmp, holdPath(paths), statePath(paths.image), statePath(paths.backup), paths.checksumCache, paths.walkRecord, paths.xattrRecord]) {
+  for (const fixed of [paths.tmp, holdPath(paths), statePath(paths.image), statePath(paths.backup), paths.checksumCache, paths.walkRecord, paths.xattrRecord, paths.verdict]) {
     const moved = moveAsideUnlessRegular(fixed);
     if (moved) done.push(moved);
   }
@@ -62,7 +62,7 @@ export function removeLeftovers(paths: ImagePaths): string[] {
   const replayed = replayJournal(paths, imageFileNames(paths, names));
   if (replayed) done.push(replayed);
   const targets = new Set(
-    [...imageFileNames(paths, names), ...imageFileNames(paths, names).map(statePath), paths.checksumCache, paths.walkRecord, paths.xattrRecord, journalPath(paths)].map((t) => path.basename(t)),
+    [...imageFileNames(paths, names), ...imageFileNames(paths, names).map(statePath), paths.checksumCache, paths.walkRecord, paths.xattrRecord, paths.verdict, journalPath(paths)].map((t) => path.basename(t)),
   );
   const imageName = path.basename(paths.image).slice(0, -'.img'.length).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const manifest = new RegExp(`^\\.${imageName}\\.g\\d+\\.manifest\\.gz$`);

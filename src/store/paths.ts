@@ -10,6 +10,8 @@ export interface ImagePaths {
   tmp: string;
   /** A new image that failed its boot check, kept for inspection: clients, generations and revert never use it. */
   failed: string;
+  /** Why NAME.img.failed failed, and the source state it was built from (store/verdict.ts). */
+  verdict: string;
   lock: string;
   /** sha256 cache of compare: checksum, keyed by inode and times. */
   checksumCache: string;
@@ -30,6 +32,7 @@ export function imagePaths(baseDir: string, tftpDir: string, name: string): Imag
     backup: `${image}.old`,
     tmp: `${image}.tmp`,
     failed: `${image}.failed`,
+    verdict: `${image}.failed.json`,
     lock: path.join(imagesDir, `.${name}.lock`),
     checksumCache: path.join(imagesDir, `.${name}.checksums`),
     walkRecord: path.join(imagesDir, `.${name}.walk`),

@@ -17,6 +17,7 @@ import { waitFor } from '../helpers/settle.js';
 // TCG boots take 70-80 s on an idle machine of this kind, and above 200 s when other builds load its two cores.
 const BOOT_TIMEOUT_S = 480;
 const TEST_TIMEOUT_MS = (BOOT_TIMEOUT_S + 600) * 1000;
+const HANG_TIMEOUT_S = 60;
 // zstd level 3: seconds instead of gzip's minutes for this 700 MB tree; LTSP clients mount either.
 const MKSQUASHFS_PARAMS = ['-comp', 'zstd', '-Xcompression-level', '3'];
 
@@ -156,17 +157,64 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     await assertNoLeftovers();
   });
 
-  it('a boot that outlasts boot_timeout fails at the timeout, QEMU killed, with the console tail so far', async function () {
+  it('the state a boot check rejected is refused by any run without boot_check (check mode too); a changed source is published and prunes NAME.img.failed', async function () {
     this.timeout(TEST_TIMEOUT_MS);
     const before = published();
-    const run = await runModule('ltsp_image', args({ boot_timeout: 10 }));
-    assertFailed(run, /^Boot check failed: the client did not reach multi-user\.target \(timeout after 10 s; 10(\.\d)? s, (kvm|tcg)\)/);
-    const boot = run.result.boot as { seconds: number; ended: string; console_tail: string };
-    assert.equal(boot.ended, 'timeout after 10 s');
-    // The kernel's own timestamped lines: what the client printed before it was stopped.
-    assert.match(boot.console_tail, /^\[\s*\d+\.\d+\] /m);
-    assert.deepEqual(published(), before);
+    const verdict = JSON.parse(fs.readFileSync(`${image}.failed.json`, 'utf8')) as { ended: string };
+    assert.match(verdict.ended, /^kernel panic: /);
+    for (const check of [{ _ansible_check_mode: true }, {}]) {
+      const run = await runModule('ltsp_image', { ...args({ boot_check: false }), ...check });
+      assertFailed(run, /^client: not published: this source and configuration failed the boot check at \S+ \(kernel panic: .*force: true to publish them unchecked; the image it builds is kept as \S+client\.img\.failed$/);
+      assert.equal(run.result.changed, false);
+      assert.equal(run.result.reason, 'rejected');
+      assert.equal(run.result.pending, 'source_changed');
+      assert.deepEqual(published(), before);
+    }
+    // The admin changes the source and publishes it without a check: the rejected image and its record describe nothing now.
+    fs.writeFileSync(path.join(tree, 'etc/ltsp-boot-check-test'), 'changed\n');
+    const run = await runModule('ltsp_image', args({ boot_check: false }));
+    assert.equal(run.code, 0, run.stdout);
+    assert.equal(run.result.reason, 'source_changed');
+    assert.equal(fs.existsSync(`${image}.failed`), false);
+    assert.equal(fs.existsSync(`${image}.failed.json`), false);
     await assertNoLeftovers();
+  });
+
+  it('a boot that outlasts boot_timeout fails at the timeout, QEMU killed, with the console tail so far', async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    // An init that never finishes, so the boot ends at the timeout, whatever the load: the kernel has long printed
+    // its first lines after a minute, even on two cores shared with other builds (they take 1-3 s on an idle machine).
+    hangInit();
+    try {
+      const before = published();
+      const run = await runModule('ltsp_image', args({ boot_timeout: HANG_TIMEOUT_S }));
+      assertFailed(run, new RegExp(`^Boot check failed: the client did not reach multi-user\\.target \\(timeout after ${HANG_TIMEOUT_S} s; ${HANG_TIMEOUT_S}(\\.\\d)? s, (kvm|tcg)\\)`));
+      const boot = run.result.boot as { seconds: number; ended: string; console_tail: string };
+      assert.equal(boot.ended, `timeout after ${HANG_TIMEOUT_S} s`);
+      // The kernel's own timestamped lines: what the client printed before it was stopped.
+      assert.match(boot.console_tail, /^\[\s*\d+\.\d+\] /m);
+      assert.deepEqual(published(), before);
+      await assertNoLeftovers();
+    } finally {
+      breakInit();
+    }
+  });
+
+  it("a chroot without sbin/init fails at LTSP's own boot error, with the line that says why", async function () {
+    this.timeout(TEST_TIMEOUT_MS);
+    fs.rmSync(path.join(tree, 'sbin/init'));
+    try {
+      const before = published();
+      const run = await runModule('ltsp_image', args());
+      assertFailed(run, /^Boot check failed: the client did not reach multi-user\.target \(LTSP boot error: .*sbin\/init.* \.\.\. LTSP boot error! Enable DEBUG_SHELL to troubleshoot!/);
+      const boot = run.result.boot as { seconds: number; console_tail: string };
+      console.log(`      boot check: LTSP boot error found in ${boot.seconds} s`);
+      assert.ok(boot.seconds < BOOT_TIMEOUT_S, `${boot.seconds} s`);
+      assert.deepEqual(published(), before);
+      await assertNoLeftovers();
+    } finally {
+      breakInit();
+    }
   });
 
   it('SIGTERM during the boot stops QEMU and fails with the signal named; nothing is published or kept', async function () {
@@ -206,11 +254,20 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     await assertNoLeftovers();
   });
 
+  function replaceInit(script: string): void {
+    const init = path.join(tree, 'sbin/init');
+    fs.rmSync(init, { force: true });
+    fs.writeFileSync(init, script, { mode: 0o755 });
+  }
+
   /** /sbin/init exits at once: LTSP's init hands over to it, PID 1 dies and the kernel panics. */
   function breakInit(): void {
-    const init = path.join(tree, 'sbin/init');
-    fs.rmSync(init);
-    fs.writeFileSync(init, '#!/bin/sh\necho "this init cannot start a system"\nexit 1\n', { mode: 0o755 });
+    replaceInit('#!/bin/sh\necho "this init cannot start a system"\nexit 1\n');
+  }
+
+  /** /sbin/init never ends and never starts anything: the boot neither completes nor fails. */
+  function hangInit(): void {
+    replaceInit('#!/bin/sh\necho "this init waits forever"\nexec sleep 1000000\n');
   }
 
   async function assertNoLeftovers(): Promise<void> {

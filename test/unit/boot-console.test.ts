@@ -38,4 +38,13 @@ describe('boot console parsing', () => {
     // QEMU writes a line in pieces: half a panic line is not reported until it is whole.
     assert.equal(fatalSign('[   21.5] Kernel panic - not syncing: A'), null);
   });
+
+  it("names LTSP's and the initramfs's fatal errors with the line that says why", () => {
+    const ltsp = "Running /usr/share/ltsp/client/init/56-hostname.sh\r\ncp: can't stat '/root/sbin/init': No such file or directory\r\nLTSP boot error! Enable DEBUG_SHELL to troubleshoot!\r\n";
+    assert.equal(fatalSign(ltsp), "LTSP boot error: cp: can't stat '/root/sbin/init': No such file or directory ... LTSP boot error! Enable DEBUG_SHELL to troubleshoot!");
+    assert.equal(fatalSign('LTSP boot error! Enable DEBUG_SHELL to troubleshoot!\n'), 'LTSP boot error: LTSP boot error! Enable DEBUG_SHELL to troubleshoot!');
+    assert.equal(fatalSign('Gave up waiting for root file system device.  Common problems:\n'), 'initramfs gave up on the root device: Gave up waiting for root file system device.  Common problems:');
+    assert.equal(fatalSign('ALERT!  /dev/vda does not exist.  Dropping to a shell!\n'), 'dropped to the initramfs shell: ALERT!  /dev/vda does not exist.  Dropping to a shell!');
+    assert.equal(fatalSign('mount: mounting /dev/vda on /root failed\nRebooting automatically due to panic= boot argument\n'), 'initramfs panic: mount: mounting /dev/vda on /root failed ... Rebooting automatically due to panic= boot argument');
+  });
 });
