@@ -311,5 +311,36 @@ describe('collection and example playbooks', function () {
     assert.deepEqual(Object.keys(run.stats).sort(), ['school2'], 'the rollout went on after the canary failed');
     assert.deepEqual(images(), before);
   });
+
+  it('the state the canary rejected is not published by the nightly scheduled.yml, which fails on it until the source changes', async () => {
+    const dir = dirOf('school1');
+    const image = path.join(dir, 'srv/ltsp/images/chroot.img');
+    // ltsp.img is there, and the chroot has no kernel: the canary's check rejects the new image after mksquashfs.
+    fs.mkdirSync(path.join(dir, 'srv/tftp/ltsp'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'srv/tftp/ltsp/ltsp.img'), 'stand-in\n');
+    fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'canary state\n');
+    await settle();
+    const active = () => `${fs.statSync(image).ino} ${fs.readFileSync(`${image}.json`, 'utf8')}`;
+    const before = active();
+    const canary = await playbook(path.join(projectRoot, 'examples/playbooks/canary.yml'), ['-e', 'ltsp_canary=school1', '--limit', 'school1', '-e', `ltsp_command=${recorder}`]);
+    assert.equal(canary.stats.school1?.failures, 1, canary.stdout);
+    assert.match(String(buildResults(canary, 'school1')[0]?.msg), /^Boot check: no vmlinuz and initrd\.img in the new image/);
+    assert.ok(fs.existsSync(`${image}.failed.json`));
+    for (const night of [1, 2]) {
+      const run = await playbook(scheduled, ['--limit', 'school1']);
+      assert.equal(run.stats.school1?.failures, 1, `night ${night}: ${run.stdout}`);
+      const item = buildResults(run, 'school1')[0]!;
+      assert.equal(item.reason, 'rejected', `night ${night}`);
+      assert.equal(item.changed, false);
+      assert.match(String(item.msg), /^chroot: not published: this source and configuration failed the boot check at \S+ \(no kernel and initrd found in the image\)/);
+      assert.equal(active(), before, `night ${night} published the rejected state`);
+    }
+    fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'fixed state\n');
+    await settle();
+    const fixed = await playbook(scheduled, ['--limit', 'school1']);
+    assert.equal(fixed.code, 0, fixed.stdout);
+    assert.equal(buildResults(fixed, 'school1')[0]?.reason, 'source_changed');
+    assert.equal(fs.existsSync(`${image}.failed.json`), false);
+  });
 });
 
