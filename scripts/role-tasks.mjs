@@ -40,6 +40,5 @@ ${args}
   poll: "{{ ltsp_poll | int }}"
   register: ltsp_build
   ignore_errors: true
-  notify: Regenerate the iPXE menu
 `;
 }

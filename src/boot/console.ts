@@ -38,6 +38,15 @@ export function consoleMarkers(raw: string): Map<string, string> {
   return markers;
 }
 
+// Lines that say nothing of the cause: LTSP's die() without a message, and kernel messages printed in between.
+const NOT_A_CAUSE = /^(Aborting ltsp|\[\s*\d+\.\d+\] .*)$/;
+
+/** The last line before a fatal one that says why, if any of the few before it does. */
+function causeBefore(text: string): string | undefined {
+  const lines = text.trimEnd().split('\n').slice(-5).map((line) => line.trim());
+  return lines.reverse().find((line) => line !== '' && !NOT_A_CAUSE.test(line));
+}
+
 /**
  * What the console shows that means the boot failed for good (`kernel panic: Attempted to kill init!...`), or null.
  * Only complete lines count, so a line QEMU writes in two pieces is reported whole.
@@ -48,7 +57,7 @@ export function fatalSign(text: string): string | null {
     const match = pattern.exec(plain);
     if (!match) continue;
     const line = match[0].trim();
-    const before = cause ? plain.slice(0, match.index).trimEnd().split('\n').pop()?.trim() : undefined;
+    const before = cause ? causeBefore(plain.slice(0, match.index)) : undefined;
     return `${what}: ${before ? `${before} ... ` : ''}${line}`;
   }
   return null;

@@ -46,7 +46,9 @@ describe('collection and example playbooks', function () {
     await installCollection(collections);
     record = path.join(scratch, 'ipxe-calls');
     recorder = path.join(scratch, 'ltsp');
-    fs.writeFileSync(recorder, `#!/bin/sh\necho "called: $*" >> ${record}\n`, { mode: 0o755 });
+    // As `ltsp ipxe` does, it writes TFTP/ltsp/ltsp.ipxe (all hosts set their --tftp-dir).
+    const writeMenu = 'for a; do case $a in --tftp-dir=*) t=${a#--tftp-dir=};; esac; done\nmkdir -p "$t/ltsp" && echo menu > "$t/ltsp/ltsp.ipxe"\n';
+    fs.writeFileSync(recorder, `#!/bin/sh\necho "called: $*" >> ${record}\n${writeMenu}`, { mode: 0o755 });
     const lines = ['ltsp_servers:', '  hosts:'];
     for (const host of hosts) {
       const dir = dirOf(host);
@@ -81,7 +83,7 @@ describe('collection and example playbooks', function () {
     if (scratch) await removeScratch(scratch);
   });
 
-  it('site.yml rolls out in batches, notifies the iPXE handler only where an image changed, and a broken host fails alone', async () => {
+  it('site.yml rolls out in batches, writes the iPXE menu only where an image changed, and a broken host fails alone', async () => {
     const first = await playbook(path.join(projectRoot, 'examples/playbooks/site.yml'), ['-e', `ltsp_command=${recorder}`]);
     assert.equal(first.stats.broken?.failures, 1, first.stdout);
     assert.equal(first.stats.school1?.failures, 0, first.stdout);
@@ -96,7 +98,7 @@ describe('collection and example playbooks', function () {
     const second = await playbook(path.join(projectRoot, 'examples/playbooks/site.yml'), ['-e', `ltsp_command=${recorder}`, '--limit', 'school1,school2']);
     assert.equal(second.code, 0, second.stdout);
     assert.equal(second.stats.school1?.changed, 0);
-    assert.deepEqual(recorded(), [], 'the handler ran without a change');
+    assert.deepEqual(recorded(), [], 'ltsp ipxe ran without a change');
   });
 
   it('scheduled.yml --check predicts the drift rebuild, with a diff of what changed in each modified path, and writes nothing', async () => {
@@ -190,13 +192,32 @@ describe('collection and example playbooks', function () {
     assert.equal(buildResults(thawed, 'school1')[0]?.reason, 'source_changed');
   });
 
-  it('revert.yml reverts on the chosen host, then reports ok', async () => {
+  it('revert.yml reverts on the chosen host, then reports ok; the menu it repairs is the host\'s own', async () => {
+    const revert = path.join(projectRoot, 'examples/playbooks/revert.yml');
     const args = ['--limit', 'school1', '-e', 'image=chroot'];
-    const first = await playbook(path.join(projectRoot, 'examples/playbooks/revert.yml'), args);
+    // A menu lost meanwhile (or never written) is written again, from the host's own dirs.
+    fs.rmSync(path.join(dirOf('school1'), 'srv/tftp/ltsp/ltsp.ipxe'), { force: true });
+    if (fs.existsSync(record)) fs.rmSync(record);
+    const first = await playbook(revert, args);
     assert.equal(first.code, 0, first.stdout);
     assert.equal(first.task('Make the previous generation active').school1?.changed, true);
-    const second = await playbook(path.join(projectRoot, 'examples/playbooks/revert.yml'), args);
+    assert.match(String(first.task('Report the active generation').school1?.msg), /^chroot: generation \d+ is active \(reverted\)$/);
+    assert.deepEqual(recorded(), [`called: --base-dir=${dirOf('school1')}/srv/ltsp --tftp-dir=${dirOf('school1')}/srv/tftp ipxe`]);
+    const second = await playbook(revert, args);
     assert.equal(second.task('Make the previous generation active').school1?.changed, false);
+    assert.match(String(second.task('Report the active generation').school1?.msg), /^chroot: generation \d+ is active \(already reverted\)$/);
+    assert.equal(recorded().length, 1, 'the menu was current');
+  });
+
+  it('revert.yml refuses to guess: it needs the image by name, and a limit or all_servers=true', async () => {
+    const revert = path.join(projectRoot, 'examples/playbooks/revert.yml');
+    const noImage = await playbook(revert, ['--limit', 'school1']);
+    assert.notEqual(noImage.code, 0);
+    assert.match(noImage.stdout, /Say which image to revert: -e image=NAME/);
+    const noLimit = await playbook(revert, ['-e', 'image=chroot']);
+    assert.notEqual(noLimit.code, 0);
+    assert.match(noLimit.stdout, /Say which servers to revert it on: -l SERVER \(or -e all_servers=true/);
+    assert.equal(noLimit.task('Make the previous generation active').school1, undefined, 'it reverted without a limit');
   });
 
   it('after a revert, ltsp_image_info says the image is held and why, and the nightly run explains it', async () => {
@@ -310,6 +331,36 @@ describe('collection and example playbooks', function () {
     assert.match(String(canary?.msg), /^Option boot_check: .*school2\/srv\/tftp\/ltsp\/ltsp\.img is missing .*ltsp --tftp-dir=.* initrd$/);
     assert.deepEqual(Object.keys(run.stats).sort(), ['school2'], 'the rollout went on after the canary failed');
     assert.deepEqual(images(), before);
+  });
+
+  it('the iPXE menu converges: a failed second image and a controller killed after publishing leave it to be repaired by the next run', async () => {
+    const dir = dirOf('school2');
+    const menu = path.join(dir, 'srv/tftp/ltsp/ltsp.ipxe');
+    const ipxe = `called: --base-dir=${dir}/srv/ltsp --tftp-dir=${dir}/srv/tftp ipxe`;
+    // The annex image fails (its source is gone) while chroot changes: chroot's menu is written all the same.
+    const source = path.join(dir, 'srv/ltsp/chroot');
+    fs.writeFileSync(path.join(source, 'etc/motd'), 'menu test\n');
+    await settle();
+    if (fs.existsSync(record)) fs.rmSync(record);
+    const failing = await playbook(scheduled, ['--limit', 'school2', '-e', `{"ltsp_images": [{"name": "chroot"}, {"name": "${dir}/srv/no-annex", "image_name": "annex", "base_dir": "${dir}/srv/annex", "tftp_dir": "${dir}/srv/annex-tftp"}]}`]);
+    assert.equal(failing.stats.school2?.failures, 1, failing.stdout);
+    assert.deepEqual(recorded(), [ipxe]);
+    // The controller died after the module published (the module ran to its end on the server): the next run repairs the menu.
+    fs.writeFileSync(path.join(source, 'etc/motd'), 'published, controller killed\n');
+    await settle();
+    const direct = await runModule('ltsp_image', { name: 'chroot', base_dir: `${dir}/srv/ltsp`, tftp_dir: `${dir}/srv/tftp` });
+    assert.equal(direct.result.changed, true, direct.stdout);
+    fs.rmSync(record);
+    const next = await playbook(scheduled, ['--limit', 'school2']);
+    assert.equal(next.code, 0, next.stdout);
+    assert.equal(buildResults(next, 'school2')[0]?.reason, 'up_to_date');
+    // annex shares chroot's source, so it was rebuilt by this run: its menu is written as for any changed image.
+    assert.deepEqual(recorded(), [`called: --base-dir=${dir}/srv/annex --tftp-dir=${dir}/srv/annex-tftp ipxe`, ipxe], 'the menu older than the image was not written again');
+    assert.ok(fs.statSync(menu).mtimeMs >= fs.statSync(path.join(dir, 'srv/ltsp/images/chroot.img')).mtimeMs);
+    fs.rmSync(record);
+    const third = await playbook(scheduled, ['--limit', 'school2']);
+    assert.equal(third.code, 0, third.stdout);
+    assert.deepEqual(recorded(), [], 'a current menu was written again');
   });
 
   it('the state the canary rejected is not published by the nightly scheduled.yml, which fails on it until the source changes', async () => {

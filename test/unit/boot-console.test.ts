@@ -43,6 +43,9 @@ describe('boot console parsing', () => {
     const ltsp = "Running /usr/share/ltsp/client/init/56-hostname.sh\r\ncp: can't stat '/root/sbin/init': No such file or directory\r\nLTSP boot error! Enable DEBUG_SHELL to troubleshoot!\r\n";
     assert.equal(fatalSign(ltsp), "LTSP boot error: cp: can't stat '/root/sbin/init': No such file or directory ... LTSP boot error! Enable DEBUG_SHELL to troubleshoot!");
     assert.equal(fatalSign('LTSP boot error! Enable DEBUG_SHELL to troubleshoot!\n'), 'LTSP boot error: LTSP boot error! Enable DEBUG_SHELL to troubleshoot!');
+    // die() without a message says "Aborting ltsp"; the kernel may print in between: the cause is the line before those.
+    const aborting = "cp: can't stat '/root/sbin/init': No such file or directory\nAborting ltsp\n[   30.5] random: crng init done\nLTSP boot error! Enable DEBUG_SHELL to troubleshoot!\n";
+    assert.equal(fatalSign(aborting), "LTSP boot error: cp: can't stat '/root/sbin/init': No such file or directory ... LTSP boot error! Enable DEBUG_SHELL to troubleshoot!");
     assert.equal(fatalSign('Gave up waiting for root file system device.  Common problems:\n'), 'initramfs gave up on the root device: Gave up waiting for root file system device.  Common problems:');
     assert.equal(fatalSign('ALERT!  /dev/vda does not exist.  Dropping to a shell!\n'), 'dropped to the initramfs shell: ALERT!  /dev/vda does not exist.  Dropping to a shell!');
     assert.equal(fatalSign('mount: mounting /dev/vda on /root failed\nRebooting automatically due to panic= boot argument\n'), 'initramfs panic: mount: mounting /dev/vda on /root failed ... Rebooting automatically due to panic= boot argument');
