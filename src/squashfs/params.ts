@@ -1,7 +1,7 @@
 // Which mksquashfs parameters a user may add: an allowlist of the options of mksquashfs 4.5 and 4.6 that only change how the source is compressed and laid out, each value checked; anything else is refused, saying why.
 import { ModuleError } from '../runtime/errors.js';
 import { checkExcludePath } from './param-excludes.js';
-import { COMPRESSOR_OPTIONS, COMPRESSORS, DEFAULT_BLOCK_SIZE, blockSize, bytes, id, integer, memory, mode, oneOf, time, type ValueCheck } from './param-values.js';
+import { COMPRESSOR_OPTIONS, COMPRESSORS, DEFAULT_BLOCK_SIZE, blockSize, bytes, id, integer, memory, mode, oneOf, time, type ParamContext, type ValueCheck } from './param-values.js';
 
 interface Allowed {
   /** The check of the value that follows the option, or null for a flag. */
@@ -95,20 +95,26 @@ export function checkParams(words: readonly string[]): CheckedParams {
   const excludes = words.slice(at + 1);
   if (at < words.length && excludes.length === 0) fail('-e needs at least one path after it (image-relative, such as var/cache/foo)');
   excludes.forEach((p) => checkExcludePath(p, fail));
-  const compressors = [...new Set(pairs.filter(([o]) => o === '-comp').map(([, v]) => v!))];
-  if (compressors.length > 1) fail(`-comp is given as ${compressors.join(' and ')}; give one compressor`);
-  const compressor = compressors[0] ?? 'gzip';
-  if (compressor === 'lzma') fail(`-comp lzma makes an image no Linux kernel can mount (no lzma squashfs support); use one of ${COMPRESSORS.join(', ')}`);
-  const sizes = pairs.filter(([o]) => o === '-b');
-  const context = { compressor, blockSize: sizes.length ? (bytes(sizes.at(-1)![1]!, 'km') ?? DEFAULT_BLOCK_SIZE) : DEFAULT_BLOCK_SIZE };
-  for (const [option, value] of pairs) {
-    if (option.startsWith('-X') && !(option in (COMPRESSOR_OPTIONS[compressor] ?? {}))) {
-      const own = Object.keys(COMPRESSOR_OPTIONS[compressor] ?? {});
-      fail(`${option} is not an option of the ${compressor} compressor (${own.length ? own.join(', ') : 'it has none'}); remove it or choose the compressor that has it with -comp`);
-    }
+  const checkValue = (option: string, value: string | undefined, context: ParamContext) => {
     const check = allowed(option).value;
     const wrong = check && value !== undefined ? check(value, context) : null;
     if (wrong) fail(`${option} takes ${wrong}, got ${JSON.stringify(value)}; give such a value`);
+  };
+  // The compressor and block size first: the -X options' values depend on them.
+  const general = pairs.filter(([o]) => !o.startsWith('-X'));
+  if (general.some(([o, v]) => o === '-comp' && v === 'lzma')) fail(`-comp lzma makes an image no Linux kernel can mount (no lzma squashfs support); use one of ${COMPRESSORS.join(', ')}`);
+  for (const [option, value] of general) checkValue(option, value, { compressor: 'gzip', blockSize: DEFAULT_BLOCK_SIZE });
+  const compressors = [...new Set(general.filter(([o]) => o === '-comp').map(([, v]) => v!))];
+  if (compressors.length > 1) fail(`-comp is given as ${compressors.join(' and ')}; give one compressor`);
+  const compressor = compressors[0] ?? 'gzip';
+  const size = general.filter(([o]) => o === '-b').at(-1)?.[1];
+  const context = { compressor, blockSize: size === undefined ? DEFAULT_BLOCK_SIZE : bytes(size, 'km')! };
+  const own = COMPRESSOR_OPTIONS[compressor]!;
+  for (const [option, value] of pairs.filter(([o]) => o.startsWith('-X'))) {
+    if (!(option in own)) {
+      fail(`${option} is not an option of the ${compressor} compressor (${Object.keys(own).join(', ')}); remove it or choose the compressor that has it with -comp`);
+    }
+    checkValue(option, value, context);
   }
   const algorithm = pairs.filter(([o]) => o === '-Xalgorithm').at(-1)?.[1] ?? 'lzo1x_999';
   if (compressor === 'lzo' && algorithm !== 'lzo1x_999' && pairs.some(([o]) => o === '-Xcompression-level')) {
