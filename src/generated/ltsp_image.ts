@@ -37,7 +37,7 @@ export interface LtspImageOptions {
    */
   kernel_initrd?: string | null;
   /**
-   * Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell. Refused: pseudo files (C(-p), C(-pf)), which can run commands as root; options reading another file (C(-sort), C(-action-file)); and options changing where or what the image is (C(-o), C(-root-becomes), C(-keep-as-directory), C(-tar)).
+   * Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell. Only options that change how the source is compressed and laid out are allowed, each value checked: C(-comp) (gzip, lzo, lz4, xz, zstd) with its C(-X) options, C(-b), C(-noI)/C(-noId)/C(-noD)/C(-noF)/C(-noX), C(-no-fragments), C(-always-use-fragments), C(-tailends), C(-no-tailends), C(-no-duplicates), C(-no-hardlinks), C(-xattrs), C(-no-xattrs), C(-exports), C(-no-exports), C(-no-sparse), C(-reproducible), C(-exit-on-error), C(-no-recovery), C(-mkfs-time), C(-fstime), C(-processors), C(-mem), C(-throttle), C(-limit), C(-all-root), C(-all-time), C(-force-uid), C(-force-gid), C(-root-time), C(-root-mode), C(-root-uid), C(-root-gid) (times and ids as numbers), and C(-e PATH...) at the end, whose paths join the excludes. Anything else is refused with the reason, e.g. C(-action) (its exec() test runs a command as root), C(-p)/C(-pf), C(-sort), C(-o), C(-tar), C(-no-progress).
    */
   mksquashfs_params?: string[] | string;
   /**
@@ -77,7 +77,7 @@ export interface LtspImageOptions {
    */
   boot_check?: boolean;
   /**
-   * Seconds the boot check waits for the client to reach multi-user.target before failing (a kernel panic or emergency mode fails it at once).
+   * Seconds the boot check waits for the client to reach multi-user.target before failing (a kernel panic or emergency mode fails it at once); at most 2147483 (24.8 days, the longest a Node.js timer waits).
    */
   boot_timeout?: number;
   /**
@@ -400,7 +400,7 @@ export const ltspImageSchema: Record<string, unknown> = {
             "type": "string"
           },
           "default": [],
-          "description": "Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell. Refused: pseudo files (C(-p), C(-pf)), which can run commands as root; options reading another file (C(-sort), C(-action-file)); and options changing where or what the image is (C(-o), C(-root-becomes), C(-keep-as-directory), C(-tar)).",
+          "description": "Extra mksquashfs arguments (C(ltsp image -m)). A string is split on whitespace; each list item is passed as one argument. Never interpreted by a shell. Only options that change how the source is compressed and laid out are allowed, each value checked: C(-comp) (gzip, lzo, lz4, xz, zstd) with its C(-X) options, C(-b), C(-noI)/C(-noId)/C(-noD)/C(-noF)/C(-noX), C(-no-fragments), C(-always-use-fragments), C(-tailends), C(-no-tailends), C(-no-duplicates), C(-no-hardlinks), C(-xattrs), C(-no-xattrs), C(-exports), C(-no-exports), C(-no-sparse), C(-reproducible), C(-exit-on-error), C(-no-recovery), C(-mkfs-time), C(-fstime), C(-processors), C(-mem), C(-throttle), C(-limit), C(-all-root), C(-all-time), C(-force-uid), C(-force-gid), C(-root-time), C(-root-mode), C(-root-uid), C(-root-gid) (times and ids as numbers), and C(-e PATH...) at the end, whose paths join the excludes. Anything else is refused with the reason, e.g. C(-action) (its exec() test runs a command as root), C(-p)/C(-pf), C(-sort), C(-o), C(-tar), C(-no-progress).",
           "x-ansible-type": "list",
           "x-ansible-elements": "str",
           "x-cli": {
@@ -488,8 +488,9 @@ export const ltspImageSchema: Record<string, unknown> = {
         "boot_timeout": {
           "type": "integer",
           "minimum": 10,
+          "maximum": 2147483,
           "default": 600,
-          "description": "Seconds the boot check waits for the client to reach multi-user.target before failing (a kernel panic or emergency mode fails it at once).",
+          "description": "Seconds the boot check waits for the client to reach multi-user.target before failing (a kernel panic or emergency mode fails it at once); at most 2147483 (24.8 days, the longest a Node.js timer waits).",
           "x-cli": {
             "metavar": "SECONDS"
           }

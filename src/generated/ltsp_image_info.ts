@@ -29,7 +29,7 @@ export interface LtspImageInfoOptions {
    */
   boot_check?: boolean;
   /**
-   * Seconds each boot check waits for multi-user.target.
+   * Seconds each boot check waits for multi-user.target; at most 2147483 (24.8 days, the longest a Node.js timer waits).
    */
   boot_timeout?: number;
 }
@@ -223,8 +223,9 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
         "boot_timeout": {
           "type": "integer",
           "minimum": 10,
+          "maximum": 2147483,
           "default": 600,
-          "description": "Seconds each boot check waits for multi-user.target.",
+          "description": "Seconds each boot check waits for multi-user.target; at most 2147483 (24.8 days, the longest a Node.js timer waits).",
           "x-cli": {
             "metavar": "SECONDS"
           }

@@ -3,8 +3,9 @@ import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
 import { ModuleError } from '../runtime/errors.js';
 import { failpoint } from '../runtime/failpoint.js';
-import { checkMksquashfs, checkParams, ionicePrefix, splitParams, squashCommand, type SquashCommand } from '../squashfs/command.js';
+import { checkMksquashfs, ionicePrefix, splitParams, squashCommand, type SquashCommand } from '../squashfs/command.js';
 import { effectiveExcludes } from '../squashfs/excludes.js';
+import { checkParams } from '../squashfs/params.js';
 import { refuseNonConvergent } from '../source/converge.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
 import { imagePaths, type ImagePaths } from '../store/paths.js';
@@ -20,6 +21,7 @@ export interface BuildPlan {
   excludes: string[];
   /** A fresh 0700 directory for the mounts, the exclude file and the staged kernel. */
   workDir: string;
+  /** The user's mksquashfs_params, checked, less -e (its paths are in `excludes`). */
   params: string[];
   command: SquashCommand;
 }
@@ -41,9 +43,8 @@ export async function planBuild(options: Options): Promise<BuildPlan> {
   checkOptions(options);
   const { imageName, sources } = await resolveSources(options.name, baseDir, options.image_name);
   const paths = imagePaths(baseDir, tftpDir, imageName);
-  const excludes = effectiveExcludes(options);
-  const params = splitParams(options.mksquashfs_params);
-  checkParams(params);
+  const { params, excludes: fromParams } = checkParams(splitParams(options.mksquashfs_params));
+  const excludes = effectiveExcludes(options, fromParams);
   checkMksquashfs();
   refuseNonConvergent(sources, paths, imageName, excludes);
   const workDir = newWorkDirPath(imageName, paths.imagesDir);

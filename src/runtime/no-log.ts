@@ -1,14 +1,32 @@
-// With no_log, no argument value may reach the output: every string given as an argument is masked wherever it appears.
+// With no_log, no argument value may reach the output: every string given as an argument, and every piece the modules split it into, is masked wherever it appears.
+import path from 'node:path';
+
 export const MASK = '********';
 
 /**
- * Whole values, and each whitespace-separated word of them: options given as one string (mksquashfs_params,
- * ionice) are split into argv words that reach the output (`command`) on their own.
+ * The pieces a value is made of as the modules read it: its whitespace-separated words (mksquashfs_params,
+ * ionice), its comma-separated parts and what follows their `=` (stacked sources `img1,opts1,,img2,opts2`,
+ * `subdir=DIR`), and for a part that is a path, the forms the modules report it in (normalized, absolute).
  */
+function pieces(value: string): string[] {
+  const found = new Set([value, ...value.split(/\s+/)]);
+  for (const part of value.split(',')) {
+    found.add(part);
+    if (part.includes('=')) found.add(part.slice(part.indexOf('=') + 1));
+  }
+  for (const piece of [...found]) {
+    if (piece.includes('/') && !piece.includes('\0')) {
+      found.add(path.normalize(piece).replace(/(.)\/+$/, '$1'));
+      found.add(path.resolve(piece));
+    }
+  }
+  found.delete('');
+  return [...found];
+}
+
 function collect(value: unknown, into: Set<string>): void {
   if (typeof value === 'string') {
-    if (value) into.add(value);
-    for (const word of value.split(/\s+/)) if (word) into.add(word);
+    for (const piece of pieces(value)) into.add(piece);
   } else if (Array.isArray(value)) {
     for (const item of value) collect(item, into);
   } else if (value && typeof value === 'object') {

@@ -7,6 +7,7 @@ import { bindSourceReadOnly } from '../mount/mount-sources.js';
 import { workDirLayout } from '../store/work-dir.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { LAST_SQUASHFS_TIME, type SquashCommand } from './command.js';
+import { forcesOverlay } from './params.js';
 
 export interface DirectRead {
   /** Exclude lines (literal paths) for what cleanup rewrote or removed. */
@@ -37,8 +38,6 @@ function anyXattr(paths: string[]): boolean | null {
   const answers = readXattrsSync(paths);
   return answers && answers.some((a) => 'error' in a || a.some((x) => !COPY_UP_MARKS.includes(x.name)));
 }
-
-const ATTRIBUTE_OPTIONS = /^-(all-|force-|root-)/;
 
 const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
 const octal = (mode: number): string => (mode & 0o7777).toString(8);
@@ -114,7 +113,7 @@ export async function squashRun(job: DirectJob, command: SquashCommand): Promise
   const source = job.sources[0];
   if (!job.overlay || job.sources.length !== 1 || source?.kind !== 'directory' || job.overlayOnly) return { command, extra: [] };
   // Owners, times or modes the user forces on every entry: whether mksquashfs forces them on pseudo files too is not ours to bet on.
-  if (command.params.some((p) => ATTRIBUTE_OPTIONS.test(p))) return { command, extra: [] };
+  if (forcesOverlay(command.params)) return { command, extra: [] };
   const layout = workDirLayout(job.workDir);
   const plan = planDirectRead({ source: source.path, upper: layout.upper(0), matcher: compileExcludes(job.excludes ?? []) });
   if (!plan) return { command, extra: [] };

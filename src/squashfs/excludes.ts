@@ -1,4 +1,4 @@
-// Computes the effective exclude list exactly as the reference does: (base list minus OMIT) plus ADD, comments dropped, sorted, unique.
+// Computes the effective exclude list exactly as the reference does: (base list minus OMIT) plus ADD, comments dropped, sorted, unique; plus mksquashfs_params' -e paths.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ModuleError } from '../runtime/errors.js';
@@ -35,13 +35,14 @@ function fileOrPatterns(value: string, option: string): string[] {
   return patterns(value);
 }
 
-export function effectiveExcludes(options: ExcludeOptions, systemFile = SYSTEM_EXCLUDES_FILE): string[] {
+/** `fromParams`: the paths after -e in mksquashfs_params (checked, see param-excludes.ts), which mksquashfs excludes as it does these lines. */
+export function effectiveExcludes(options: ExcludeOptions, fromParams: readonly string[] = [], systemFile = SYSTEM_EXCLUDES_FILE): string[] {
   let base: string[];
   if (options.excludes_file) base = readList(options.excludes_file, 'excludes_file');
   else if (fs.existsSync(systemFile)) base = readList(systemFile, 'excludes_file');
   else base = [...BUILTIN_EXCLUDES];
   const omit = new Set(options.omit_image_excludes ? fileOrPatterns(options.omit_image_excludes, 'omit_image_excludes') : []);
   const add = options.add_image_excludes ? fileOrPatterns(options.add_image_excludes, 'add_image_excludes') : [];
-  const all = [...base.filter((p) => !omit.has(p)), ...add];
+  const all = [...base.filter((p) => !omit.has(p)), ...add, ...fromParams];
   return [...new Set(all)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -33,13 +33,13 @@ describe('direct read of a directory source', function () {
   });
 
   /** The image of the source as builds made it before the direct read (cleanup and mksquashfs on the overlay), at the time the build used. */
-  const overlayImage = async (argv: string[], name: string) => {
+  const overlayImage = async (argv: string[], name: string, fromParams: string[] = []) => {
     const time = Number(argv[argv.indexOf('-mkfs-time') + 1]);
     const output = path.join(scratch, `${name}.img`);
     const job: OverlaySquashJob = {
       workDir: path.join(scratch, `work-${name}`),
       source: fixture.root,
-      excludes: effectiveExcludes({}),
+      excludes: effectiveExcludes({}, fromParams),
       stableTime: time,
       command: { prefix: [], root: '', output, excludesFile: '', mkfsTime: time, params: ['-no-progress', '-quiet'] },
     };
@@ -62,6 +62,25 @@ describe('direct read of a directory source', function () {
     const noop = await runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ionice: '', kernel: false });
     assert.equal(noop.result.reason, 'up_to_date', noop.stdout);
     assert.ok(!(noop.result.command as string[]).includes('-pf'));
+  });
+
+  it('leaves the paths after -e out on the direct read as the overlay does, and a change under them rebuilds nothing (#24)', async () => {
+    const args = { name: 'fixture', image_name: 'excluded', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ionice: '', kernel: false };
+    const excluded = ['etc/shadow', 'var/log/syslog'];
+    const run = await runModule('ltsp_image', { ...args, mksquashfs_params: ['-e', ...excluded] });
+    assert.equal(run.code, 0, run.stdout);
+    const argv = run.result.command as string[];
+    assert.ok(argv.includes('-pf'), `the source was not read directly: ${argv.join(' ')}`);
+    const image = path.join(base, 'images/excluded.img');
+    const { stdout } = await execa('unsquashfs', ['-l', '-d', '', image]);
+    assert.match(stdout, /^\/etc\/passwd$/m);
+    assert.doesNotMatch(stdout, /^\/(etc\/shadow|var\/log\/syslog)$/m, 'a path after -e is in the image');
+    const { output } = await overlayImage(argv, 'overlay-excluded', excluded);
+    assert.ok(fs.readFileSync(image).equals(fs.readFileSync(output)), 'the direct read and the overlay give different images');
+    fs.chmodSync(path.join(fixture.root, 'var/log/syslog'), 0o600);
+    await settle();
+    const again = await runModule('ltsp_image', { ...args, mksquashfs_params: ['-e', ...excluded] });
+    assert.equal(again.result.reason, 'up_to_date', again.stdout);
   });
 
   it("reads through the overlay when the source holds what only an overlay hides (a container engine's layers), as the reference does", async () => {

@@ -175,9 +175,10 @@ describe('faults', function () {
     const missing = await runModule('ltsp_image', args(), { env: { PATH: '/nonexistent' } });
     assert.equal(missing.code, 1);
     assert.match(String(missing.result.msg), /mksquashfs not found in PATH: install squashfs-tools/);
-    const failing = await runModule('ltsp_image', args({ mksquashfs_params: ['-b', '3'] }));
+    // mksquashfs_params cannot make it fail (their values are checked first); a SOURCE_DATE_EPOCH it cannot read does.
+    const failing = await runModule('ltsp_image', args(), { env: { SOURCE_DATE_EPOCH: 'yesterday' } });
     assert.equal(failing.code, 1);
-    assert.match(String(failing.result.msg), /^mksquashfs failed \(exit 1\): /);
+    assert.match(String(failing.result.msg), /^mksquashfs failed \(exit 1\): .*SOURCE_DATE_EPOCH has invalid time value/);
     await assertImageIntact(bytes);
     survived += 2;
   });

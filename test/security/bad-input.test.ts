@@ -84,9 +84,37 @@ function cases(): Case[] {
     { title: 'mount option defaults (rw)', args: { name: `${p('notes.txt')},noatime,defaults` }, msg: /mount option "defaults" is not allowed/ },
     { title: 'mount option remount', args: { name: `${p('srv/ltsp/good')},,${p('notes.txt')},subdir=opt,remount` }, msg: /mount option "remount" is not allowed/ },
     { title: 'partition=abc', args: { name: `${p('srv/ltsp/good')},partition=abc` }, msg: /partition=abc must be a partition number/ },
-    { title: 'mksquashfs_params with a shell command', args: { mksquashfs_params: `; rm -rf ${p('srv')}` }, msg: /mksquashfs failed/ },
-    { title: 'mksquashfs_params with $(...)', args: { mksquashfs_params: [`$(touch ${marker})`] }, msg: /mksquashfs failed/ },
-    { title: 'mksquashfs_params with backticks', args: { mksquashfs_params: [`\`touch ${marker}\``] }, msg: /mksquashfs failed/ },
+    { title: 'mksquashfs_params with a shell command', args: { mksquashfs_params: `; rm -rf ${p('srv')}` }, msg: /^Option mksquashfs_params: ";" is not an option \(options start with -, each value follows its option\); remove it$/ },
+    { title: 'mksquashfs_params with $(...)', args: { mksquashfs_params: [`$(touch ${marker})`] }, msg: /^Option mksquashfs_params: "\$\(touch .*pwned\)" is not an option/ },
+    { title: 'mksquashfs_params with backticks', args: { mksquashfs_params: [`\`touch ${marker}\``] }, msg: /^Option mksquashfs_params: "`touch .*pwned`" is not an option/ },
+    { title: 'mksquashfs_params with an -action running a command (#24)', args: { mksquashfs_params: ['-action', `exclude@exec("touch ${marker}")`] }, msg: /^Option mksquashfs_params: -action runs an action on every file: its exec\(\) test runs a command through \/bin\/sh as root, .*; remove it$/ },
+    { title: 'mksquashfs_params with -false-action (#24)', args: { mksquashfs_params: `-false-action exclude@exec(touch_${marker})` }, msg: /^Option mksquashfs_params: -false-action runs an action on every file/ },
+    { title: 'a command line with -m -log-action (#24)', cli: ['-m', `-log-action exclude@exec(touch_${marker})`, 'good'], msg: /^Option -m\/--mksquashfs-params: -log-action runs an action on every file/ },
+    { title: 'ltsp.conf MKSQUASHFS_PARAMS with -true-action (#24)', args: { ltsp_conf: p('ltsp.conf') }, msg: /^Option mksquashfs_params: -true-action runs an action on every file/ },
+    { title: 'mksquashfs_params with an option not on the allowlist (#24)', args: { mksquashfs_params: ['-frobnicate'] }, msg: /^Option mksquashfs_params: -frobnicate is not one of the options the module passes to mksquashfs, those that only change how the source is compressed and laid out \(-comp, -b, .*\); remove it$/ },
+    { title: 'mksquashfs_params with an option as the value of -b (#24)', args: { mksquashfs_params: ['-b', '-pf'] }, msg: /^Option mksquashfs_params: -b takes a power of two from 4K to 1M \(e\.g\. 4K, 128K, 1M\), got "-pf"; give such a value$/ },
+    { title: 'mksquashfs_params with -b 3K (#24)', args: { mksquashfs_params: '-b 3K' }, msg: /^Option mksquashfs_params: -b takes a power of two/ },
+    { title: 'mksquashfs_params with -b and no value (#24)', args: { mksquashfs_params: '-comp xz -b' }, msg: /^Option mksquashfs_params: -b needs a value after it$/ },
+    { title: 'mksquashfs_params with an unknown compressor (#24)', args: { mksquashfs_params: '-comp brotli' }, msg: /^Option mksquashfs_params: -comp takes one of gzip, lzo, lz4, xz, zstd, got "brotli"/ },
+    { title: 'mksquashfs_params with -comp lzma (#24)', args: { mksquashfs_params: '-comp lzma' }, msg: /^Option mksquashfs_params: -comp lzma makes an image no Linux kernel can mount/ },
+    { title: 'mksquashfs_params with two compressors (#24)', args: { mksquashfs_params: '-comp xz -comp lz4' }, msg: /^Option mksquashfs_params: -comp is given as xz and lz4; give one compressor$/ },
+    { title: "mksquashfs_params with another compressor's -X option (#24)", args: { mksquashfs_params: '-comp lz4 -Xcompression-level 3' }, msg: /^Option mksquashfs_params: -Xcompression-level is not an option of the lz4 compressor \(-Xhc\); remove it or choose the compressor that has it with -comp$/ },
+    { title: 'mksquashfs_params with gzip level 10 (#24)', args: { mksquashfs_params: '-Xcompression-level 10' }, msg: /^Option mksquashfs_params: -Xcompression-level takes a whole number from 1 to 9, got "10"/ },
+    { title: 'mksquashfs_params with an xz dictionary mksquashfs cannot store (#24)', args: { mksquashfs_params: '-comp xz -Xdict-size 10K' }, msg: /^Option mksquashfs_params: -Xdict-size takes 8K or more, at most the block size \(128K\)/ },
+    { title: 'mksquashfs_params with an lzo level for lzo1x_1 (#24)', args: { mksquashfs_params: '-comp lzo -Xalgorithm lzo1x_1 -Xcompression-level 3' }, msg: /^Option mksquashfs_params: -Xcompression-level applies only to lzo's lzo1x_999 algorithm, not lzo1x_1/ },
+    { title: 'mksquashfs_params with a date string for -mkfs-time (#24)', args: { mksquashfs_params: ['-mkfs-time', 'last week'] }, msg: /^Option mksquashfs_params: -mkfs-time takes a whole number from 0 to 4294967295, got "last week"/ },
+    { title: 'mksquashfs_params with a user name for -force-uid (#24)', args: { mksquashfs_params: '-force-uid root' }, msg: /^Option mksquashfs_params: -force-uid takes a whole number/ },
+    { title: 'mksquashfs_params with -mem 1M (#24)', args: { mksquashfs_params: '-mem 1M' }, msg: /^Option mksquashfs_params: -mem takes a size from 16M to/ },
+    { title: 'mksquashfs_params with -processors 0 (#24)', args: { mksquashfs_params: '-processors 0' }, msg: /^Option mksquashfs_params: -processors takes a whole number from 1/ },
+    { title: 'mksquashfs_params with -not-reproducible (#24)', args: { mksquashfs_params: '-not-reproducible' }, msg: /^Option mksquashfs_params: -not-reproducible makes two builds of one source differ/ },
+    { title: 'mksquashfs_params with -no-progress (#24)', args: { mksquashfs_params: '-no-progress' }, msg: /^Option mksquashfs_params: -no-progress changes mksquashfs's output, from which the module reads its progress/ },
+    { title: 'mksquashfs_params with -one-file-system (#24)', args: { mksquashfs_params: '-one-file-system' }, msg: /^Option mksquashfs_params: -one-file-system changes what of the source the image holds/ },
+    { title: 'mksquashfs_params with -e and no path (#24)', args: { mksquashfs_params: '-comp lz4 -e' }, msg: /^Option mksquashfs_params: -e needs at least one path after it/ },
+    { title: 'mksquashfs_params with an absolute -e path (#24)', args: { mksquashfs_params: '-e /etc/shadow' }, msg: /^Option mksquashfs_params: -e path "\/etc\/shadow": mksquashfs -wildcards rejects patterns starting with \/, \.\/ or \.\.\/; give paths relative to the image root/ },
+    { title: 'mksquashfs_params with an -e path holding a newline (#24)', args: { mksquashfs_params: ['-e', 'var/cache\netc/passwd'] }, msg: /^Option mksquashfs_params: -e path "var\/cache\\netc\/passwd" is empty, holds a newline or NUL/ },
+    { title: 'mksquashfs_params with an -e path starting with # (#24)', args: { mksquashfs_params: ['-e', '#x'] }, msg: /^Option mksquashfs_params: -e path "#x" .* starts with a space, # or \\/ },
+    { title: 'boot_timeout past what a timer holds (#24)', args: { boot_timeout: 2147484 }, msg: /^Option boot_timeout must be <= 2147483, got an integer \(2147484\)$/ },
+    { title: 'ltsp_image_info boot_timeout past what a timer holds (#24)', module: 'ltsp_image_info', args: { boot_timeout: 9999999 }, msg: /^Option boot_timeout must be <= 2147483/ },
     { title: 'mksquashfs_params repeating -ef', args: { mksquashfs_params: ['-ef', '/etc/passwd'] }, msg: /Option mksquashfs_params: -ef is set by the module itself/ },
     { title: 'mksquashfs_params with a pseudo file running a command (#13 item 6)', args: { mksquashfs_params: ['-p', `x f 644 0 0 touch ${marker}`] }, msg: /^Option mksquashfs_params: -p defines pseudo files, which can run commands as root and add files from outside the source; remove it$/ },
     { title: 'mksquashfs_params with a pseudo file list read from a secret file (#13 item 6)', args: { mksquashfs_params: ['-pf', p('shadow')] }, msg: /^Option mksquashfs_params: -pf defines pseudo files, [^$]*; remove it$/ },
@@ -129,6 +157,7 @@ describe('bad input', function () {
     fs.mkdirSync(p('badtftp/ltsp/good/vmlinuz'), { recursive: true });
     fs.writeFileSync(p('shadow'), `root:${SECRET}:19000:0:99999:7:::\n`);
     fs.writeFileSync(p('broken-args'), '{"name": ');
+    fs.writeFileSync(p('ltsp.conf'), `[common]\nMKSQUASHFS_PARAMS="-true-action exclude@exec(touch_${p('pwned')})"\n`);
     await execa('mkfifo', [p('fifo')]);
     fs.symlinkSync(p('loop'), p('loop'));
     const ok = await runModule('ltsp_image', { name: p('srv/ltsp/good'), base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp') });

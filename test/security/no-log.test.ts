@@ -1,9 +1,10 @@
-// With no_log, options given as one string and split into words (#13 item 9) leak no word through the result's command.
+// With no_log, options given as one string and split into words (#13 item 9) or into stacked sources (#24) leak no piece through the result or the journal.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
+import { listenSyslog } from '../helpers/syslog.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 describe('no_log and split option values (#13 item 9)', function () {
@@ -39,6 +40,32 @@ describe('no_log and split option values (#13 item 9)', function () {
     for (const word of [...words, 'nice', '-n', '19']) assert.ok(!command.includes(word), `"${word}" is in command: ${command.join(' ')}`);
     for (const word of ['-comp', '-Xcompression-level', '131072']) assert.ok(!run.stdout.includes(word), `"${word}" is in the result`);
     assert.ok(command.includes('mksquashfs'), 'what no argument gave stays readable');
+    masked++;
+  });
+
+  it('masks each stacked source of name, its path and its options, in msg, source[] and the journal (#24)', async () => {
+    checks++;
+    const secret = path.join(scratch, 'SECRET-opt-tree');
+    fs.mkdirSync(path.join(secret, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(secret, 'bin/tool'), 'tool\n');
+    const args = { image_name: 'stacked', base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp'), kernel: false, _ansible_no_log: true };
+    const syslog = await listenSyslog(scratch);
+    try {
+      // A trailing slash and a doubled one: the module reports the path normalized, which must be masked too.
+      const built = await runModule('ltsp_image', { ...args, name: `${path.join(scratch, 'src')},,${secret.replace('SECRET', '/SECRET')}/,subdir=opt,ro` }, { env: syslog.env });
+      assert.equal(built.code, 0, built.stdout);
+      assert.equal(built.result.changed, true);
+      const missing = await runModule('ltsp_image', { ...args, name: `${path.join(scratch, 'src')},,${secret}-gone,subdir=opt` }, { env: syslog.env });
+      assert.equal(missing.code, 1, missing.stdout);
+      for (const run of [built, missing]) {
+        assert.ok(!run.stdout.includes('SECRET'), `a stacked source's path is in the result: ${run.stdout}`);
+        assert.ok(!run.stdout.includes(scratch), `the first source's path is in the result: ${run.stdout}`);
+      }
+      assert.match(String(missing.result.msg), /^Image does not exist: \*+$/);
+      assert.ok(!syslog.read().includes('SECRET'), `the journal has the path: ${syslog.read()}`);
+    } finally {
+      await syslog.stop();
+    }
     masked++;
   });
 });
