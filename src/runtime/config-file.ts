@@ -25,7 +25,9 @@ function trustProblem(file: string, stat: fs.Stats): string | null {
   const fixes = [...(owned ? [] : [`chown root:root ${file}`]), ...(stat.mode & 0o022 ? [`chmod go-w ${file}`] : [])];
   if (!fixes.length) return null;
   const who = owned ? `is writable by group or others (mode ${mode})` : `is owned by uid ${stat.uid} (mode ${mode}), not by root`;
-  return `${file} ${who}, so it is not trusted: its settings run as root; run: ${fixes.join('; ')}`;
+  // ltsp.conf(5) suggests `install -m 0660 -g sudo` so that sudo users edit it without sudo: sudoedit does that safely.
+  const edit = stat.mode & 0o020 ? ', then edit it with sudoedit' : '';
+  return `${file} ${who}, so it is not trusted: its settings run as root; run: ${fixes.join('; ')}${edit}`;
 }
 
 /** Up to one byte past the cap, so a file that grew since fstat (or a /proc file, which says size 0) is caught too. */

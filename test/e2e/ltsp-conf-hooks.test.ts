@@ -119,8 +119,10 @@ describe('ltsp.conf hooks', function () {
   });
 
   it('refuses the whole of a file others could write, or not owned by root: no hook, no setting, nothing built', async function () {
-    const writable = await setup(hookLines(['PRE_IMAGE_A']), 0o664);
-    assertFailed(await build(writable.conf), /^Option ltsp_conf: .*ltsp\.conf is writable by group or others \(mode 0664\), so it is not trusted: its settings run as root; run: chmod go-w .*ltsp\.conf$/);
+    // As ltsp.conf(5) has it made: install -m 0660 -g sudo, so that sudo users edit it without sudo.
+    const writable = await setup(hookLines(['PRE_IMAGE_A']), 0o660);
+    await fs.chown(writable.conf, 0, 27);
+    assertFailed(await build(writable.conf), /^Option ltsp_conf: .*ltsp\.conf is writable by group or others \(mode 0660\), so it is not trusted: its settings run as root; run: chmod go-w .*ltsp\.conf, then edit it with sudoedit$/);
     const foreign = await setup(hookLines(['PRE_IMAGE_A']));
     await fs.chown(foreign.conf, 1000, 1000);
     assertFailed(await build(foreign.conf), /^Option ltsp_conf: .*ltsp\.conf is owned by uid 1000 \(mode 0644\), not by root, .*; run: chown root:root .*ltsp\.conf$/);
