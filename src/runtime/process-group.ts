@@ -78,9 +78,9 @@ export async function runInOwnGroup(file: string, args: readonly string[], env: 
   });
   try {
     const exit = await Promise.race([closed, aborted]);
-    const leftOver = await endGroup(child.pid!);
-    if (exit === null) await closed.catch(() => undefined);
-    return { exit, leftOver };
+    // Interrupted: the command is one of the group's processes, gone when endGroup returns (a stuck one is not waited for).
+    if (exit === null) void closed.catch(() => undefined);
+    return { exit, leftOver: await endGroup(child.pid!) };
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
