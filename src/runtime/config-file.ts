@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { ModuleError } from './errors.js';
 
 /** Far above any real ltsp.conf or excludes list (a few KiB), far below what would hurt a run. */
-export const CONFIG_MAX_BYTES = 1 << 20;
+const CONFIG_MAX_BYTES = 1 << 20;
 
 /** What a file that is not a regular file is, for the message. */
 function kind(stat: fs.Stats): string {
