@@ -41,15 +41,15 @@ export interface LtspImageOptions {
    */
   mksquashfs_params?: string[] | string;
   /**
-   * Extra exclude patterns (C(ADD_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines.
+   * Extra exclude patterns (C(ADD_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines. A file must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything).
    */
   add_image_excludes?: string | null;
   /**
-   * Exclude patterns to drop from the list (C(OMIT_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines.
+   * Exclude patterns to drop from the list (C(OMIT_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines. A file must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything).
    */
   omit_image_excludes?: string | null;
   /**
-   * File with the base exclude list. Unset means C(/etc/ltsp/image.excludes) when it exists, else the built-in list.
+   * File with the base exclude list: a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything). Unset means C(/etc/ltsp/image.excludes) when it exists, else the built-in list.
    */
   excludes_file?: string | null;
   /**
@@ -101,7 +101,7 @@ export interface LtspImageOptions {
    */
   metrics_file?: string | null;
   /**
-   * The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run with C(sh -c) in name order before and after the build (not in check mode), only when the file is owned by root and not writable by group or others; a failing PRE hook fails the run before anything is built. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   * The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run with C(sh -c) in name order before and after the build (not in check mode), each in a process group that ends with it; a failing PRE hook fails the run before anything is built. The file must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything); it is read once, and its settings and hooks all come from that text. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
    */
   ltsp_conf?: string | null;
 }
@@ -414,7 +414,7 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "Extra exclude patterns (C(ADD_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines.",
+          "description": "Extra exclude patterns (C(ADD_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines. A file must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything).",
           "x-cli": {
             "metavar": "PATTERNS"
           }
@@ -425,7 +425,7 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "Exclude patterns to drop from the list (C(OMIT_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines.",
+          "description": "Exclude patterns to drop from the list (C(OMIT_IMAGE_EXCLUDES)): a file path, or patterns separated by newlines. A file must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything).",
           "x-cli": {
             "metavar": "PATTERNS"
           }
@@ -436,7 +436,7 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "File with the base exclude list. Unset means C(/etc/ltsp/image.excludes) when it exists, else the built-in list.",
+          "description": "File with the base exclude list: a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything). Unset means C(/etc/ltsp/image.excludes) when it exists, else the built-in list.",
           "x-cli": {
             "metavar": "FILE",
             "path": true
@@ -544,7 +544,7 @@ export const ltspImageSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run with C(sh -c) in name order before and after the build (not in check mode), only when the file is owned by root and not writable by group or others; a failing PRE hook fails the run before anything is built. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "description": "The LTSP configuration file read as C(ltsp image) reads it: its top section, C([common]), C([server]), this server's C([MAC]), C([IP]) and C([HOSTNAME]) sections, then C([image/]) and its per-host variants, with C(INCLUDE). Its C(BASE_DIR), C(TFTP_DIR), C(BACKUP), C(CLEANUP), C(IONICE), C(KERNEL_INITRD), C(MKSQUASHFS_PARAMS), C(ADD_IMAGE_EXCLUDES) and C(OMIT_IMAGE_EXCLUDES) apply to options not given explicitly (an explicit option wins, the file wins over the defaults). Only C(VAR=value) lines (sh quoting, C($VAR) and C(${VAR}) expanded) and C(INCLUDE) are evaluated; any other shell line in those sections is an error naming the file and line. Its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run with C(sh -c) in name order before and after the build (not in check mode), each in a process group that ends with it; a failing PRE hook fails the run before anything is built. The file must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything); it is read once, and its settings and hooks all come from that text. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
           "x-cli": {
             "metavar": "FILE",
             "path": true

@@ -21,7 +21,7 @@ export interface LtspImageInfoOptions {
    */
   drift?: boolean;
   /**
-   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR) apply to base_dir and tftp_dir when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR) apply to base_dir and tftp_dir when they are not given. It must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
    */
   ltsp_conf?: string | null;
   /**
@@ -209,7 +209,7 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR) apply to base_dir and tftp_dir when they are not given. Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR) apply to base_dir and tftp_dir when they are not given. It must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
           "x-cli": {
             "metavar": "FILE",
             "path": true

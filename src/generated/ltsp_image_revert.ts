@@ -33,7 +33,7 @@ export interface LtspImageRevertOptions {
    */
   steps?: number;
   /**
-   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given, and its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run before and after the revert (none in check mode). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
+   * The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given, and its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run before and after the revert (none in check mode). It must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.
    */
   ltsp_conf?: string | null;
 }
@@ -201,7 +201,7 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
             "null"
           ],
           "default": null,
-          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given, and its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run before and after the revert (none in check mode). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
+          "description": "The LTSP configuration file, read as M(ltsp_image) reads it: its C(BASE_DIR), C(TFTP_DIR), C(KERNEL_INITRD) apply to base_dir, tftp_dir and kernel_initrd when they are not given, and its C(PRE_IMAGE_*) and C(POST_IMAGE_*) hooks run before and after the revert (none in check mode). It must be a regular file of at most 1 MiB, owned by root and not writable by group or others (otherwise the run fails before doing anything). Unset means C(/etc/ltsp/ltsp.conf) when it exists; an empty string ignores it.",
           "x-cli": {
             "metavar": "FILE",
             "path": true

@@ -17,6 +17,12 @@ export interface Evaluation {
 
 const ASSIGNMENT = /^([A-Za-z_][A-Za-z0-9_]*)=/;
 
+/** NAME=value at its longest: a hook gets it in its environment, where Linux takes at most 128 KiB a string. */
+const MAX_VALUE = 64 << 10;
+/** All the file's values together: each line can double a value (A=$A$A), so a short file could ask for gigabytes. */
+const MAX_TOTAL = 1 << 20;
+const TOO_LONG_FIX = 'no setting needs this much: look for a variable that expands itself (A=$A$A), or set ltsp_conf: "" to ignore the file';
+
 /** The leading unquoted text of a word: only there does sh see NAME= as an assignment. */
 function unquotedPrefix(word: Part[]): string {
   let prefix = '';
@@ -33,6 +39,8 @@ class Evaluator {
   /** The reference's per-section guard variables: each section runs at most once. */
   private readonly ran: string[] = [];
   readonly assigned = new Map<string, Assigned>();
+  /** The length of all values in `assigned`. */
+  private total = 0;
 
   constructor(
     private readonly file: string,
@@ -47,8 +55,14 @@ class Evaluator {
     }
   }
 
-  private expand(word: Part[]): string {
-    return word.map((part) => ('text' in part ? part.text : (this.vars.get(part.variable) ?? ''))).join('');
+  /** What: the word's role, for the message when it would be too long. */
+  private expand(word: Part[], line: number, what: string): string {
+    let text = '';
+    for (const part of word) {
+      text += 'text' in part ? part.text : (this.vars.get(part.variable) ?? '');
+      if (text.length > MAX_VALUE) throw confError(this.file, line, `${what} would be longer than 64 KiB`, TOO_LONG_FIX);
+    }
+    return text;
   }
 
   private commands(id: string): Command[] {
@@ -65,17 +79,21 @@ class Evaluator {
     for (; index < words.length; index++) {
       const name = ASSIGNMENT.exec(unquotedPrefix(words[index]!))?.[1];
       if (!name) break;
-      const value = this.expand(words[index]!).slice(name.length + 1);
+      const value = this.expand(words[index]!, line, `the value of ${name}`).slice(name.length + 1);
+      this.total += value.length - (this.assigned.get(name)?.value.length ?? 0);
+      if (this.total > MAX_TOTAL) throw confError(this.file, line, `with ${name}, the file's variables would hold more than 1 MiB`, TOO_LONG_FIX);
       this.vars.set(name, value);
       this.assigned.set(name, { value, line });
     }
     if (index === words.length) return;
-    const commandName = this.expand(words[index]!);
+    const expand = (word: Part[]) => this.expand(word, line, 'a word');
+    const commandName = expand(words[index]!);
     if (commandName === 'section_call' && index === 0) {
-      this.call(words.slice(1).map((w) => this.expand(w)));
+      this.call(words.slice(1).map(expand));
       return;
     }
-    const shown = words.map((w) => this.expand(w)).join(' ');
+    let shown = '';
+    for (const word of words) if (shown.length <= 60) shown += `${shown ? ' ' : ''}${expand(word)}`;
     throw confError(this.file, line, `"${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown}" is a shell command, which ltsp_image does not run`);
   }
 

@@ -1,7 +1,6 @@
-// Runs ltsp.conf's PRE_IMAGE_* / POST_IMAGE_* hooks as `ltsp image` does (sh, alphabetical), but only from a file only root can change.
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import { ModuleError } from '../runtime/errors.js';
+// Runs ltsp.conf's PRE_IMAGE_* / POST_IMAGE_* hooks as `ltsp image` does (sh, alphabetical), from the text read at the start (which only root could have written).
+import { ModuleError, errorMessage } from '../runtime/errors.js';
+import { runInOwnGroup, type GroupRun } from '../runtime/process-group.js';
 import type { LtspConf } from './read.js';
 
 export type HookPhase = 'PRE' | 'POST';
@@ -27,28 +26,25 @@ export function hooksOf(conf: LtspConf, phase: HookPhase): Hook[] {
     .map(([name, { value, line }]) => ({ name, origin: `${conf.file}:${line}`, command: value }));
 }
 
-/** Hooks are shell run as root: refuse them from a file someone else could have written. */
-export function hookSafetyProblem(file: string): string | null {
-  const st = fs.statSync(file);
-  if (st.uid !== 0) return `${file} has hooks but is not owned by root (uid ${st.uid}); run: chown root ${file}`;
-  if (st.mode & 0o022) return `${file} has hooks but is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}); run: chmod go-w ${file}`;
-  return null;
-}
-
-function runHook(hook: Hook, env: NodeJS.ProcessEnv, signal: AbortSignal): Promise<number> {
-  return new Promise((resolve, reject) => {
-    // Output goes to stderr: stdout carries the module's one JSON object.
-    const child = spawn('sh', ['-c', hook.command], { stdio: ['ignore', 2, 2], env, signal, killSignal: 'SIGTERM' });
-    child.on('error', (error) =>
-      reject(new ModuleError(error.name === 'AbortError' ? `${hook.name} (${hook.origin}) was interrupted` : `${hook.name} (${hook.origin}) could not run: ${error.message}`)),
-    );
-    child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : 1)));
-  });
-}
-
 export interface HookContext {
   signal: AbortSignal;
   log(message: string): Promise<void>;
+  warn(message: string): void;
+}
+
+/** Each hook leads a process group that ends with it: a background job of a PRE hook would change the source during the build. */
+async function runHook(hook: Hook, env: NodeJS.ProcessEnv, context: HookContext): Promise<number> {
+  let run: GroupRun;
+  try {
+    run = await runInOwnGroup('sh', ['-c', hook.command], env, context.signal);
+  } catch (error) {
+    throw new ModuleError(`${hook.name} (${hook.origin}) could not run: ${errorMessage(error)}`);
+  }
+  if (run.exit === null) throw new ModuleError(`${errorMessage(context.signal.reason)}; ${hook.name} (${hook.origin}) was interrupted and its processes ended`);
+  if (run.leftOver) {
+    context.warn(`${hook.name} (${hook.origin}) left processes running; they were ended: a hook's processes end with it (start a service with systemctl instead)`);
+  }
+  return run.exit;
 }
 
 /** What the run around the hooks does to the image, for the messages: `ltsp image` builds, `ltsp image -r` reverts. */
@@ -61,13 +57,11 @@ export type AppletVerb = 'built' | 'reverted';
 export async function runHooks(conf: LtspConf, phase: HookPhase, extraEnv: Record<string, string>, context: HookContext, verb: AppletVerb = 'built'): Promise<HookRun[]> {
   const hooks = hooksOf(conf, phase);
   if (!hooks.length) return [];
-  const problem = hookSafetyProblem(conf.file);
-  if (problem) throw new ModuleError(`${problem}; no ${phase}_IMAGE_* hook was run${phase === 'PRE' ? ` and nothing was ${verb}` : ''}`);
   const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries([...conf.evaluation.assigned].map(([k, v]) => [k, v.value])), ...extraEnv };
   const runs: HookRun[] = [];
   for (const hook of hooks) {
     await context.log(`running ${hook.name} from ${hook.origin}`);
-    const exit = await runHook(hook, env, context.signal);
+    const exit = await runHook(hook, env, context);
     runs.push({ name: hook.name, exit });
     await context.log(`${hook.name} exited with status ${exit}`);
     if (exit !== 0) {

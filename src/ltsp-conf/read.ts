@@ -1,7 +1,7 @@
 // Applies /etc/ltsp/ltsp.conf (or the ltsp_conf option's file) to ltsp_image's options: explicit options win over it, it wins over defaults.
 import fs from 'node:fs';
 import os from 'node:os';
-import { ModuleError } from '../runtime/errors.js';
+import { readConfigFile } from '../runtime/config-file.js';
 import { evaluateForImage, type Evaluation } from './evaluate.js';
 import { serverNetwork } from './network.js';
 import { splitSections } from './sections.js';
@@ -14,16 +14,6 @@ export function confPath(option: string | null | undefined): string | null {
   if (option === '') return null;
   if (option === null || option === undefined) return fs.existsSync(DEFAULT_LTSP_CONF) ? DEFAULT_LTSP_CONF : null;
   return option;
-}
-
-function readConf(file: string): string {
-  try {
-    if (fs.statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ModuleError(`Option ltsp_conf: cannot read ${file} (${code}); give an ltsp.conf file, or "" to ignore ltsp.conf`);
-  }
 }
 
 /** The shell variables `ltsp image` has before it evaluates the file. */
@@ -48,9 +38,13 @@ export interface LtspConf {
   origins: Record<string, string>;
 }
 
-/** explicit: the option values given by the caller (not defaults); they win over the file. only: the options this module has. */
+/**
+ * explicit: the option values given by the caller (not defaults); they win over the file. only: the options this module
+ * has. The file is read once, here, and only when root alone could have written it: its settings, and the hooks run
+ * around the applet, all come from this one text.
+ */
 export function readLtspConf(file: string, explicit: Record<string, unknown>, warn: (message: string) => void, only?: readonly string[]): LtspConf {
-  const sections = splitSections(file, readConf(file));
+  const sections = splitSections(file, readConfigFile(file, 'ltsp_conf', 'give an ltsp.conf file, or "" to ignore ltsp.conf'));
   const needsNetwork = sections.some((s) => s.line && !['common', 'server', 'clients', 'image/'].includes(s.pattern));
   const network = needsNetwork ? serverNetwork() : null;
   if (needsNetwork && !network) warn(`${file}: this server's MAC address could not be found (ip -o route/link), so its [MAC] and [IP] sections were not evaluated`);

@@ -1,7 +1,7 @@
 // Computes the effective exclude list exactly as the reference does: (base list minus OMIT) plus ADD, comments dropped, sorted, unique; plus mksquashfs_params' -e paths.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
+import { readConfigFile } from '../runtime/config-file.js';
 import { BUILTIN_EXCLUDES } from './builtin-excludes.js';
 
 export const SYSTEM_EXCLUDES_FILE = '/etc/ltsp/image.excludes';
@@ -20,12 +20,7 @@ function patterns(text: string): string[] {
 }
 
 function readList(file: string, option: string): string[] {
-  try {
-    return patterns(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ModuleError(`Option ${option}: cannot read ${file} (${code}); give a readable file or newline-separated patterns`);
-  }
+  return patterns(readConfigFile(file, option, 'give a readable file or newline-separated patterns'));
 }
 
 /** A value that is one line naming an absolute path is a file of patterns; anything else is the patterns themselves. */

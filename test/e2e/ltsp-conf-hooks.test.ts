@@ -1,11 +1,15 @@
-// ltsp.conf's PRE_IMAGE_* / POST_IMAGE_* hooks: the reference's order (checked against `ltsp image` itself), failures, check mode, unsafe files.
+// ltsp.conf's PRE_IMAGE_* / POST_IMAGE_* hooks: the reference's order (checked against `ltsp image` itself), failures, check mode, unsafe and swapped files, their processes.
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { execa } from 'execa';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { referenceImage } from '../helpers/ltsp-reference.js';
 import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
+import { processesRunning } from '../helpers/proc.js';
+import { waitFor } from '../helpers/settle.js';
+import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** Each hook appends its name to $HOOKLOG and whether the image exists at that moment. */
@@ -114,18 +118,91 @@ describe('ltsp.conf hooks', function () {
     assert.match(String(run.result.warnings), /Check mode runs no ltsp\.conf hook: PRE_IMAGE_A, POST_IMAGE_A not run/);
   });
 
-  it('refuses hooks from a file others could write, or not owned by root, and builds nothing', async function () {
-    const writable = await setup(hookLines(['PRE_IMAGE_A']), 0o664);
-    assertFailed(await build(writable.conf), /writable by group or others \(mode 0664\); run: chmod go-w .*; no PRE_IMAGE_\* hook was run and nothing was built/);
+  it('refuses the whole of a file others could write, or not owned by root: no hook, no setting, nothing built', async function () {
+    // As ltsp.conf(5) has it made: install -m 0660 -g sudo, so that sudo users edit it without sudo.
+    const writable = await setup(hookLines(['PRE_IMAGE_A']), 0o660);
+    await fs.chown(writable.conf, 0, 27);
+    assertFailed(await build(writable.conf), /^Option ltsp_conf: .*ltsp\.conf is writable by group or others \(mode 0660\), so it is not trusted: its settings run as root; run: chmod go-w .*ltsp\.conf, then edit it with sudoedit$/);
     const foreign = await setup(hookLines(['PRE_IMAGE_A']));
     await fs.chown(foreign.conf, 1000, 1000);
-    assertFailed(await build(foreign.conf), /is not owned by root \(uid 1000\); run: chown root/);
-    for (const c of [writable, foreign]) {
+    assertFailed(await build(foreign.conf), /^Option ltsp_conf: .*ltsp\.conf is owned by uid 1000 \(mode 0644\), not by root, .*; run: chown root:root .*ltsp\.conf$/);
+    // Without hooks too: its settings (IONICE is a command prefix run as root, BASE_DIR where images go) are not used either.
+    const plain = await setup('', 0o664);
+    assertFailed(await build(plain.conf), /is writable by group or others/);
+    for (const c of [writable, foreign, plain]) {
       assert.equal(await readLog(c.log), '');
       await assert.rejects(fs.stat(path.join(c.dir, 'base/images/fixture.img')));
     }
-    // Without hooks, the same file's settings are still read.
-    const plain = await setup('', 0o664);
-    assert.equal((await build(plain.conf)).code, 0);
+  });
+
+  it("trusts the file by what it was when read: one someone else could write is refused at once, even if swapped for root's before the POST hooks", async function () {
+    // Its IONICE (run as root before the POST hooks) would put a symlink to a root-owned file at its name.
+    const mod = await setup('', 0o644);
+    const swap = path.join(mod.dir, 'swap.sh');
+    const rootOwned = path.join(mod.dir, 'root-owned.conf');
+    await fs.writeFile(rootOwned, '[server]\n');
+    await fs.writeFile(swap, `#!/bin/sh\nln -s ${rootOwned} ${mod.conf}.new && mv -T ${mod.conf}.new ${mod.conf}\nexec "$@"\n`, { mode: 0o755 });
+    await fs.appendFile(mod.conf, `IONICE=${swap}\n${hookLines(['POST_IMAGE_A'])}\n`);
+    await fs.chown(mod.conf, 1000, 1000);
+    assertFailed(await build(mod.conf), /^Option ltsp_conf: .* is owned by uid 1000/);
+    assert.ok((await fs.lstat(mod.conf)).isFile(), 'IONICE did not run');
+    assert.equal(await readLog(mod.log), '');
+    await assert.rejects(fs.stat(path.join(mod.dir, 'base/images/fixture.img')));
+  });
+
+  it("runs the POST hooks of the text read at the start, whatever is at the file's name after the PRE hooks", async function () {
+    // The PRE hook puts a symlink to a file owned by someone else, with other hooks, at the name.
+    const mod = await setup('', 0o644);
+    const other = path.join(mod.dir, 'other.conf');
+    await fs.writeFile(other, `[image/]\n${hookLines(['POST_IMAGE_OTHER'])}\n`);
+    await fs.chown(other, 1000, 1000);
+    const swap = `ln -s ${other} ${mod.conf}.new && mv -T ${mod.conf}.new ${mod.conf}`;
+    await fs.appendFile(mod.conf, `${hookLines(['POST_IMAGE_B'])}\nPRE_IMAGE_A='${swap}'\n`);
+    const run = await build(mod.conf);
+    assert.equal(run.code, 0, run.stdout);
+    assert.ok((await fs.lstat(mod.conf)).isSymbolicLink(), 'the PRE hook swapped the file');
+    assert.equal(await readLog(mod.log), 'POST_IMAGE_B image\n');
+    assert.deepEqual(run.result.hooks, [{ name: 'PRE_IMAGE_A', exit: 0 }, { name: 'POST_IMAGE_B', exit: 0 }]);
+  });
+
+  describe("a hook's processes end with it", function () {
+    /** A hook's sleeps run as this symlink, so this test's processes are told apart by their command line. */
+    let sleeper: string;
+    const sleeping = () => processesRunning(sleeper);
+    before(async function () {
+      sleeper = path.join(scratch, `hook-sleeper-${process.pid}`);
+      await fs.symlink((await execa('sh', ['-c', 'command -v sleep'])).stdout, sleeper);
+    });
+    afterEach(async function () {
+      for (const pid of sleeping()) process.kill(pid, 'SIGKILL');
+      await killStarted();
+    });
+
+    /** Background jobs, two in a nested shell that its parent leaves behind, a line in the log, then `last`. */
+    const hook = (last: string) => `PRE_IMAGE_A='"$SLEEPER" 1000 & (sh -c "\\"$SLEEPER\\" 1001 & \\"$SLEEPER\\" 1002" &); echo started >> "$HOOKLOG"; ${last}'`;
+
+    it('SIGTERM during a PRE hook ends all its processes, background and nested ones included, before the run ends', async function () {
+      const mod = await setup(`SLEEPER=${sleeper}\n${hook('"$SLEEPER" 1003')}`);
+      const run = startModule('ltsp_image', { name: source, ltsp_conf: mod.conf });
+      await waitFor(async () => (await readLog(mod.log)) !== '' && sleeping().length === 4, 'the hook and its four sleeps');
+      run.child.kill('SIGTERM');
+      // A run ends within 2 s of SIGTERM (1 s of grace for the hook's processes); the deadline leaves room for a loaded machine.
+      await waitFor(() => run.child.exitCode !== null, 'the run to end after SIGTERM', 15_000);
+      assert.deepEqual(sleeping(), [], 'a process of the hook outlived the run');
+      const done = await run.result();
+      assert.equal(done.code, 1, done.stdout);
+      assert.match(String(done.result.msg), /^Interrupted by SIGTERM; .*; PRE_IMAGE_A \(.*ltsp\.conf:\d+\) was interrupted and its processes ended$/);
+      await assert.rejects(fs.stat(path.join(mod.dir, 'base/images/fixture.img')));
+    });
+
+    it('a PRE hook that exits leaving background jobs: they are ended before the build, with a warning', async function () {
+      const mod = await setup(`SLEEPER=${sleeper}\n${hook('true')}`);
+      const run = startModule('ltsp_image', { name: source, ltsp_conf: mod.conf, kernel: false });
+      await waitFor(() => run.child.exitCode !== null, 'the run to end', 120_000);
+      assert.deepEqual(sleeping(), [], 'a process of the hook outlived it');
+      const done = await run.result();
+      assert.equal(done.code, 0, done.stdout);
+      assert.match(String(done.result.warnings), /PRE_IMAGE_A \(.*\) left processes running; they were ended/);
+    });
   });
 });

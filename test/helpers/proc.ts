@@ -1,4 +1,4 @@
-// Watches a running process through /proc: whether it has a given file open, to kill it at exactly that moment.
+// Watches processes through /proc: whether one has a given file open (to kill it at exactly that moment), which run as a given program.
 import fs from 'node:fs';
 
 export function hasOpen(pid: number, file: string): boolean {
@@ -23,3 +23,17 @@ export async function waitForOpen(pid: number, file: string, context: () => stri
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** PIDs of the live processes started as `program` (argv[0]): a test's own symlink to a command tells its processes apart. */
+export function processesRunning(program: string): number[] {
+  const found: number[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] === program) found.push(Number(pid));
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return found;
+}
+

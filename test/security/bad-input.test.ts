@@ -1,11 +1,13 @@
-// Table-driven hostile and mistaken input: each gets exit 1, one JSON object, a message naming the problem, and no change on disk.
+// Table-driven hostile and mistaken input: each gets exit 1, one JSON object, a message naming the problem, and no change on disk; SIGTERM ends a run whatever file it reads.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { treeDigest } from '../helpers/image.js';
+import { assertNothingLeaked, hostSnapshot, treeDigest } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
 import { parseSingleJson, projectRoot, runModule } from '../helpers/run-module.js';
+import { waitFor } from '../helpers/settle.js';
+import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 interface Case {
@@ -25,6 +27,18 @@ let scratch = '';
 /** The content of a file that options could make mksquashfs read: it must never reach a message. */
 const SECRET = '$6$secretsalt$hashthatmustnotleak';
 const p = (rel: string) => path.join(scratch, rel);
+
+/** A FIFO blocks a plain read for good, /dev/zero never ends: each file input of #24 given both. */
+function inputsThatNeverEnd(): Case[] {
+  const inputs: [string, string][] = [['FIFO', 'fifo'], ['/dev/zero', '/dev/zero']];
+  return ['ltsp_conf', 'excludes_file', 'add_image_excludes', 'omit_image_excludes'].flatMap((option) =>
+    inputs.map(([what, file]) => ({
+      title: `${what} as ${option} (#24)`,
+      args: { [option]: path.isAbsolute(file) ? file : p(file) },
+      msg: new RegExp(`^Option ${option}: .*${file} is ${what === 'FIFO' ? 'a FIFO' : 'a character device'}, not a regular file; give `),
+    })),
+  );
+}
 
 function cases(): Case[] {
   const marker = p('pwned');
@@ -136,6 +150,15 @@ function cases(): Case[] {
     { title: 'a base_dir below a file', args: { base_dir: p('notes.txt/ltsp') }, msg: /Option base_dir: .*notes\.txt is not a directory/ },
     { title: 'a tftp_dir below a file', args: { tftp_dir: p('notes.txt/tftp') }, msg: /Option tftp_dir: .*notes\.txt is not a directory/ },
     { title: 'an unreadable excludes_file', args: { excludes_file: p('nope.excludes') }, msg: /Option excludes_file: cannot read .*nope\.excludes \(ENOENT\)/ },
+    ...inputsThatNeverEnd(),
+    { title: 'an ltsp_conf over 1 MiB (#24)', args: { ltsp_conf: p('big.conf') }, msg: /^Option ltsp_conf: .*big\.conf is larger than 1 MiB, far more than any such file needs; give an ltsp\.conf file, or "" to ignore ltsp\.conf$/ },
+    { title: 'an ltsp_conf others can write, whose IONICE would run as root (#24)', args: { ltsp_conf: p('writable.conf') }, msg: /^Option ltsp_conf: .*writable\.conf is writable by group or others \(mode 0666\), so it is not trusted: its settings run as root; run: chmod go-w .*writable\.conf, then edit it with sudoedit$/ },
+    { title: 'an ltsp_conf owned by a user, whose IONICE would run as root (#24)', args: { ltsp_conf: p('foreign.conf') }, msg: /^Option ltsp_conf: .*foreign\.conf is owned by uid 1000 \(mode 0644\), not by root, .*; run: chown root:root .*foreign\.conf$/ },
+    { title: 'an ltsp_conf naming an add excludes file owned by a user (#24)', args: { ltsp_conf: p('names-foreign.conf') }, msg: /^Option add_image_excludes: .*foreign\.excludes is owned by uid 1000 \(mode 0644\), not by root/ },
+    { title: 'an excludes_file others can write (#24)', args: { excludes_file: p('writable.excludes') }, msg: /^Option excludes_file: .*writable\.excludes is writable by group or others \(mode 0666\).*; run: chmod go-w / },
+    { title: 'an ltsp_conf where A=$A$A repeats 30 times (#24)', args: { ltsp_conf: p('doubling.conf') }, msg: /^.*doubling\.conf:17: the value of A would be longer than 64 KiB; no setting needs this much/ },
+    { title: 'an ltsp_image_info ltsp_conf owned by a user (#24)', module: 'ltsp_image_info', args: { ltsp_conf: p('foreign.conf') }, msg: /^Option ltsp_conf: .*foreign\.conf is owned by uid 1000/ },
+    { title: 'an ltsp_image_revert ltsp_conf others can write (#24)', module: 'ltsp_image_revert', args: { ltsp_conf: p('writable.conf') }, msg: /^Option ltsp_conf: .*writable\.conf is writable by group or others/ },
     { title: 'a bad kernel_initrd', args: { kernel_initrd: 'vmlinuz* nonsense' }, msg: /kernel_initrd/ },
     { title: 'cleanup without overlay', args: { overlay: false }, msg: /Can't clean up without overlay/ },
     { title: 'revert with steps of zero', module: 'ltsp_image_revert', args: { steps: 0 }, msg: /Option steps must be >= 1/ },
@@ -160,6 +183,19 @@ describe('bad input', function () {
     fs.writeFileSync(p('ltsp.conf'), `[common]\nMKSQUASHFS_PARAMS="-true-action exclude@exec(touch_${p('pwned')})"\n`);
     await execa('mkfifo', [p('fifo')]);
     fs.symlinkSync(p('loop'), p('loop'));
+    fs.writeFileSync(p('big.conf'), '');
+    fs.truncateSync(p('big.conf'), 2 << 20);
+    // Were these files read, IONICE would run this as root.
+    fs.writeFileSync(p('ionice.sh'), `#!/bin/sh\ntouch ${p('pwned')}\nexec "$@"\n`, { mode: 0o755 });
+    for (const name of ['writable.conf', 'foreign.conf']) fs.writeFileSync(p(name), `[server]\nIONICE=${p('ionice.sh')}\n`);
+    fs.chmodSync(p('writable.conf'), 0o666);
+    fs.chownSync(p('foreign.conf'), 1000, 1000);
+    fs.writeFileSync(p('foreign.excludes'), 'etc/*\n');
+    fs.chownSync(p('foreign.excludes'), 1000, 1000);
+    fs.writeFileSync(p('names-foreign.conf'), `[server]\nADD_IMAGE_EXCLUDES=${p('foreign.excludes')}\n`);
+    fs.writeFileSync(p('writable.excludes'), 'etc/*\n');
+    fs.chmodSync(p('writable.excludes'), 0o666);
+    fs.writeFileSync(p('doubling.conf'), ['A=x', ...Array<string>(30).fill('A=$A$A')].join('\n'));
     const ok = await runModule('ltsp_image', { name: p('srv/ltsp/good'), base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp') });
     assert.equal(ok.code, 0, ok.stdout);
     digest = await treeDigest(scratch, { dirTimes: false });
@@ -183,6 +219,8 @@ describe('bad input', function () {
         reject: false,
         encoding: 'utf8',
         cwd: scratch,
+        // Only so that a run stuck on a FIFO fails the case instead of hanging the suite: each case ends at once.
+        timeout: 120_000,
       });
       const result = parseSingleJson(String(child.stdout));
       assert.equal(child.exitCode, 1, String(child.stdout));
@@ -193,6 +231,52 @@ describe('bad input', function () {
       assert.equal(fs.existsSync(p('pwned')), false, 'a shell ran');
       assert.equal(await treeDigest(scratch, { dirTimes: false }), digest, 'the scratch tree changed');
       rejected++;
+    });
+  }
+});
+
+/** A write end of the FIFO, if something has its read end open (else ENXIO). */
+function openWriter(fifo: string): number | undefined {
+  try {
+    return fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
+
+describe('SIGTERM while a file input is read (#24)', function () {
+  let dir = '';
+  const at = (rel: string) => path.join(dir, rel);
+  before(async function () {
+    requireRoot(this);
+    dir = await scratchDir('sigterm-input-');
+    fs.mkdirSync(at('src/etc'), { recursive: true });
+    await execa('mkfifo', [at('fifo')]);
+  });
+  afterEach(killStarted);
+  after(async function () {
+    if (dir) await removeScratch(dir);
+  });
+
+  for (const option of ['ltsp_conf', 'excludes_file', 'add_image_excludes', 'omit_image_excludes']) {
+    it(`a FIFO as ${option}: the run ends within 2 s of SIGTERM, with one JSON object, and leaves nothing`, async function () {
+      const before = await hostSnapshot();
+      const run = startModule('ltsp_image', { name: at('src'), base_dir: at('ltsp'), tftp_dir: at('tftp'), [option]: at('fifo') });
+      const ended = () => run.child.exitCode !== null || run.child.signalCode !== null;
+      // A writer end opens only while the run holds the read end: from then on a plain read of it waits for data for good.
+      let writer: number | undefined;
+      await waitFor(() => ended() || (writer = openWriter(at('fifo'))) !== undefined, 'the run to open the FIFO or end');
+      try {
+        run.child.kill('SIGTERM');
+        // The bound is 2 s; the deadline leaves room for a loaded machine, and a run blocked on the FIFO never ends at all.
+        await waitFor(ended, 'the run to end after SIGTERM', 15_000);
+      } finally {
+        if (writer !== undefined) fs.closeSync(writer);
+      }
+      const done = await run.result();
+      assert.equal(done.code, 1, done.stdout);
+      assert.match(String(done.result.msg), new RegExp(`^(Option ${option}: .*fifo is a FIFO, not a regular file|Interrupted by SIGTERM)`));
+      await assertNothingLeaked(before);
     });
   }
 });

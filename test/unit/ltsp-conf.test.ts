@@ -7,6 +7,7 @@ import { lexSection } from '../../src/ltsp-conf/lexer.js';
 import { matchesSection } from '../../src/ltsp-conf/pattern.js';
 import { withLtspConf } from '../../src/ltsp-conf/read.js';
 import { splitSections } from '../../src/ltsp-conf/sections.js';
+import { requireRoot } from '../helpers/root.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 const NET = { mac: '52:54:00:12:34:56', ip: '10.0.0.5' };
@@ -213,6 +214,24 @@ describe('ltsp-conf', function () {
     it('refuses a relative BASE_DIR with the line, unless base_dir was given', async function () {
       await assert.rejects(async () => apply('\nBASE_DIR=srv', {}, []), /ltsp\.conf:2: BASE_DIR="srv" is not an absolute path/);
       assert.equal((await apply('BASE_DIR=srv', { base_dir: '/y' }, ['base_dir'])).options.base_dir, '/y');
+    });
+
+    it('caps what expansion can grow to, naming the file, the line and the variable (#24)', async function () {
+      await assert.rejects(async () => apply(['A=x', ...Array<string>(30).fill('A=$A$A')].join('\n'), {}, []), /ltsp\.conf:17: the value of A would be longer than 64 KiB; /);
+      // Each value under the cap, more than 1 MiB together.
+      const many = [`A=${'x'.repeat(60000)}`, ...Array.from({ length: 20 }, (_, i) => `B${i}=$A`)].join('\n');
+      await assert.rejects(async () => apply(many, {}, []), /ltsp\.conf:18: with B16, the file's variables would hold more than 1 MiB; /);
+    });
+
+    it('follows a symlinked ltsp.conf and checks the file it ends at (#24)', async function () {
+      requireRoot(this);
+      const file = path.join(dir, 'target.conf');
+      const link = path.join(dir, 'linked.conf');
+      await fs.writeFile(file, '[server]\nBASE_DIR=/opt/linked\n');
+      await fs.symlink(file, link);
+      assert.equal(withLtspConf({ ltsp_conf: link, base_dir: '/srv/ltsp' }, [], () => {}).options.base_dir, '/opt/linked');
+      await fs.chown(file, 1000, 1000);
+      assert.throws(() => withLtspConf({ ltsp_conf: link }, [], () => {}), /^ModuleError: Option ltsp_conf: .*linked\.conf is owned by uid 1000 \(mode 0644\), not by root/);
     });
 
     it('"" ignores the file and a missing file is an error naming the option', async function () {
