@@ -599,6 +599,21 @@ describe('cleanup', () => {
       );
     });
 
+    it('writes an empty printers.conf for a symlink to a file the truncate step empties, whose content the fingerprint ignores', async function () {
+      requireRoot(this);
+      const root = await buildServerTree();
+      await put(root, 'var/log/printers.conf', PRINTERS, { mode: 0o600 });
+      await fs.rm(path.join(root, 'etc/cups/printers.conf'));
+      await fs.symlink('../../var/log/printers.conf', path.join(root, 'etc/cups/printers.conf'));
+      assert.equal(isContentDiscarded('var/log/printers.conf'), true);
+
+      const steps = await runCleanup(root);
+
+      assert.equal(await read(root, 'etc/cups/printers.conf'), '');
+      assert.equal(await read(root, 'var/log/printers.conf'), '');
+      assert.equal(stepByName(steps, 'printers').detail, 'no printers; replaced the symlink etc/cups/printers.conf (to var/log/printers.conf) with a regular file');
+    });
+
     it('fails the build naming the path when a symlink it would follow leads out of the tree or loops, and writes nothing outside', async function () {
       requireRoot(this);
       const parent = await tempDir('cleanup-parent-');
