@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { copiedUp, sameInode } from './copy-up.js';
 import { joinBytes, rootBytes, segments, showRel, treePath, type TreeRel } from './tree-path.js';
 
-export { showRel, treePath, type TreeRel } from './tree-path.js';
-
 /** What lstat says about a tree path, checking every parent directory on the way. */
 export type TreeEntry =
   | { kind: 'missing' }
