@@ -62,9 +62,10 @@ export function randomnessOf(steps: readonly CleanupStep[]): string | undefined 
 
 /**
  * Runs every cleanup step on the tree at `root` (an absolute path to the overlay's merged
- * directory) and reports what each did. Nothing is followed out of the tree: symlinked or
- * non-regular files are skipped and named in their step's detail. A step that fails stops
- * the cleanup with an error naming it, since squashing a half-cleaned tree could leak secrets.
+ * directory) and reports what each did. Nothing is followed out of the tree: the symlinks on a
+ * path a step scrubs are followed inside it (resolve.ts), others and non-regular files are
+ * skipped and named in their step's detail. A step that fails stops the cleanup with an error
+ * naming it, since squashing a half-cleaned tree could leak secrets.
  */
 export async function runCleanup(root: string, context: CleanupContext = { excluded: () => false }): Promise<CleanupStep[]> {
   if (!path.isAbsolute(root)) throw new Error(`cleanup root must be an absolute path: ${root}`);

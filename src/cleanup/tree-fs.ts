@@ -3,9 +3,9 @@ import { constants } from 'node:fs';
 import type { Dirent, Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { copiedUp, sameInode } from './copy-up.js';
+import { joinBytes, rootBytes, segments, showRel, treePath, type TreeRel } from './tree-path.js';
 
 /** What lstat says about a tree path, checking every parent directory on the way. */
 export type TreeEntry =
@@ -26,25 +26,15 @@ export interface FileOwnership {
 // O_NONBLOCK so that a FIFO planted where a regular file was expected cannot hang the build.
 const NOFOLLOW = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
 
-function segments(rel: string): string[] {
-  const parts = rel.split('/').filter((part) => part !== '' && part !== '.');
-  if (parts.length === 0 || parts.includes('..')) throw new Error(`invalid path inside the tree: ${rel}`);
-  return parts;
-}
-
-function hasCode(error: unknown, ...codes: string[]): boolean {
+export function hasCode(error: unknown, ...codes: string[]): boolean {
   return typeof error === 'object' && error !== null && codes.includes((error as NodeJS.ErrnoException).code ?? '');
 }
 
-export function treePath(root: string, rel: string): string {
-  return path.join(root, ...segments(rel));
-}
-
-export async function inspect(root: string, rel: string): Promise<TreeEntry> {
+export async function inspect(root: string, rel: TreeRel): Promise<TreeEntry> {
   const parts = segments(rel);
-  let current = root;
+  let current = rootBytes(root);
   for (let i = 0; i < parts.length; i += 1) {
-    current = path.join(current, parts[i] as string);
+    current = joinBytes([current, parts[i] as Buffer]);
     let stat: Stats;
     try {
       stat = await fs.lstat(current);
@@ -55,7 +45,7 @@ export async function inspect(root: string, rel: string): Promise<TreeEntry> {
     const last = i === parts.length - 1;
     if (stat.isSymbolicLink()) {
       if (last) return { kind: 'symlink' };
-      return { kind: 'unsafe', reason: `${parts.slice(0, i + 1).join('/')} is a symlink` };
+      return { kind: 'unsafe', reason: `${showRel(joinBytes(parts.slice(0, i + 1)))} is a symlink` };
     }
     if (last) {
       if (stat.isFile()) return { kind: 'regular', stat };
@@ -92,30 +82,30 @@ export function entryProblem(entry: TreeEntry, subject?: string): string {
  * reason, so that one symlinked parent (etc) is not reported once per file under it.
  * Regular and absent files are not mentioned.
  */
-export function describeSkips(skips: ReadonlyArray<{ rel: string; entry: TreeEntry }>): string[] {
+export function describeSkips(skips: ReadonlyArray<{ rel: TreeRel; entry: TreeEntry }>): string[] {
   const byWhy = new Map<string, string[]>();
   for (const { rel, entry } of skips) {
     const why = entryProblem(entry);
     if (why === '') continue;
-    byWhy.set(why, [...(byWhy.get(why) ?? []), rel]);
+    byWhy.set(why, [...(byWhy.get(why) ?? []), showRel(rel)]);
   }
   return [...byWhy].map(([why, rels]) => `skipped ${rels.join(', ')}: ${why}`);
 }
 
 /** Why a step leaves `rel` alone, for its detail; '' when it is a regular file or absent. */
-export function skipReason(rel: string, entry: TreeEntry): string {
+export function skipReason(rel: TreeRel, entry: TreeEntry): string {
   return describeSkips([{ rel, entry }])[0] ?? '';
 }
 
 // Re-checks after opening, so that a file swapped between lstat and open is refused rather than used.
-async function openRegular(root: string, rel: string, flags: number): Promise<{ handle: FileHandle; stat: Stats }> {
+async function openRegular(root: string, rel: TreeRel, flags: number): Promise<{ handle: FileHandle; stat: Stats }> {
   const entry = await inspect(root, rel);
-  if (entry.kind !== 'regular') throw new Error(`${rel} is not a regular file inside the tree`);
+  if (entry.kind !== 'regular') throw new Error(`${showRel(rel)} is not a regular file inside the tree`);
   const handle = await fs.open(treePath(root, rel), flags | NOFOLLOW);
   try {
     const stat = await handle.stat();
     if (!stat.isFile() || (!sameInode(stat, entry.stat) && !copiedUp(entry.stat, stat, await inspect(root, rel)))) {
-      throw new Error(`${rel} changed while being opened`);
+      throw new Error(`${showRel(rel)} changed while being opened`);
     }
     return { handle, stat };
   } catch (error) {
@@ -124,7 +114,7 @@ async function openRegular(root: string, rel: string, flags: number): Promise<{ 
   }
 }
 
-export async function readRegular(root: string, rel: string): Promise<{ data: Buffer; stat: Stats }> {
+export async function readRegular(root: string, rel: TreeRel): Promise<{ data: Buffer; stat: Stats }> {
   const { handle, stat } = await openRegular(root, rel, constants.O_RDONLY);
   try {
     return { data: await handle.readFile(), stat };
@@ -134,7 +124,7 @@ export async function readRegular(root: string, rel: string): Promise<{ data: Bu
 }
 
 /** Empties a regular file in place, which keeps its inode, owner and mode; false when it already was empty. */
-export async function truncateRegular(root: string, rel: string): Promise<boolean> {
+export async function truncateRegular(root: string, rel: TreeRel): Promise<boolean> {
   // ftruncate on a descriptor opened for writing, not truncate(2) on a path, which overlayfs once got wrong (LP: #1494660).
   const { handle, stat } = await openRegular(root, rel, constants.O_WRONLY);
   try {
@@ -147,12 +137,14 @@ export async function truncateRegular(root: string, rel: string): Promise<boolea
 }
 
 /** Writes `data` to a new file beside `rel` and renames it over, so readers never see a half-written account file. */
-export async function replaceRegular(root: string, rel: string, data: string | Buffer, owner: FileOwnership): Promise<void> {
+export async function replaceRegular(root: string, rel: TreeRel, data: string | Buffer, owner: FileOwnership): Promise<void> {
   const entry = await inspect(root, rel);
-  if (entry.kind === 'unsafe') throw new Error(`refusing to write ${rel}: ${entry.reason}`);
-  if (entry.kind === 'directory' || entry.kind === 'other') throw new Error(`refusing to replace ${rel}: not a regular file`);
+  if (entry.kind === 'unsafe') throw new Error(`refusing to write ${showRel(rel)}: ${entry.reason}`);
+  if (entry.kind === 'directory' || entry.kind === 'other') throw new Error(`refusing to replace ${showRel(rel)}: not a regular file`);
   const target = treePath(root, rel);
-  const temp = path.join(path.dirname(target), `.${path.basename(target)}.cleanup-${randomBytes(6).toString('hex')}`);
+  const parts = segments(rel);
+  const name = Buffer.concat([Buffer.from('.'), parts[parts.length - 1] as Buffer, Buffer.from(`.cleanup-${randomBytes(6).toString('hex')}`)]);
+  const temp = joinBytes([rootBytes(root), ...parts.slice(0, -1), name]);
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NOFOLLOW;
   const handle = await fs.open(temp, flags, 0o600);
   try {
@@ -173,11 +165,11 @@ export async function replaceRegular(root: string, rel: string, data: string | B
 }
 
 /** Unlinks a non-directory entry; unlink never follows the link, so a symlink goes and its target stays. */
-export async function removeEntry(root: string, rel: string): Promise<boolean> {
+export async function removeEntry(root: string, rel: TreeRel): Promise<boolean> {
   const entry = await inspect(root, rel);
   if (entry.kind === 'missing') return false;
-  if (entry.kind === 'unsafe') throw new Error(`refusing to remove ${rel}: ${entry.reason}`);
-  if (entry.kind === 'directory') throw new Error(`refusing to remove ${rel}: it is a directory`);
+  if (entry.kind === 'unsafe') throw new Error(`refusing to remove ${showRel(rel)}: ${entry.reason}`);
+  if (entry.kind === 'directory') throw new Error(`refusing to remove ${showRel(rel)}: it is a directory`);
   await fs.unlink(treePath(root, rel));
   return true;
 }
@@ -192,9 +184,9 @@ export async function replaceWithSymlink(root: string, rel: string, target: stri
   return true;
 }
 
-/** Entries of a real directory of the tree (Dirent types come from lstat-like d_type: links are not followed). */
-export async function listDirectory(root: string, rel: string): Promise<Dirent[] | TreeEntry> {
+/** Entries of a real directory of the tree, names as bytes (Dirent types come from lstat-like d_type: links are not followed). */
+export async function listDirectory(root: string, rel: TreeRel): Promise<Dirent<Buffer>[] | TreeEntry> {
   const entry = await inspect(root, rel);
   if (entry.kind !== 'directory') return entry;
-  return fs.readdir(treePath(root, rel), { withFileTypes: true });
+  return fs.readdir(treePath(root, rel), { withFileTypes: true, encoding: 'buffer' });
 }

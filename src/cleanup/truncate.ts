@@ -1,6 +1,7 @@
 // Logs, mount tables and debconf's saved passwords describe the server, not the clients; emptying (not deleting) keeps the files packages expect.
-import type { Dirent } from 'node:fs';
-import { inspect, listDirectory, skipReason, truncateRegular } from './tree-fs.js';
+import { followedName, resolveInTree, skipOf } from './resolve.js';
+import { listDirectory, truncateRegular } from './tree-fs.js';
+import { joinBytes, showRel } from './tree-path.js';
 import { countedList, joinDetail, type StepOutcome } from './types.js';
 
 const LOG_DIR = 'var/log';
@@ -15,39 +16,38 @@ interface Tally {
   skipped: string[];
 }
 
-function describeNonRegular(rel: string, dirent: Dirent): string {
-  return dirent.isSymbolicLink() ? `skipped ${rel}: symlink` : `skipped ${rel}: not a regular file`;
-}
-
 // Only the top level: subdirectories of var/log are excluded from the image by mksquashfs, per the reference tool.
+// var/log itself is followed when it is a symlink (the reference's `find var/log/` does so); its symlinks are not (`-type f`).
 async function truncateLogs(root: string, tally: Tally): Promise<void> {
-  const listing = await listDirectory(root, LOG_DIR);
-  if (!Array.isArray(listing)) {
-    const reason = skipReason(LOG_DIR, listing);
+  const dir = await resolveInTree(root, LOG_DIR);
+  if (dir.entry.kind !== 'directory') {
+    const reason = skipOf(LOG_DIR, dir);
     if (reason !== '') tally.skipped.push(reason);
     return;
   }
-  const entries = [...listing].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const listing = await listDirectory(root, dir.rel);
+  if (!Array.isArray(listing)) throw new Error(`${showRel(dir.rel)} changed while being listed`);
+  const entries = [...listing].sort((a, b) => Buffer.compare(a.name, b.name));
   for (const dirent of entries) {
-    const rel = `${LOG_DIR}/${dirent.name}`;
+    const rel = joinBytes([dir.rel, dirent.name]);
     if (dirent.isDirectory()) continue;
     if (!dirent.isFile()) {
-      tally.skipped.push(describeNonRegular(rel, dirent));
+      tally.skipped.push(`skipped ${showRel(rel)}: ${dirent.isSymbolicLink() ? 'symlink' : 'not a regular file'}`);
       continue;
     }
-    if (await truncateRegular(root, rel)) tally.truncated.push(rel);
+    if (await truncateRegular(root, rel)) tally.truncated.push(showRel(rel));
   }
 }
 
 async function truncateSingleFiles(root: string, tally: Tally): Promise<void> {
   for (const rel of SINGLE_FILES) {
-    const entry = await inspect(root, rel);
-    if (entry.kind === 'missing') continue;
-    if (entry.kind !== 'regular') {
-      tally.skipped.push(skipReason(rel, entry));
+    const target = await resolveInTree(root, rel);
+    if (target.entry.kind !== 'regular') {
+      const reason = skipOf(rel, target);
+      if (reason !== '') tally.skipped.push(reason);
       continue;
     }
-    if (await truncateRegular(root, rel)) tally.truncated.push(rel);
+    if (await truncateRegular(root, target.rel)) tally.truncated.push(followedName(rel, target));
   }
 }
 

@@ -1,8 +1,11 @@
 // The server's user accounts and password hashes must not reach netboot clients; clients get users from the server at login.
 import { AccountFormatError, scrubAccounts, type ScrubbedAccounts } from './accounts.js';
 import { DEFAULT_ID_RANGES, parseLoginDefs, type IdRanges } from './login-defs.js';
+import { assertOnlyName } from './other-names.js';
+import { resolveInTree } from './resolve.js';
 import { entryProblem, inspect, listDirectory, readRegular, removeEntry, replaceRegular, skipReason, type FileOwnership, type TreeEntry } from './tree-fs.js';
-import { countedList, joinDetail, type StepOutcome } from './types.js';
+import { joinBytes, showRel } from './tree-path.js';
+import { countedList, joinDetail, type CleanupContext, type StepOutcome } from './types.js';
 
 const ACCOUNT_FILES = ['passwd', 'shadow', 'group', 'gshadow'] as const;
 type AccountFile = (typeof ACCOUNT_FILES)[number];
@@ -59,13 +62,41 @@ function shadowOwner(entries: AccountEntries, groups: string): FileOwnership {
   return { uid: 0, gid: gid === undefined ? 0 : Number(gid), mode: 0o640 };
 }
 
+/**
+ * The hashes must not survive under another name: a hard link to shadow or gshadow fails the build, and the
+ * in-tree target of a symlinked one gets the new content too (the account files themselves are written anyway).
+ * Returns the targets written.
+ */
+async function scrubOtherNames(root: string, entries: AccountEntries, scrubbed: ScrubbedAccounts, context: CleanupContext): Promise<string[]> {
+  const written: string[] = [];
+  const accountPaths = ACCOUNT_FILES.map((name) => `etc/${name}`);
+  const gone = (other: string): boolean => accountPaths.includes(other) || (other.startsWith('etc/') && BACKUP_OF.test(other.slice(4))) || context.excluded(other);
+  for (const name of ['shadow', 'gshadow'] as const) {
+    const rel = `etc/${name}`;
+    const entry = entries[name];
+    const target = entry.kind === 'symlink' ? await resolveInTree(root, rel) : null;
+    const shown = target === null ? rel : showRel(target.rel);
+    const stat = entry.kind === 'regular' ? entry.stat : target?.entry.kind === 'regular' ? target.entry.stat : null;
+    if (stat === null || (target !== null && accountPaths.includes(shown))) continue;
+    try {
+      await assertOnlyName(root, target?.rel ?? rel, stat, gone, 'its password hashes');
+    } catch (error) {
+      throw new Error(`cannot remove the password hashes: ${(error as Error).message}`);
+    }
+    if (target === null) continue;
+    await replaceRegular(root, target.rel, scrubbed[name], { uid: stat.uid, gid: stat.gid, mode: stat.mode });
+    written.push(shown);
+  }
+  return written;
+}
+
 function same(entry: TreeEntry, text: string, old: string | null, owner: FileOwnership): boolean {
   if (entry.kind !== 'regular' || old !== text) return false;
   const { stat } = entry;
   return stat.uid === owner.uid && stat.gid === owner.gid && (stat.mode & 0o7777) === owner.mode;
 }
 
-async function rewriteAccounts(root: string): Promise<StepOutcome> {
+async function rewriteAccounts(root: string, context: CleanupContext): Promise<StepOutcome> {
   const entries = await inspectAccounts(root);
   const passwd = await readAccountFile(root, 'passwd', entries.passwd);
   const group = await readAccountFile(root, 'group', entries.group);
@@ -85,7 +116,8 @@ async function rewriteAccounts(root: string): Promise<StepOutcome> {
     if (entries[name].kind === 'regular') old[name] = (await readRegular(root, `etc/${name}`)).data.toString('utf8');
   }
 
-  let changed = false;
+  const scrubbedTargets = await scrubOtherNames(root, entries, scrubbed, context);
+  let changed = scrubbedTargets.length > 0;
   const replacedLinks: string[] = [];
   for (const name of ACCOUNT_FILES) {
     const entry = entries[name];
@@ -113,6 +145,7 @@ async function rewriteAccounts(root: string): Promise<StepOutcome> {
       'locked every shadow entry',
       resetPasswordFields.length === 0 ? '' : `reset the password field of ${countedList(resetPasswordFields.length, 'entry', 'entries', resetPasswordFields)}`,
       replacedLinks.length === 0 ? '' : `replaced the symlinks ${replacedLinks.join(', ')} with regular files`,
+      scrubbedTargets.length === 0 ? '' : `wrote the same to their targets ${scrubbedTargets.join(', ')}`,
       note,
     ]),
   };
@@ -122,17 +155,18 @@ async function removeBackups(root: string): Promise<StepOutcome> {
   const listing = await listDirectory(root, 'etc');
   if (!Array.isArray(listing)) return { changed: false, detail: '' };
   const removed: string[] = [];
-  for (const dirent of listing.filter((entry) => BACKUP_OF.test(entry.name)).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const rel = `etc/${dirent.name}`;
-    if (dirent.isDirectory()) throw new Error(`cannot remove the account backup ${rel}: it is a directory; remove it from the source or set cleanup: false`);
-    if (await removeEntry(root, rel)) removed.push(dirent.name);
+  // latin1 keeps one char per byte: a name that is not UTF-8 cannot match the ASCII pattern by accident.
+  for (const dirent of listing.filter((entry) => BACKUP_OF.test(entry.name.toString('latin1'))).sort((a, b) => Buffer.compare(a.name, b.name))) {
+    const rel = joinBytes([Buffer.from('etc'), dirent.name]);
+    if (dirent.isDirectory()) throw new Error(`cannot remove the account backup ${showRel(rel)}: it is a directory; remove it from the source or set cleanup: false`);
+    if (await removeEntry(root, rel)) removed.push(dirent.name.toString('latin1'));
   }
   const summary = removed.length === 0 ? '' : `deleted ${countedList(removed.length, 'backup', 'backups', removed)}`;
   return { changed: removed.length > 0, detail: summary };
 }
 
-export async function removeUsers(root: string): Promise<StepOutcome> {
-  const accounts = await rewriteAccounts(root);
+export async function removeUsers(root: string, context: CleanupContext = { excluded: () => false }): Promise<StepOutcome> {
+  const accounts = await rewriteAccounts(root, context);
   const backups = await removeBackups(root);
   return { changed: accounts.changed || backups.changed, detail: joinDetail([accounts.detail, backups.detail]) };
 }

@@ -49,9 +49,12 @@ export async function extractImage(image: string, dir: string): Promise<string> 
   return dir;
 }
 
+/** A path of an extracted tree as bytes: relative paths are latin1 strings, one char per byte, so names that are not UTF-8 are compared too. */
+const bytes = (dir: string, rel: string): Buffer => Buffer.concat([Buffer.from(dir), Buffer.from(rel === '' ? '' : `/${rel}`, 'latin1')]);
+
 async function regularFiles(dir: string, rel = ''): Promise<string[]> {
   const files: string[] = [];
-  for (const entry of await fs.readdir(path.join(dir, rel), { withFileTypes: true })) {
+  for (const entry of await fs.readdir(bytes(dir, rel), { withFileTypes: true, encoding: 'latin1' })) {
     const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
     if (entry.isDirectory()) files.push(...(await regularFiles(dir, child)));
     else if (entry.isFile()) files.push(child);
@@ -64,9 +67,9 @@ export async function contentDifferences(referenceDir: string, oursDir: string, 
   const differences: string[] = [];
   for (const rel of (await regularFiles(referenceDir)).sort()) {
     if (skip.has(rel)) continue;
-    const other = path.join(oursDir, rel);
+    const other = bytes(oursDir, rel);
     if (!existsSync(other)) continue;
-    const [a, b] = await Promise.all([fs.readFile(path.join(referenceDir, rel)), fs.readFile(other)]);
+    const [a, b] = await Promise.all([fs.readFile(bytes(referenceDir, rel)), fs.readFile(other)]);
     if (!a.equals(b)) differences.push(`${rel}: content differs (${b.length} bytes in ours, ${a.length} in the reference)`);
   }
   return differences;

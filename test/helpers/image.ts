@@ -39,20 +39,22 @@ export async function unpackImage(image: string, dir: string): Promise<string> {
   return dir;
 }
 
-/** Every regular file under dir whose bytes contain one of the needles. */
+/** Every regular file under dir whose bytes contain one of the needles; names are read as bytes, so any name is searched. */
 export function filesContaining(dir: string, needles: string[]): string[] {
   const hits: string[] = [];
-  const walk = (d: string) => {
-    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
-      const full = path.join(d, entry.name);
+  const base = Buffer.from(dir);
+  const walk = (d: Buffer) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true, encoding: 'buffer' })) {
+      const full = Buffer.concat([d, Buffer.from('/'), entry.name]);
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile()) {
         const content = fs.readFileSync(full);
-        for (const needle of needles) if (content.includes(needle)) hits.push(`${path.relative(dir, full)}: ${needle.slice(0, 30)}`);
+        const rel = full.subarray(base.length + 1).toString('latin1');
+        for (const needle of needles) if (content.includes(needle)) hits.push(`${rel}: ${needle.slice(0, 30)}`);
       }
     }
   };
-  walk(dir);
+  walk(base);
   return hits;
 }
 

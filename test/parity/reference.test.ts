@@ -12,6 +12,7 @@ import { ACCOUNT_FILES, accountDifferences, assertSame, contentDifferences, kern
 import { prepareServerRoot } from '../helpers/reference.js';
 import { requireRoot } from '../helpers/root.js';
 import { addContainerLayer, CONTAINER_LAYER, makeStackedSources, seedServerTree, SERVER_KERNEL, STACKED_KERNEL } from '../helpers/server-tree.js';
+import { PRINTER_COMMENTS, PRINTERS_WITH_QUEUE, seedNonUtf8Logs, seedSymlinkedSecrets, NON_UTF8_LOGS } from '../helpers/symlinked-secrets.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** A server: what `ltsp image /` itself needs to run inside it (python3 for pwmerge, mksquashfs, ltsp), and sshd. */
@@ -148,6 +149,21 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
       has: [`${CONTAINER_LAYER}/etc`, `${CONTAINER_LAYER}/etc/kept`],
       lacks: [`${CONTAINER_LAYER}/gone`, `${CONTAINER_LAYER}/etc/meta`],
       direct: false,
+    },
+    {
+      title: 'cleanup targets behind symlinks inside the tree (fstab through a chain), and logs directly in var/log named in bytes',
+      build: async (dir) => {
+        const restores = [await seedSymlinkedSecrets(tree), await seedNonUtf8Logs(tree)];
+        try {
+          return await buildOnHost(dir, both([tree], { name: tree }));
+        } finally {
+          for (const restore of restores) await restore();
+        }
+      },
+      has: ['var/cache/debconf/passwords.dat', 'etc/fstab', 'data/fstab-link', 'data/pw.dat', 'data/fstab', ...NON_UTF8_LOGS.map((n) => `var/log/${n.toString('utf8')}`)],
+      lacks: [],
+      // The reference's sed -i replaces the symlink and leaves the queues and their credentials in its target.
+      expectedPaths: [`data/printers.conf: size ${PRINTER_COMMENTS.length} in ours, ${PRINTERS_WITH_QUEUE.length} in the reference`],
     },
   ];
 

@@ -8,7 +8,9 @@ import { workDirPrefix } from '../../src/store/work-dir.js';
 import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
 import { filesContaining, listImage, unpackImage } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
-import { runModule } from '../helpers/run-module.js';
+import { assertFailed, runModule } from '../helpers/run-module.js';
+import { useSandbox } from '../helpers/sandbox.js';
+import { LINK_TARGETS, LINKED_NEEDLES, NON_UTF8_LOGS, PRINTER_COMMENTS, PRINTERS_WITH_QUEUE, seedNonUtf8Logs, seedSymlinkedSecrets } from '../helpers/symlinked-secrets.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle } from '../helpers/settle.js';
@@ -154,4 +156,94 @@ describe('hostile data and secrets', function () {
     for (const name of fs.readdirSync(images)) assert.equal(fs.statSync(path.join(images, name)).mode & 0o002, 0, `${name} is world-writable`);
     checks += 2;
   });
+});
+
+describe('secrets behind symlinks inside the tree, and logs named in bytes', function () {
+  const box = useSandbox('linked-', 'chroot');
+  const build = () => runModule('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, kernel: false });
+  const image = () => path.join(box.images, 'fixture.img');
+  const cat = async (rel: string) => (await execa('unsquashfs', ['-cat', image(), rel])).stdout;
+
+  /** What both routes must give: every target scrubbed, the links kept (printers.conf a comments-only file), no secret anywhere. */
+  const assertScrubbed = async (unpacked: string) => {
+    assert.equal(await cat(LINK_TARGETS.passwords), '');
+    assert.equal(await cat(LINK_TARGETS.fstab), '');
+    assert.equal(await cat('etc/cups/printers.conf'), PRINTER_COMMENTS.trimEnd());
+    assert.equal(await cat(LINK_TARGETS.printers), PRINTER_COMMENTS.trimEnd());
+    const entries = await listImage(image());
+    assert.equal(entries.get('var/cache/debconf/passwords.dat')?.target, `/${LINK_TARGETS.passwords}`);
+    assert.equal(entries.get('etc/fstab')?.target, '../data/fstab-link');
+    assert.equal(entries.get('data/fstab-link')?.target, 'fstab');
+    assert.match(entries.get('etc/cups/printers.conf')?.mode ?? '', /^-rw-------/);
+    await unpackImage(image(), unpacked);
+    assert.deepEqual(filesContaining(unpacked, LINKED_NEEDLES), []);
+  };
+
+  it('mksquashfs reading the source directly: the targets are scrubbed in the image, an absolute link and a chain followed in the tree', async () => {
+    await seedSymlinkedSecrets(box.source, { absolute: true });
+    await settle();
+    const run = await build();
+    assert.equal(run.code, 0, run.stdout);
+    assert.ok((run.result.command as string[]).includes('-pf'), 'read directly');
+    const truncate = (run.result.cleanup as { step: string; detail: string }[]).find((s) => s.step === 'truncate')?.detail ?? '';
+    assert.match(truncate, /etc\/fstab -> data\/fstab, var\/cache\/debconf\/passwords\.dat -> data\/pw\.dat\)$/);
+    await assertScrubbed(path.join(box.scratch, 'direct'));
+  });
+
+  it("a change to a symlink target's content is never missed: the next build has it", async () => {
+    fs.writeFileSync(path.join(box.source, LINK_TARGETS.printers), `# edited\n${PRINTERS_WITH_QUEUE}`);
+    await settle();
+    const run = await build();
+    assert.equal(run.result.reason, 'source_changed', run.stdout);
+    assert.equal(await cat('etc/cups/printers.conf'), `# edited\n${PRINTER_COMMENTS.trimEnd()}`);
+    fs.writeFileSync(path.join(box.source, LINK_TARGETS.printers), PRINTERS_WITH_QUEUE);
+    await settle();
+    assert.equal((await build()).result.reason, 'source_changed');
+  });
+
+  it('through the overlay (names that are not UTF-8 keep it): the same, and the logs directly in var/log are emptied', async () => {
+    await seedNonUtf8Logs(box.source);
+    await settle();
+    const run = await build();
+    assert.equal(run.result.reason, 'source_changed', run.stdout);
+    assert.ok(!(run.result.command as string[]).includes('-pf'), 'read through the overlay');
+    const truncate = (run.result.cleanup as { step: string; detail: string }[]).find((s) => s.step === 'truncate')?.detail ?? '';
+    assert.match(truncate, /var\/log\/\\xffsyslog/);
+    const unpacked = path.join(box.scratch, 'overlay');
+    await assertScrubbed(unpacked);
+    for (const name of NON_UTF8_LOGS) assert.equal(fs.readFileSync(Buffer.concat([Buffer.from(`${unpacked}/var/log/`), name])).length, 0);
+  });
+});
+
+describe('what cleanup cannot scrub fails the build, naming the path, and publishes nothing', function () {
+  const box = useSandbox('unscrubbable-', 'chroot');
+  const build = () => runModule('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, kernel: false });
+  const assertNothingPublished = () => assert.deepEqual(fs.existsSync(box.images) ? fs.readdirSync(box.images).filter((n) => n.endsWith('.img')) : [], []);
+
+  it('a symlink leading out of the tree', async () => {
+    fs.writeFileSync(path.join(box.scratch, 'fstab'), 'SECRET-HOST-FSTAB\n');
+    fs.rmSync(path.join(box.source, 'etc/fstab'), { force: true });
+    fs.symlinkSync('../../../fstab', path.join(box.source, 'etc/fstab'));
+    await settle();
+    assertFailed(await build(), /cleanup step truncate failed on .*: etc\/fstab leads out of the tree/);
+    assert.equal(fs.readFileSync(path.join(box.scratch, 'fstab'), 'utf8'), 'SECRET-HOST-FSTAB\n', 'the host file is untouched');
+    assertNothingPublished();
+    fs.rmSync(path.join(box.source, 'etc/fstab'));
+  });
+
+  for (const file of ['shadow', 'gshadow']) {
+    it(`a hard link to etc/${file}, named (one the excludes leave out is no leak)`, async () => {
+      const other = path.join(box.source, `usr/local/etc/${file}.keep`);
+      const excluded = path.join(box.source, `var/backups/${file}.bak`);
+      for (const name of [other, excluded]) {
+        fs.mkdirSync(path.dirname(name), { recursive: true });
+        fs.linkSync(path.join(box.source, `etc/${file}`), name);
+      }
+      await settle();
+      assertFailed(await build(), new RegExp(`cannot remove the password hashes: etc/${file} has 3 hard links, and the other name \\(usr/local/etc/${file}\\.keep\\) would ship its password hashes`));
+      fs.rmSync(excluded);
+      assertNothingPublished();
+      fs.rmSync(other);
+    });
+  }
 });

@@ -483,7 +483,8 @@ describe('cleanup', () => {
         assert.equal(await read(outside, name), bait, name);
         assert.equal((await fs.stat(path.join(outside, name))).mode & 0o7777, 0o600, name);
       }
-      assert.equal(stepByName(steps, 'printers').detail, 'skipped etc/cups/printers.conf: etc/cups is a symlink');
+      // Absolute targets name paths of the tree, as they do on a client: these lead to nothing there.
+      assert.equal(stepByName(steps, 'printers').detail, 'skipped etc/cups/printers.conf: symlink to nothing in the tree');
       assert.equal(stepByName(steps, 'printers').changed, false);
       // shadow is never read, only replaced: the symlink goes, its target stays, the hashes are gone.
       assert.match(stepByName(steps, 'users').detail, /; replaced the symlinks etc\/shadow with regular files; deleted 6 backups/);
@@ -499,7 +500,7 @@ describe('cleanup', () => {
       assert.equal(stepByName(steps, 'snakeoil').detail, `skipped ${SNAKEOIL_KEY}: symlink`);
       const truncate = stepByName(steps, 'truncate').detail;
       assert.match(truncate, /skipped var\/log\/outside\.log: symlink/);
-      assert.match(truncate, /skipped etc\/fstab: symlink/);
+      assert.match(truncate, /skipped etc\/fstab: symlink to nothing in the tree/);
       assert.match(truncate, /skipped var\/cache\/debconf\/passwords\.dat: not a regular file/);
       assert.equal((await fs.lstat(path.join(root, 'var/log/outside.log'))).isSymbolicLink(), true);
     });
@@ -557,6 +558,126 @@ describe('cleanup', () => {
       await fs.rm(path.join(second, 'etc/gshadow'));
       await fs.mkdir(path.join(second, 'etc/gshadow'));
       await assert.rejects(runCleanup(second), /cannot remove the password hashes: etc\/gshadow is not a regular file/);
+    });
+
+    it('scrubs the files it empties or rewrites through symlinks inside the tree: relative, absolute and chains', async function () {
+      requireRoot(this);
+      const root = await buildServerTree();
+      const link = async (rel: string, target: string): Promise<void> => {
+        await fs.rm(path.join(root, rel), { force: true });
+        await fs.symlink(target, path.join(root, rel));
+      };
+      await put(root, 'data/pw.dat', 'Name: mysql/root_password\nValue: hunter2\n', { mode: 0o600 });
+      await put(root, 'data/fstab', 'UUID=1234 / ext4 defaults 0 1\n');
+      await put(root, 'data/printers.conf', PRINTERS, { uid: 0, gid: 7, mode: 0o600 });
+      await link('var/cache/debconf/passwords.dat', '../../../data/pw.dat');
+      // An absolute target names a path of the tree, and a chain is followed to its end.
+      await link('etc/fstab', '/data/fstab-link');
+      await fs.symlink('./fstab', path.join(root, 'data/fstab-link'));
+      await link('etc/cups/printers.conf', '../../data/printers.conf');
+
+      const steps = await runCleanup(root);
+
+      assert.equal(await read(root, 'data/pw.dat'), '');
+      assert.equal(await read(root, 'data/fstab'), '');
+      assert.equal(await fs.readlink(path.join(root, 'etc/fstab')), '/data/fstab-link');
+      assert.equal(await fs.readlink(path.join(root, 'var/cache/debconf/passwords.dat')), '../../../data/pw.dat');
+      const comments = keepCommentLines(PRINTERS);
+      assert.equal((await fs.lstat(path.join(root, 'etc/cups/printers.conf'))).isFile(), true, 'as the reference makes it');
+      assert.equal(await read(root, 'etc/cups/printers.conf'), comments);
+      assert.equal(await read(root, 'data/printers.conf'), comments);
+      const owner = async (rel: string) => fs.stat(path.join(root, rel)).then((st) => [st.uid, st.gid, st.mode & 0o7777]);
+      assert.deepEqual(await owner('etc/cups/printers.conf'), [0, 7, 0o600]);
+      assert.deepEqual(await owner('data/printers.conf'), [0, 7, 0o600]);
+      assert.equal(
+        stepByName(steps, 'printers').detail,
+        'removed 2 printers (office, lab) from data/printers.conf; replaced the symlink etc/cups/printers.conf (to data/printers.conf) with a regular file',
+      );
+      assert.equal(
+        stepByName(steps, 'truncate').detail,
+        'truncated 4 files (var/log/auth.log, var/log/syslog, etc/fstab -> data/fstab, var/cache/debconf/passwords.dat -> data/pw.dat)',
+      );
+    });
+
+    it('writes an empty printers.conf for a symlink to a file the truncate step empties, whose content the fingerprint ignores', async function () {
+      requireRoot(this);
+      const root = await buildServerTree();
+      await put(root, 'var/log/printers.conf', PRINTERS, { mode: 0o600 });
+      await fs.rm(path.join(root, 'etc/cups/printers.conf'));
+      await fs.symlink('../../var/log/printers.conf', path.join(root, 'etc/cups/printers.conf'));
+      assert.equal(isContentDiscarded('var/log/printers.conf'), true);
+
+      const steps = await runCleanup(root);
+
+      assert.equal(await read(root, 'etc/cups/printers.conf'), '');
+      assert.equal(await read(root, 'var/log/printers.conf'), '');
+      assert.equal(stepByName(steps, 'printers').detail, 'no printers; replaced the symlink etc/cups/printers.conf (to var/log/printers.conf) with a regular file');
+    });
+
+    it('fails the build naming the path when a symlink it would follow leads out of the tree or loops, and writes nothing outside', async function () {
+      requireRoot(this);
+      const parent = await tempDir('cleanup-parent-');
+      const root = path.join(parent, 'tree');
+      await put(parent, 'fstab', 'UUID=host / ext4 defaults 0 1\n');
+      await put(root, 'etc/passwd', PASSWD);
+      await fs.mkdir(path.join(root, 'var/cache/debconf'), { recursive: true });
+      await fs.symlink('../../fstab', path.join(root, 'etc/fstab'));
+      await assert.rejects(runCleanup(root), /^ModuleError: cleanup step truncate failed on .*: etc\/fstab leads out of the tree/);
+      assert.equal(await read(parent, 'fstab'), 'UUID=host / ext4 defaults 0 1\n');
+
+      await fs.rm(path.join(root, 'etc/fstab'));
+      await fs.symlink('loop', path.join(root, 'var/cache/debconf/passwords.dat'));
+      await fs.symlink('passwords.dat', path.join(root, 'var/cache/debconf/loop'));
+      await assert.rejects(runCleanup(root), /cleanup step truncate failed on .*: var\/cache\/debconf\/passwords\.dat goes through more than 40 symlinks/);
+    });
+
+    it('writes the new shadow to the in-tree target of a symlinked etc/shadow too', async function () {
+      requireRoot(this);
+      const root = await buildServerTree();
+      await put(root, 'srv/accounts/shadow', SHADOW, { uid: 0, gid: 42, mode: 0o640 });
+      await fs.rm(path.join(root, 'etc/shadow'), { force: true });
+      await fs.symlink('../srv/accounts/shadow', path.join(root, 'etc/shadow'));
+
+      const steps = await runCleanup(root);
+
+      assert.equal((await fs.lstat(path.join(root, 'etc/shadow'))).isFile(), true);
+      assert.equal(await read(root, 'srv/accounts/shadow'), await read(root, 'etc/shadow'));
+      assert.doesNotMatch(await read(root, 'srv/accounts/shadow'), /\$/);
+      assert.match(stepByName(steps, 'users').detail, /replaced the symlinks etc\/shadow with regular files; wrote the same to their targets srv\/accounts\/shadow/);
+    });
+
+    for (const file of ['shadow', 'gshadow'] as const) {
+      it(`fails the build naming the other names of a hard-linked etc/${file}; a backup's name is no leak`, async function () {
+        requireRoot(this);
+        const root = await buildServerTree();
+        await fs.rm(path.join(root, `etc/${file}-`));
+        await fs.link(path.join(root, `etc/${file}`), path.join(root, `etc/${file}-`));
+        await fs.mkdir(path.join(root, 'var/backups'), { recursive: true });
+        await fs.link(path.join(root, `etc/${file}`), path.join(root, `var/backups/${file}.bak`));
+        const content = await read(root, `etc/${file}`);
+
+        await assert.rejects(
+          runCleanup(root),
+          new RegExp(`cleanup step users failed on .*: cannot remove the password hashes: etc/${file} has 3 hard links, and the other name \\(var/backups/${file}\\.bak\\) would ship its password hashes; make etc/${file} a file of its own`),
+        );
+        assert.equal(await read(root, `var/backups/${file}.bak`), content);
+
+        await fs.rm(path.join(root, `var/backups/${file}.bak`));
+        const steps = await runCleanup(root);
+        assert.match(stepByName(steps, 'users').detail, /deleted 6 backups/);
+      });
+    }
+
+    it('empties var/log files whose names are not UTF-8, naming them with \\x escapes', async function () {
+      requireRoot(this);
+      const root = await buildServerTree();
+      const name = Buffer.concat([Buffer.from(path.join(root, 'var/log/caf')), Buffer.from([0xe9, 0xff]), Buffer.from('.log')]);
+      await fs.writeFile(name, 'server log\n');
+
+      const steps = await runCleanup(root);
+
+      assert.equal((await fs.readFile(name)).length, 0);
+      assert.equal(stepByName(steps, 'truncate').detail, 'truncated 5 files (var/log/auth.log, var/log/caf\\xe9\\xff.log, var/log/syslog, etc/fstab, var/cache/debconf/passwords.dat)');
     });
 
     it('keeps keys and says so when ssh-keygen and openssl are missing on the host', async function () {
