@@ -52,7 +52,7 @@ for (const name of modules) {
     minifySyntax: true,
     legalComments: 'none',
     // Ansible runs a module with this marker as: node MODULE ARGS_FILE (WANT_JSON).
-    banner: { js: `#!/usr/bin/env node\n// WANT_JSON\n// ${name}: built by scripts/bundle.mjs from modules/${name}.ts; do not edit.\n${ESM_GUARD}` },
+    banner: { js: `#!/usr/bin/node\n// WANT_JSON\n// ${name}: built by scripts/bundle.mjs from modules/${name}.ts; do not edit.\n${ESM_GUARD}` },
     footer: { js: '}));' },
     logLevel: 'warning',
     plugins: [sharedBuiltins],

@@ -7,6 +7,7 @@ import { ltspImageRevertSchema } from '../../src/generated/ltsp_image_revert.js'
 import { ltspImageInfoSchema } from '../../src/generated/ltsp_image_info.js';
 import { ansibleDoc, runPlaybook } from '../helpers/ansible.js';
 import { requireRoot } from '../helpers/root.js';
+import { node18 } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle } from '../helpers/settle.js';
 
@@ -117,6 +118,20 @@ describe('ansible-playbook', function () {
     assert.equal(t('typo').failed, true);
     assert.match(String(t('typo').msg), /Unsupported option "bakup"; valid options are: /);
     assert.ok(!fs.existsSync(path.join(scratch, 'srv/ltsp/images/no-such-image.img')));
+  });
+
+  it('runs the modules with the Node.js that ansible_node_interpreter names', async () => {
+    // A Node.js outside PATH (/opt, a version manager), as an inventory variable points at it: here Node 18.19 behind a
+    // wrapper that says it ran.
+    const ran = path.join(scratch, 'interpreter-ran');
+    const wrapper = path.join(scratch, 'opt-node');
+    fs.writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> ${ran}\nexec ${node18} "$@"\n`, { mode: 0o755 });
+    const play = path.join(scratch, 'interpreter.yml');
+    fs.writeFileSync(play, `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: info\n      ltsp_image_info: { base_dir: ${scratch}/srv/ltsp, drift: false }\n`);
+    const run = await runPlaybook(play, ['-e', `ansible_node_interpreter=${wrapper}`]);
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(run.tasks.get('info')?.failed, undefined, run.stdout);
+    assert.match(fs.readFileSync(ran, 'utf8'), /ltsp_image_info/);
   });
 
   it('shows a failing task\'s msg in the default output', async () => {
