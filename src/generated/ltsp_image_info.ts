@@ -107,6 +107,25 @@ export interface LtspImageInfoResult {
     };
     held: boolean;
     held_reason?: string;
+    /**
+     * The image in one line, as the admin reads it at night (msg has the same lines): generation, when and why it was built, boot-checked or not, whether its source drifted or it is held after a revert, a build its boot check rejected.
+     */
+    status?: string;
+    /**
+     * The boot check the active image passed before it was published (when, how long, kvm or tcg); null when it was published unchecked.
+     */
+    boot_checked?: {
+      at: string;
+      seconds: number;
+      accel: string;
+    } | null;
+    /**
+     * The last build a boot check rejected (kept as NAME.img.failed, with NAME.img.failed.json): when, and why its boot ended. ltsp_image refuses to publish that source state without a boot check. null when there is none.
+     */
+    rejected?: {
+      at: string;
+      ended: string;
+    } | null;
     boot?: {
       accel: string;
       seconds: number;
@@ -522,6 +541,54 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
               },
               "held_reason": {
                 "type": "string"
+              },
+              "status": {
+                "type": "string",
+                "description": "The image in one line, as the admin reads it at night (msg has the same lines): generation, when and why it was built, boot-checked or not, whether its source drifted or it is held after a revert, a build its boot check rejected."
+              },
+              "boot_checked": {
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "description": "The boot check the active image passed before it was published (when, how long, kvm or tcg); null when it was published unchecked.",
+                "properties": {
+                  "at": {
+                    "type": "string"
+                  },
+                  "seconds": {
+                    "type": "number"
+                  },
+                  "accel": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "at",
+                  "seconds",
+                  "accel"
+                ],
+                "additionalProperties": false
+              },
+              "rejected": {
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "description": "The last build a boot check rejected (kept as NAME.img.failed, with NAME.img.failed.json): when, and why its boot ended. ltsp_image refuses to publish that source state without a boot check. null when there is none.",
+                "properties": {
+                  "at": {
+                    "type": "string"
+                  },
+                  "ended": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "at",
+                  "ended"
+                ],
+                "additionalProperties": false
               },
               "boot": {
                 "required": [

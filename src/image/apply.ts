@@ -77,7 +77,7 @@ function collect(events: WorkerEvent[], durations: Durations): { cleanup: Cleanu
 }
 
 
-function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number): ImageState {
+function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number, boot: BootReport | null): ImageState {
   const identity = identityOf(plan.paths.tmp);
   if (!identity) throw new Error(`${plan.paths.tmp} vanished before it was published`);
   const drift = build.drift ? { added: build.drift.added, removed: build.drift.removed, modified: build.drift.modified } : null;
@@ -106,6 +106,7 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     drift,
     configChanges: build.configChanges,
     history: withHistory(build.files, entry),
+    bootCheck: boot ? { at: builtAt, seconds: boot.seconds, accel: boot.accel } : null,
   };
 }
 
@@ -153,7 +154,7 @@ export async function applyBuild(
     const published = await durations.time('publish', async () => {
       // Hashed while it goes to disk: publishing's own fsync then finds it flushed.
       const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);
-      const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total());
+      const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), boot);
       keepManifest(workDirLayout(plan.workDir).manifest, plan.paths, state.manifest!);
       const done = await publishImage(plan.paths, options.backup, options.keep, build.files, state);
       let pruned: string[] = [];

@@ -10,6 +10,7 @@ import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFil
 import { historyOf } from '../store/history.js';
 import { buildOptions, sourceSpec } from './declared.js';
 import type { ImagePaths } from '../store/paths.js';
+import { readVerdict } from '../store/verdict.js';
 import { makeWorkDir, newInfoWorkDirPath, removeWorkDir, workDirLayout } from '../store/work-dir.js';
 
 /** One image as ltsp_image_info returns it: the schema's item, so the result, its docs and the CLI's table agree. */
@@ -101,5 +102,16 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
     drifted: check.drifted,
     ...(check.drift ? { drift: check.drift } : {}),
     ...holdOf(files, check),
+    boot_checked: state?.bootCheck ?? null,
+    rejected: rejectedOf(paths, warn),
   };
+}
+
+function rejectedOf(paths: ImagePaths, warn: (m: string) => void): ImageInfo['rejected'] {
+  const read = readVerdict(paths);
+  if ('invalid' in read) {
+    warn(read.invalid);
+    return null;
+  }
+  return read.verdict ? { at: read.verdict.at, ended: read.verdict.ended } : null;
 }

@@ -9,6 +9,7 @@ import { imagePaths } from '../store/paths.js';
 import { checkDirOption } from '../store/dirs.js';
 import { removeDeadInfoWorkDirs } from '../store/work-dir.js';
 import { inspectImage, type ImageInfo } from './inspect.js';
+import { statusLine } from './status-line.js';
 import { bootPublished } from '../boot/info-check.js';
 import type { BootReport } from '../boot/check.js';
 import { checkBootRequirements } from '../boot/requirements.js';
@@ -42,7 +43,10 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
   const images: (ImageInfo & { boot?: BootReport })[] = [];
   for (const name of names) {
     const info = await inspectImage(imagePaths(baseDir, tftpDir, name), name, options.drift, context.signal, (m) => context.warn(m));
-    if (info) images.push(ltspImg ? { ...info, boot: await bootPublished(imagePaths(baseDir, tftpDir, name), name, ltspImg, options.boot_timeout, context.signal, (m) => context.warn(m)) } : info);
+    if (info) {
+      const image = ltspImg ? { ...info, boot: await bootPublished(imagePaths(baseDir, tftpDir, name), name, ltspImg, options.boot_timeout, context.signal, (m) => context.warn(m)) } : info;
+      images.push({ ...image, status: statusLine(image) });
+    }
     else if (options.name) throw new ModuleError(`No image named ${name} in ${imagesDir}: build it with ltsp_image first`);
   }
   const drifted = images.filter((i) => i.drifted).map((i) => i.name);
@@ -50,6 +54,7 @@ export async function runLtspImageInfo(input: LtspImageInfoOptions, context: Mod
   const heldNote = held.length ? `, ${held.length} held after a revert (${held.join(', ')})` : '';
   const unbootable = images.filter((i) => i.boot && !i.boot.reached).map((i) => i.name);
   const bootNote = ltspImg ? `, ${unbootable.length} failed the boot check${unbootable.length ? ` (${unbootable.join(', ')})` : ''}` : '';
-  const msg = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}${heldNote}` : ''}${bootNote}`;
+  const head = `${images.length} image${images.length === 1 ? '' : 's'} in ${imagesDir}${options.drift ? `, ${drifted.length} drifted${drifted.length ? ` (${drifted.join(', ')})` : ''}${heldNote}` : ''}${bootNote}`;
+  const msg = [head, ...images.map((i) => i.status)].join('\n');
   return { changed: false, msg, images, drifted, held, ...(conf ? { from_ltsp_conf: conf.origins } : {}) };
 }

@@ -23,6 +23,7 @@ const image: Check = (v) => {
 
 const optional = (check: Check): Check => (v) => v === undefined || v === null || check(v);
 const driftCounts: Check = (v) => isObject(v) && ['added', 'removed', 'modified'].every((k) => count((v as Record<string, unknown>)[k]));
+const bootCheck: Check = (v) => isObject(v) && date((v as Record<string, unknown>).at) && seconds((v as Record<string, unknown>).seconds) && isString((v as Record<string, unknown>).accel);
 const historyEntry: Check = (v) => {
   const e = v as Record<string, unknown>;
   return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges);
@@ -51,6 +52,7 @@ const FIELDS: [string, Check][] = [
   ['drift', optional(driftCounts)],
   ['configChanges', optional(listOf(isString))],
   ['history', (v) => v === undefined || listOf(historyEntry)(v)],
+  ['bootCheck', optional(bootCheck)],
 ];
 
 /** null when `value` is a state record every module can use, else the first field that is wrong. */

@@ -49,6 +49,14 @@ export interface ImageState {
   configChanges?: string[] | null;
   /** The last builds of this image, newest first (this one included), outliving pruned generations. */
   history?: BuildHistoryEntry[];
+  /** The boot check this image passed before it was published; absent or null when it was published unchecked. */
+  bootCheck?: BootCheckRecord | null;
+}
+
+export interface BootCheckRecord {
+  at: string;
+  seconds: number;
+  accel: string;
 }
 
 export interface DriftCounts {

@@ -130,7 +130,8 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     const boot = (run.result.images as { boot: { reached: boolean; seconds: number; accel: string; console_tail: string } }[])[0]!.boot;
     console.log(`      info boot check: multi-user.target reached in ${boot.seconds} s (${boot.accel})`);
     assert.equal(boot.reached, true, boot.console_tail);
-    assert.match(String(run.result.msg), /, 0 failed the boot check$/);
+    assert.match(String(run.result.msg), /, 0 failed the boot check$/m);
+    assert.match(String(run.result.msg), /^client: generation \d+, built .* boot-checked in [\d.]+ s \((kvm|tcg)\), boots now/m);
     assert.deepEqual([...statTree(path.join(base, 'images')), ...statTree(tftp)], before, 'info wrote under the images dir or TFTP');
     assert.deepEqual(fs.readdirSync(process.env.TMPDIR!).filter((n) => n.startsWith('ltsp-image-info.')), [], 'info work dirs left');
     assert.deepEqual(ourQemus(), []);

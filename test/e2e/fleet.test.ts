@@ -386,6 +386,16 @@ describe('collection and example playbooks', function () {
       assert.match(String(item.msg), /^chroot: not published: this source and configuration failed the boot check at \S+ \(no kernel and initrd found in the image\)/);
       assert.equal(active(), before, `night ${night} published the rejected state`);
     }
+    // status.yml: one line per image, the rejected build and the inventory's freeze included.
+    const status = await playbook(path.join(projectRoot, 'examples/playbooks/status.yml'), ['--limit', 'school1,school2', '-e', 'ltsp_freeze=true']);
+    assert.equal(status.code, 0, status.stdout);
+    assert.equal(status.stats.school1?.changed, 0);
+    const lines = (host: string) => (status.task('Where each image stands')[host]?.msg ?? []) as string[];
+    assert.equal(lines('school1').length, 1, lines('school1').join('\n'));
+    assert.match(lines('school1')[0]!, /^chroot: generation \d+, built \d{4}-\d\d-\d\d \d\d:\d\d \(\w+\), not boot-checked, source drifted \(\d+ added, \d+ removed, \d+ modified\), a build failed its boot check at \S+ \S+ \(no kernel and initrd found in the image\), frozen$/);
+    // school2's images in both its dirs (hush: an earlier test's).
+    assert.deepEqual(lines('school2').map((l) => l.split(':')[0]).sort(), ['annex', 'chroot', 'hush']);
+    console.log(`      status.yml:\n${['school1', 'school2'].flatMap((h) => lines(h).map((l) => `        ${h}: ${l}`)).join('\n')}`);
     fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'fixed state\n');
     await settle();
     const fixed = await playbook(scheduled, ['--limit', 'school1']);

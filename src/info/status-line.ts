@@ -1,0 +1,28 @@
+// One line per image that an admin reads at night: which generation is active, since when and why, whether it was boot-checked, and what is pending.
+import type { BootReport } from '../boot/check.js';
+import type { ImageInfo } from './inspect.js';
+
+function minute(iso: string | null | undefined): string {
+  return iso ? iso.replace('T', ' ').slice(0, 16) : 'unknown time';
+}
+
+function driftNote(image: ImageInfo): string | null {
+  if (image.held) return 'held after a revert';
+  if (image.drifted === true) {
+    const d = image.drift;
+    return d ? `source drifted (${d.added} added, ${d.removed} removed, ${d.modified} modified)` : 'source drifted';
+  }
+  return image.drifted === false ? 'source unchanged' : null;
+}
+
+/** `chroot: generation 3, built 2026-12-06 02:13 (source_changed), boot-checked in 84 s (tcg), source unchanged`. */
+export function statusLine(image: ImageInfo & { boot?: BootReport }): string {
+  const parts = [
+    `generation ${image.generation ?? '?'}, built ${minute(image.built_at)}${image.reason ? ` (${image.reason})` : ''}`,
+    image.boot_checked ? `boot-checked in ${image.boot_checked.seconds} s (${image.boot_checked.accel})` : 'not boot-checked',
+    driftNote(image),
+    image.rejected ? `a build failed its boot check at ${minute(image.rejected.at)} (${image.rejected.ended})` : null,
+    image.boot ? (image.boot.reached ? `boots now (${image.boot.seconds} s)` : `does not boot now (${image.boot.ended})`) : null,
+  ];
+  return `${image.name}: ${parts.filter((p): p is string => p !== null).join(', ')}`;
+}
