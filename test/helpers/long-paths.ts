@@ -1,24 +1,27 @@
 // Seeds entries whose image paths are exactly N bytes long (near and past PATH_MAX), which only descriptor-relative calls can make.
 import { execa } from 'execa';
+import path from 'node:path';
 
 /** Where the entries go in a tree: a directory neither the exclude list nor cleanup touches. */
 export const LONG_PATHS_DIR = 'usr/local/share/long';
 
-/**
- * Makes TREE/DIR/L<n>/ddd.../fff for each n, with `fff` a file whose image path (DIR/...) is n bytes long.
- * A fixed program; the tree and the lengths arrive as arguments. Prints each file's image path.
- */
+/** The image path, exactly n bytes long, of the file seedLongPaths makes for n: DIR/L<n>/ddd.../fff, 200-byte directories. */
+export function longPath(n: number): string {
+  const names = [LONG_PATHS_DIR, `L${n}`];
+  let left = n - names.join('/').length - 1;
+  while (left > 255) {
+    names.push('d'.repeat(200));
+    left -= 201;
+  }
+  return [...names, 'f'.repeat(left)].join('/');
+}
+
+/** Makes each relative path (a file holding its length and a newline) in a tree, one directory descriptor at a time. A fixed program; paths arrive as arguments. */
 const PROGRAM = `
 import os, sys
-tree, top = sys.argv[1].encode(), sys.argv[2].encode()
-for n in map(int, sys.argv[3:]):
-    names = top.split(b'/') + [b'L%d' % n]
-    left = n - len(b'/'.join(names)) - 1
-    while left > 255:
-        names.append(b'd' * 200)
-        left -= 201
-    names.append(b'f' * left)
-    fd = os.open(tree, os.O_RDONLY | os.O_DIRECTORY)
+for rel in sys.argv[2:]:
+    names = rel.encode().split(b'/')
+    fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
     for name in names[:-1]:
         try:
             os.mkdir(name, 0o755, dir_fd=fd)
@@ -28,17 +31,19 @@ for n in map(int, sys.argv[3:]):
         os.close(fd)
         fd = step
     f = os.open(names[-1], os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644, dir_fd=fd)
-    os.write(f, b'%d\\n' % n)
+    os.write(f, b'%d\\n' % len(rel))
     os.close(f)
     os.close(fd)
-    path = b'/'.join(names)
-    assert len(path) == n, (len(path), n)
-    sys.stdout.buffer.write(path + b'\\n')
 `;
 
-/** The image paths made, in the order of `lengths` (each is exactly that many bytes). */
+/** The image paths made (see longPath), in the order of `lengths`. */
 export async function seedLongPaths(tree: string, lengths: number[]): Promise<string[]> {
-  const { stdout } = await execa('python3', ['-c', PROGRAM, tree, LONG_PATHS_DIR, ...lengths.map(String)]);
-  return stdout.split('\n');
+  const paths = lengths.map(longPath);
+  await execa('python3', ['-c', PROGRAM, tree, ...paths]);
+  return paths;
 }
 
+/** Removes what seedLongPaths made: rm(1) walks by descriptor, Node's rm by whole paths. */
+export async function removeLongPaths(tree: string): Promise<void> {
+  await execa('rm', ['-rf', '--one-file-system', '--', path.join(tree, LONG_PATHS_DIR)]);
+}
