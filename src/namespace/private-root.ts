@@ -19,7 +19,8 @@ if not private():
     home = os.open('/', os.O_RDONLY | os.O_DIRECTORY)
     os.chdir('/')
     os.chroot(os.path.dirname(os.path.realpath(sys.executable)))
-    while os.stat('.') != os.stat('..'):
+    here = lambda name: (os.stat(name).st_dev, os.stat(name).st_ino)
+    while here('.') != here('..'):
         os.chdir('..')
     os.chroot('.')
     done = private()
