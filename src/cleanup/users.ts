@@ -1,4 +1,6 @@
 // The server's user accounts and password hashes must not reach netboot clients; clients get users from the server at login.
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { AccountFormatError, scrubAccounts, type ScrubbedAccounts } from './accounts.js';
 import { DEFAULT_ID_RANGES, parseLoginDefs, type IdRanges } from './login-defs.js';
 import { assertOnlyName } from './other-names.js';
@@ -165,8 +167,24 @@ async function removeBackups(root: string): Promise<StepOutcome> {
   return { changed: removed.length > 0, detail: summary };
 }
 
+/**
+ * The reference merges the accounts in the image's `tmp/`, made with `mkdir -p` (0755) when the source has none, so
+ * its images of a tree with accounts always have a `tmp`; so do these (its contents are excluded either way).
+ * Only lstat: `etc` must be a directory itself, so nothing here looks through a symlink.
+ */
+async function makeTmp(root: string): Promise<StepOutcome> {
+  const tmp = path.join(root, 'tmp');
+  const stat = (rel: string) => fs.lstat(path.join(root, rel)).catch(() => null);
+  const accounts = (await stat('etc'))?.isDirectory() === true && (await stat('etc/passwd')) !== null;
+  if (!accounts || (await stat('tmp')) !== null) return { changed: false, detail: '' };
+  await fs.mkdir(tmp, { mode: 0o755 });
+  await fs.chmod(tmp, 0o755);
+  return { changed: true, detail: 'made tmp, which the source lacks' };
+}
+
 export async function removeUsers(root: string, context: CleanupContext = { excluded: () => false }): Promise<StepOutcome> {
   const accounts = await rewriteAccounts(root, context);
   const backups = await removeBackups(root);
-  return { changed: accounts.changed || backups.changed, detail: joinDetail([accounts.detail, backups.detail]) };
+  const tmp = await makeTmp(root);
+  return { changed: accounts.changed || backups.changed || tmp.changed, detail: joinDetail([accounts.detail, backups.detail, tmp.detail]) };
 }

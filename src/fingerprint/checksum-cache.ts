@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { sha256Fd } from '../store/sha256.js';
 import { comparePaths, printablePath, type Entry } from './entry.js';
 import { TreeChangedError } from './listing.js';
+import { reachable } from './long-path.js';
 import { escapePath, splitLine } from './manifest-line.js';
 import { GzipFileWriter, LineCursor, readLines } from './manifest.js';
 
@@ -16,7 +17,7 @@ const VANISHED = ['ENOENT', 'ELOOP', 'ENXIO', 'ENOTDIR'];
 export async function sha256TreeFile(path: Buffer, signal?: AbortSignal): Promise<string> {
   let fd: number;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(reachable(path), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? '';
     if (VANISHED.includes(code)) throw new TreeChangedError(`${printablePath(path.toString('latin1'))} vanished or became a symlink (${code})`);

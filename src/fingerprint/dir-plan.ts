@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { EXCLUDED, type ExcludeMatcher, type MatchState } from './exclude-matcher.js';
 import { fsPath, joinPath } from './listing.js';
+import { LONGEST_PATH, reachable } from './long-path.js';
 
 export interface PlannedDir {
   /** Path relative to the source root (latin1); '' for the root. */
@@ -24,6 +25,17 @@ export interface PlanContext {
   trustLinkCount: boolean;
 }
 
+/**
+ * The longest image path mksquashfs stores: it runs in the tree it reads (see the namespace worker) and stats
+ * `./PATH`; of a longer one it says "Cannot stat ... File name too long, ignoring", and the walk leaves it out too.
+ */
+export const LONGEST_ENTRY = LONGEST_PATH - './'.length;
+
+/** Whether mksquashfs stores the entry `name` of the image directory `dir`. */
+export function stored(dir: string, name: string): boolean {
+  return (dir === '' ? name.length : dir.length + 1 + name.length) <= LONGEST_ENTRY;
+}
+
 /** Whether the walk enters this directory: it must agree exactly with the walker's own decision. */
 export function entered(ctx: PlanContext, rel: string, path: string): boolean {
   return !ctx.hidden.has(path) && !ctx.mounts.has(rel);
@@ -34,7 +46,7 @@ const byBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 function subdirectories(ctx: PlanContext, rel: string): string[] {
   let entries: fs.Dirent[];
   try {
-    entries = fs.readdirSync(fsPath(joinPath(ctx.root, rel)), { withFileTypes: true, encoding: 'latin1' as BufferEncoding });
+    entries = fs.readdirSync(reachable(fsPath(joinPath(ctx.root, rel))), { withFileTypes: true, encoding: 'latin1' as BufferEncoding });
   } catch (error) {
     // A directory that vanished is the listing's to notice; the plan just has nothing below it.
     const code = (error as NodeJS.ErrnoException).code;
@@ -48,7 +60,7 @@ function subdirectories(ctx: PlanContext, rel: string): string[] {
 
 function isLeaf(ctx: PlanContext, rel: string): boolean {
   if (!ctx.trustLinkCount) return false;
-  const stats = fs.lstatSync(fsPath(joinPath(ctx.root, rel)), { throwIfNoEntry: false });
+  const stats = fs.lstatSync(reachable(fsPath(joinPath(ctx.root, rel))), { throwIfNoEntry: false });
   return stats !== undefined && stats.isDirectory() && stats.nlink === 2;
 }
 
@@ -71,7 +83,7 @@ export function* planDirectories(ctx: PlanContext, top: PlannedDir): Generator<P
     }
     const { dir } = frame;
     const state = ctx.matcher.idle(dir.state) ? dir.state : ctx.matcher.child(dir.state, name);
-    if (state === EXCLUDED) continue;
+    if (state === EXCLUDED || !stored(dir.path, name)) continue;
     const child: PlannedDir = { rel: join(dir.rel, name), path: join(dir.path, name), state };
     if (!entered(ctx, child.rel, child.path)) continue;
     yield child;

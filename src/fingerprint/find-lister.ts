@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { FIND_FORMAT, RecordParser } from './find-records.js';
 import { fsPath, joinPath, TreeChangedError, type Block, type Lister } from './listing.js';
+import { reachable } from './long-path.js';
 
 interface FindProcess {
   child: ChildProcessByStdio<Writable, Readable, Readable>;
@@ -53,9 +54,14 @@ export class FindLister implements Lister {
   private waitingOn: FindProcess | null = null;
   private notify: (() => void) | null = null;
   private readonly low = minInFlight();
+  /** find runs in the root, asked for relative paths, so a long root takes nothing from an entry's PATH_MAX; null for a root whose name is not UTF-8 (spawn's cwd is text). */
+  private readonly cwd: string | null;
 
   /** `root` is the source's real path as latin1 bytes. */
   constructor(private readonly root: string, dev: number, count = 2) {
+    const bytes = fsPath(root);
+    const text = bytes.toString('utf8');
+    this.cwd = Buffer.from(text, 'utf8').equals(bytes) ? text : null;
     this.procs = Array.from({ length: count }, () => this.start(dev));
   }
 
@@ -71,7 +77,8 @@ export class FindLister implements Lister {
   }
 
   submit(rel: string, name: string): void {
-    this.pending.push({ rel, name });
+    // find names a start point `.` just so.
+    this.pending.push({ rel, name: rel === '' && this.cwd !== null ? '.' : name });
   }
 
   async drain(): Promise<void> {
@@ -81,7 +88,7 @@ export class FindLister implements Lister {
     const proc = waited && this.unanswered(waited) < this.low ? waited : this.procs.reduce((a, b) => (this.unanswered(b) < this.unanswered(a) ? b : a));
     for (const request of this.pending) this.order.push({ proc, ...request });
     proc.given += this.pending.length;
-    const data = fsPath(this.pending.map((r) => `${joinPath(this.root, r.rel)}\0`).join(''));
+    const data = fsPath(this.pending.map((r) => `${this.startPoint(r.rel)}\0`).join(''));
     this.pending = [];
     if (!proc.done && !proc.child.stdin.write(data)) {
       await Promise.race([new Promise((resolve) => proc.child.stdin.once('drain', resolve)), proc.closed]);
@@ -117,7 +124,7 @@ export class FindLister implements Lister {
     for (const child of block.children) {
       // find has no format for device numbers, and devices are rare enough to stat again.
       if (child.type === 'c' || child.type === 'b') {
-        child.rdev = Number(fs.lstatSync(fsPath(joinPath(joinPath(this.root, request.rel), child.name))).rdev);
+        child.rdev = Number(fs.lstatSync(reachable(fsPath(joinPath(joinPath(this.root, request.rel), child.name)))).rdev);
       }
     }
     return block;
@@ -139,6 +146,11 @@ export class FindLister implements Lister {
     this.signal();
   }
 
+  private startPoint(rel: string): string {
+    if (this.cwd === null) return joinPath(this.root, rel);
+    return rel === '' ? '.' : rel;
+  }
+
   private unanswered(proc: FindProcess): number {
     return proc.given - proc.parser.headers;
   }
@@ -151,7 +163,7 @@ export class FindLister implements Lister {
 
   private start(dev: number): FindProcess {
     const args = ['-files0-from', '-', '-mindepth', '0', '-maxdepth', '1', '-printf', FIND_FORMAT];
-    const child = spawn('find', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } });
+    const child = spawn('find', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, ...(this.cwd === null ? {} : { cwd: this.cwd }) });
     const proc: FindProcess = { child, parser: new RecordParser(dev), given: 0, stderr: '', failure: null, done: false, closed: Promise.resolve(null), wake: null };
     const wake = (): void => {
       const resolve = proc.wake;

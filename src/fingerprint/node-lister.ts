@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { Entry } from './entry.js';
 import { entryFromStats, fsPath, joinPath, TreeChangedError, type Block, type Lister } from './listing.js';
+import { reachable } from './long-path.js';
 
 // Directories queued ahead of take(): listing happens in take(), so a short queue is all the walk needs.
 const AHEAD = 64;
@@ -43,12 +44,12 @@ export class NodeLister implements Lister {
     }
     this.signal();
     const dir = joinPath(this.root, request.rel);
-    const stats = fs.lstatSync(fsPath(dir), { bigint: true, throwIfNoEntry: false });
+    const stats = fs.lstatSync(reachable(fsPath(dir)), { bigint: true, throwIfNoEntry: false });
     const header = stats && entryFromStats(request.name, stats, this.dev, '');
     if (!header || header.type !== 'd') throw new TreeChangedError(`directory ${JSON.stringify(request.rel)} is gone`);
     let names: string[];
     try {
-      names = fs.readdirSync(fsPath(dir), { encoding: 'latin1' });
+      names = fs.readdirSync(reachable(fsPath(dir)), { encoding: 'latin1' });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new TreeChangedError(`directory ${JSON.stringify(request.rel)} is gone`);
       throw error;
@@ -57,9 +58,9 @@ export class NodeLister implements Lister {
     for (const name of names) {
       const path = fsPath(joinPath(dir, name));
       // Like mksquashfs, an entry that vanished between readdir and lstat is simply not there.
-      const child = fs.lstatSync(path, { bigint: true, throwIfNoEntry: false });
+      const child = fs.lstatSync(reachable(path), { bigint: true, throwIfNoEntry: false });
       if (!child) continue;
-      const target = child.isSymbolicLink() ? readTarget(path) : '';
+      const target = child.isSymbolicLink() ? readTarget(reachable(path)) : '';
       if (target === null) continue;
       const entry = entryFromStats(name, child, this.dev, target);
       if (entry) children.push(entry);

@@ -2,11 +2,12 @@
 import fs from 'node:fs';
 import { Entry, pathComponents } from './entry.js';
 import { EXCLUDED, type ExcludeMatcher, type MatchState } from './exclude-matcher.js';
-import { entered, planDirectories, type PlanContext, type PlannedDir } from './dir-plan.js';
+import { entered, planDirectories, stored, type PlanContext, type PlannedDir } from './dir-plan.js';
 import { FindLister, findCanList } from './find-lister.js';
 import { TreeChangedError, type Lister } from './listing.js';
 import { linkCountReliable, mountsUnder } from './mounts.js';
 import { NodeLister } from './node-lister.js';
+import { releaseDeepPaths } from './long-path.js';
 
 export interface WalkOptions {
   matcher: ExcludeMatcher;
@@ -133,7 +134,7 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
       }
       const { dir } = frame;
       const state = matcher.idle(dir.state) ? dir.state : matcher.child(dir.state, entry.name);
-      if (state === EXCLUDED) continue;
+      if (state === EXCLUDED || !stored(dir.path, entry.name)) continue;
       entry.dir = dir.path;
       batch.push(entry);
       if (entry.type === 'd') {
@@ -154,5 +155,6 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
   } finally {
     stopped = true;
     lister.close();
+    releaseDeepPaths();
   }
 }

@@ -17,12 +17,28 @@ export type XattrAnswer = Xattr[] | { error: string };
 /**
  * Answers each path (NUL-terminated on stdin) with one line: `hexname:hexvalue` pairs separated by spaces, empty
  * for none (or a filesystem without xattrs), `!ERRNO` when the path cannot be read. Symlinks are never followed.
+ * A path longer than PATH_MAX is read from its directory, reached one component at a time (`near`).
  * Output is flushed after every chunk of input, so a caller may wait for answers without closing stdin.
  */
 export const XATTR_PROGRAM = `
 import errno, os, sys
+def near(p):
+    if len(p) < 4096: return p
+    head, _, name = p.rpartition(b'/')
+    fd = os.open(b'/', os.O_PATH | os.O_DIRECTORY)
+    try:
+        for part in head.split(b'/'):
+            if part:
+                step = os.open(part, os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
+                os.close(fd)
+                fd = step
+        os.fchdir(fd)
+    finally:
+        os.close(fd)
+    return name
 def answer(p):
     try:
+        p = near(p)
         names = os.listxattr(p, follow_symlinks=False)
     except OSError as e:
         if e.errno == errno.ENOTSUP: return b''

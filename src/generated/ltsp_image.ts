@@ -199,7 +199,7 @@ export interface LtspImageResult {
    */
   excluded?: number;
   /**
-   * The mksquashfs command line, as an argv array: after a build, the one that ran (with one directory source it reads the source through a read-only bind mount in the run's work dir, with cleanup's changes as excludes and a pseudo file, C(-pf)); otherwise the one a build would run on the overlay.
+   * The mksquashfs command line, as an argv array: after a build, the one that ran, in the tree it reads, which is why its source is C(.) (mksquashfs stats whole paths, and a short one lets it store entries up to PATH_MAX long); that tree is the overlay, or with one directory source a read-only bind mount of the source in the run's work dir, with cleanup's changes as excludes and a pseudo file, C(-pf). Otherwise the one a build would run on the overlay.
    */
   command?: string[];
   /**
@@ -789,7 +789,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           "items": {
             "type": "string"
           },
-          "description": "The mksquashfs command line, as an argv array: after a build, the one that ran (with one directory source it reads the source through a read-only bind mount in the run's work dir, with cleanup's changes as excludes and a pseudo file, C(-pf)); otherwise the one a build would run on the overlay.",
+          "description": "The mksquashfs command line, as an argv array: after a build, the one that ran, in the tree it reads, which is why its source is C(.) (mksquashfs stats whole paths, and a short one lets it store entries up to PATH_MAX long); that tree is the overlay, or with one directory source a read-only bind mount of the source in the run's work dir, with cleanup's changes as excludes and a pseudo file, C(-pf). Otherwise the one a build would run on the overlay.",
           "x-returned": "always"
         },
         "durations": {

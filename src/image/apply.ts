@@ -63,7 +63,8 @@ function label(phase: string): string {
   return phase === 'kernel' ? 'find kernel' : phase;
 }
 
-function collect(events: WorkerEvent[], durations: Durations): { cleanup: CleanupStep[]; staged: StagedKernel | null; command: string[] | null } {
+function collect(events: WorkerEvent[], durations: Durations): { cleanup: CleanupStep[]; staged: StagedKernel | null; command: string[] | null; warnings: string[] } {
+  const warnings: string[] = [];
   let cleanup: CleanupStep[] = [];
   let staged: StagedKernel | null = null;
   let command: string[] | null = null;
@@ -72,8 +73,9 @@ function collect(events: WorkerEvent[], durations: Durations): { cleanup: Cleanu
     if (event.type === 'cleanup') cleanup = event.steps;
     if (event.type === 'kernel') staged = event.kernel;
     if (event.type === 'squash') command = event.argv;
+    if (event.type === 'warning') warnings.push(event.message);
   }
-  return { cleanup, staged, command };
+  return { cleanup, staged, command, warnings };
 }
 
 
@@ -149,7 +151,8 @@ export async function applyBuild(
         throw (await stream.moved()) ? new StreamMovedError() : error;
       });
     if (await stream.moved()) throw new StreamMovedError();
-    const { cleanup, staged, command } = collect(events, durations);
+    const { cleanup, staged, command, warnings } = collect(events, durations);
+    warnings.forEach((warning) => context.warn(warning));
     const boot = await checkBeforePublishing(plan, staged, options, context, durations, build);
     const published = await durations.time('publish', async () => {
       // Hashed while it goes to disk: publishing's own fsync then finds it flushed.

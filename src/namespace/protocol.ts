@@ -46,6 +46,8 @@ export type WorkerEvent =
   | { type: 'kernel'; kernel: StagedKernel | null }
   /** The mksquashfs argv the worker runs, the direct read's root, excludes and pseudo file included. */
   | { type: 'squash'; argv: string[] }
+  /** What mksquashfs left out of the image and said so (its stderr), for the result's warnings. */
+  | { type: 'warning'; message: string }
   | { type: 'scan'; fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number }
   | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };

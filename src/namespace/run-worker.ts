@@ -3,9 +3,17 @@ import { execa } from 'execa';
 import { ModuleError, oneLine } from '../runtime/errors.js';
 import { WORKER_FLAG, type WorkerEvent, type WorkerJob } from './protocol.js';
 import { onLines } from '../runtime/lines.js';
+import { privateRootPrefix, rootIsMountPoint } from './private-root.js';
 
 /** unshare gives the worker its own mount and PID namespaces; --kill-child takes it down if unshare dies. */
-export const UNSHARE = ['unshare', '--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child=SIGKILL'];
+const UNSHARE = ['unshare', '--mount', '--pid', '--fork', '--kill-child=SIGKILL'];
+
+/** The worker's argv: its namespace's mounts private (no mount it makes reaches the host's namespace), by unshare or, in a chroot, by privateRootPrefix. */
+export function workerArgv(entry = workerEntry()): string[] {
+  const worker = [process.execPath, entry, WORKER_FLAG];
+  if (rootIsMountPoint()) return [...UNSHARE, '--propagation', 'private', '--', ...worker];
+  return [...UNSHARE, '--propagation', 'unchanged', '--', ...privateRootPrefix(), ...worker];
+}
 
 export interface WorkerRun {
   events: WorkerEvent[];
@@ -28,7 +36,7 @@ export interface StartedWorker {
 }
 
 export function startWorker(signal: AbortSignal): StartedWorker {
-  const [cmd, ...args] = [...UNSHARE, '--', process.execPath, workerEntry(), WORKER_FLAG];
+  const [cmd, ...args] = workerArgv();
   const child = execa(cmd!, args, {
     stdin: 'pipe',
     stdout: 'pipe',

@@ -14,6 +14,7 @@ import { failpoint } from '../runtime/failpoint.js';
 import { mksquashfsArgv, type SquashCommand } from '../squashfs/command.js';
 import { squashRun } from '../squashfs/direct.js';
 import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
+import { squashWarnings } from '../squashfs/warnings.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
 import { workDirLayout, type WorkDirLayout } from '../store/work-dir.js';
 import { onLines } from '../runtime/lines.js';
@@ -60,12 +61,14 @@ function reportProgress(stdout: NodeJS.ReadableStream | null): void {
 
 async function squash(job: WorkerJob, planned: SquashCommand, watched: boolean): Promise<void> {
   const { command, extra } = await squashRun(job, planned);
-  const full = mksquashfsArgv(command, extra);
+  // mksquashfs stats whole paths (source + entry) against PATH_MAX: run in the tree, the source is `.` and every entry keeps 4093 bytes.
+  const full = mksquashfsArgv({ ...command, root: '.' }, extra);
   send({ type: 'squash', argv: full });
   const argv = watched ? onPseudoTerminal(full) : full;
-  const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true });
+  const child = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore', all: true, cwd: command.root });
   if (watched) reportProgress(child.stdout);
   const result = await child;
+  for (const warning of squashWarnings(result.stderr)) send({ type: 'warning', message: warning });
   if (result.exitCode !== 0) {
     const output = command.output;
     if (/No space left/i.test(`${result.stderr}${result.all}`)) {

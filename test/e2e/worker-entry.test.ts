@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { WORKER_FLAG, type WorkerEvent } from '../../src/namespace/protocol.js';
-import { UNSHARE } from '../../src/namespace/run-worker.js';
+import type { WorkerEvent } from '../../src/namespace/protocol.js';
+import { workerArgv } from '../../src/namespace/run-worker.js';
 import { requireRoot } from '../helpers/root.js';
 import { bundleDir, runModule } from '../helpers/run-module.js';
 import { settle } from '../helpers/settle.js';
@@ -39,7 +39,7 @@ describe('the namespace worker entry', function () {
         kernel: null,
         scan: { excludes: [], cleanup: false, cacheFile: null },
       };
-      const [cmd, ...args] = [...UNSHARE, '--', process.execPath, path.join(bundleDir, bundle), WORKER_FLAG];
+      const [cmd, ...args] = workerArgv(path.join(bundleDir, bundle));
       // The worker exits when its stdin closes (its parent died), so stdin stays open until it says done.
       const child = execa(cmd!, args, { stdin: 'pipe', reject: false });
       child.stdin.write(`${JSON.stringify(job)}\n`);

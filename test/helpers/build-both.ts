@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { extractImage } from './image-diff.js';
-import { referenceVersions, runModuleInRoot, runReference, runReferenceInRoot } from './reference.js';
+import { referenceVersions, runModuleInRoot, runReference, runReferenceInRoot, type ServerRoot } from './reference.js';
 import { runModule } from './run-module.js';
 
 export interface Output {
@@ -54,7 +54,7 @@ export async function buildOnHost(dir: string, args: BuildArgs): Promise<Pair> {
  * Chrootless: both tools run with root as `/` and their defaults (/srv/ltsp, /srv/tftp inside it), one after the
  * other; what each leaves in srv/ is moved out to dir, so the second starts from the same `/`.
  */
-export async function buildInRoot(root: string, dir: string, args: BuildArgs): Promise<Pair> {
+export async function buildInRoot(root: string, dir: string, args: BuildArgs, kind: ServerRoot = 'mount'): Promise<Pair> {
   const versions = await referenceVersions(root);
   assert.equal(versions.inRoot, versions.host, 'the ltsp package in the tree is the one on the machine');
   const collect = async (who: string): Promise<Output> => {
@@ -66,9 +66,9 @@ export async function buildInRoot(root: string, dir: string, args: BuildArgs): P
     }
     return outputOf(dir, who, 'x86_64');
   };
-  await runReferenceInRoot(root, args.reference);
+  await runReferenceInRoot(root, args.reference, kind);
   const reference = await collect('reference');
-  const run = await runModuleInRoot(root, args.ours);
+  const run = await runModuleInRoot(root, args.ours, kind);
   assert.equal(run.code, 0, run.stdout);
   assert.equal(run.result.image, '/srv/ltsp/images/x86_64.img');
   return { reference, ours: await collect('ours'), command: run.result.command as string[] };

@@ -33,7 +33,8 @@ export async function runReference(args: string[], options: ReferenceOptions): P
   if (options.ltspConf !== undefined) await fs.writeFile(path.join(options.confDir, 'ltsp.conf'), options.ltspConf);
   const argv = ['ltsp', `--base-dir=${options.baseDir}`, `--tftp-dir=${options.tftpDir}`, 'image', ...args];
   const run = await execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', WITH_CONF, 'sh', options.confDir, ...argv], {
-    env: { BASE_DIR: options.baseDir, TFTP_DIR: options.tftpDir },
+    // TMPDIR as a server has it (unset: /tmp), not the test run's: the reference's mksquashfs reads its work dir by whole paths, whose length counts.
+    env: { BASE_DIR: options.baseDir, TFTP_DIR: options.tftpDir, TMPDIR: '/tmp' },
     stdin: 'ignore',
     all: true,
     reject: false,
@@ -45,11 +46,11 @@ export async function runReference(args: string[], options: ReferenceOptions): P
 /** Where the host's node and the bundle appear inside a server root; `opt/ltsp*` is on the exclude list, so neither reaches an image. */
 export const SERVER_ROOT_TOOLS = 'opt/ltsp-test';
 
-// Makes root a mount of its own (as a real `/` is), brings the tools in, then chroots; all of it dies with the namespace.
+// Makes root a mount of its own (as a real `/` is) unless asked for a plain chroot, brings the tools in, then chroots; all of it dies with the namespace.
 const IN_ROOT = [
   'set -e',
-  'root=$1; bundle=$2; node=$3; shift 3',
-  'mount --bind "$root" "$root"',
+  'root=$1; bundle=$2; node=$3; plain=$4; shift 4',
+  'if [ "$plain" != plain ]; then mount --bind "$root" "$root"; fi',
   `mount --bind "$bundle" "$root/${SERVER_ROOT_TOOLS}/bundle"`,
   `mount --bind "$node" "$root/${SERVER_ROOT_TOOLS}/bin/node"`,
   'mount -t proc proc "$root/proc"',
@@ -67,9 +68,12 @@ export async function prepareServerRoot(root: string): Promise<void> {
   await fs.writeFile(path.join(root, SERVER_ROOT_TOOLS, 'bin/node'), '');
 }
 
+/** How `/` is made: a mount of its own, as on a real server or in a container, or a plain chroot (a build chroot, Ansible's chroot connection), no mount point. */
+export type ServerRoot = 'mount' | 'plain';
+
 /** Runs argv with root as `/` (chrootless mode: the server's own root is the image source), in a private mount namespace. */
-async function inServerRoot(root: string, argv: string[], input?: string) {
-  return execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', IN_ROOT, 'sh', root, bundleDir, process.execPath, ...argv], {
+async function inServerRoot(root: string, argv: string[], input?: string, kind: ServerRoot = 'mount') {
+  return execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', IN_ROOT, 'sh', root, bundleDir, process.execPath, kind, ...argv], {
     env: ROOT_ENV,
     extendEnv: false,
     ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
@@ -79,15 +83,15 @@ async function inServerRoot(root: string, argv: string[], input?: string) {
 }
 
 /** `ltsp image /` of the package installed in root, with its defaults (/srv/ltsp, /srv/tftp inside root). */
-export async function runReferenceInRoot(root: string, args: string[]): Promise<string> {
-  const run = await inServerRoot(root, ['ltsp', 'image', ...args]);
+export async function runReferenceInRoot(root: string, args: string[], kind: ServerRoot = 'mount'): Promise<string> {
+  const run = await inServerRoot(root, ['ltsp', 'image', ...args], undefined, kind);
   if (run.exitCode !== 0) throw new Error(`ltsp image ${args.join(' ')} in ${root} failed (exit ${run.exitCode}):\n${tail(run.all ?? '')}`);
   return (run.all ?? '').replace(NOISE, '');
 }
 
 /** Our bundle as a module with root as `/`. */
-export async function runModuleInRoot(root: string, args: Record<string, unknown>): Promise<ModuleRun> {
-  const run = await inServerRoot(root, [`/${SERVER_ROOT_TOOLS}/bin/node`, `/${SERVER_ROOT_TOOLS}/bundle/ltsp_image`], JSON.stringify(args));
+export async function runModuleInRoot(root: string, args: Record<string, unknown>, kind: ServerRoot = 'mount'): Promise<ModuleRun> {
+  const run = await inServerRoot(root, [`/${SERVER_ROOT_TOOLS}/bin/node`, `/${SERVER_ROOT_TOOLS}/bundle/ltsp_image`], JSON.stringify(args), kind);
   const stdout = String(run.stdout);
   return { code: run.exitCode ?? -1, stdout, stderr: String(run.stderr), result: parseSingleJson(stdout) };
 }

@@ -65,9 +65,10 @@ export async function removeScratch(dir: string): Promise<void> {
   const left = await mountsUnder(resolved);
   if (left.length > 0) throw new Error(`refusing to remove ${dir}: still mounted: ${left.join(', ')}`);
   // Files made immutable by a test would stop rm; chattr fails harmlessly on filesystems without attributes.
+  // Paths past PATH_MAX stop Node's rm too, not rm(1), which walks by descriptor.
   await fs.rm(resolved, { recursive: true, force: true }).catch(async () => {
     await execa('chattr', ['-R', '-i', '-a', resolved], { reject: false });
-    await fs.rm(resolved, { recursive: true, force: true });
+    await execa('rm', ['-rf', '--one-file-system', '--', resolved]);
   });
   made.delete(resolved);
 }

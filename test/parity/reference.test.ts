@@ -14,6 +14,7 @@ import { requireRoot } from '../helpers/root.js';
 import { addContainerLayer, CONTAINER_LAYER, makeStackedSources, seedServerTree, SERVER_KERNEL, STACKED_KERNEL } from '../helpers/server-tree.js';
 import { PRINTER_COMMENTS, PRINTERS_WITH_QUEUE, seedNonUtf8Logs, seedSymlinkedSecrets, NON_UTF8_LOGS } from '../helpers/symlinked-secrets.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { longPath, removeLongPaths, seedLongPaths } from '../helpers/long-paths.js';
 
 /** A server: what `ltsp image /` itself needs to run inside it (python3 for pwmerge, mksquashfs, ltsp), and sshd. */
 const SERVER_PACKAGES = ['openssh-server', 'python3', 'squashfs-tools', 'iproute2', 'openssl', 'ltsp', 'busybox', 'fdisk'];
@@ -164,6 +165,42 @@ describe('ltsp_image and `ltsp image` (Debian ltsp 23.02) build the same image',
       lacks: [],
       // The reference's sed -i replaces the symlink and leaves the queues and their credentials in its target.
       expectedPaths: [`data/printers.conf: size ${PRINTER_COMMENTS.length} in ours, ${PRINTERS_WITH_QUEUE.length} in the reference`],
+    },
+    {
+      // The reference's mksquashfs reads /tmp/tmp.XXXXXXXXXX/root/PATH (25 bytes before PATH), ours ./PATH (2 bytes).
+      title: 'entries 4000, 4050, 4070, 4071, 4090 and 5000 bytes long: ours stores every one the reference stores, and those 23 bytes longer',
+      build: async (dir) => {
+        await seedLongPaths(tree, [4000, 4050, 4070, 4071, 4090, 5000]);
+        try {
+          return await buildOnHost(dir, both([tree], { name: tree }));
+        } finally {
+          await removeLongPaths(tree);
+        }
+      },
+      has: [4000, 4050, 4070].map(longPath),
+      lacks: [4071, 4090, 5000].map(longPath),
+      expectedPaths: [4071, 4090].map((n) => `only in ours: ${longPath(n)} (-rw-r--r-- 0/0 5)`),
+    },
+    {
+      title: 'a source without tmp (the reference merges the accounts in a tmp it makes)',
+      build: async (dir) => {
+        const tmp = path.join(tree, 'tmp');
+        await fs.rm(tmp, { recursive: true });
+        try {
+          return await buildOnHost(dir, both([tree], { name: tree }));
+        } finally {
+          await fs.mkdir(tmp);
+          await fs.chmod(tmp, 0o1777);
+        }
+      },
+      has: ['tmp'],
+      lacks: ['etc/shadow-', 'home/alice'],
+    },
+    {
+      title: "chrootless in a plain chroot, its / no mount point (a build chroot, Ansible's chroot connection)",
+      build: (dir) => buildInRoot(tree, dir, both(['/'], { name: '/' }), 'plain'),
+      has: ['usr/sbin/ltsp', 'srv', `boot/vmlinuz-${SERVER_KERNEL}`, 'etc/cups/printers.conf'],
+      lacks: ['srv/ltsp', 'srv/tftp', 'opt/ltsp-test', 'etc/shadow-', 'home/alice'],
     },
   ];
 

@@ -324,6 +324,18 @@ describe('cleanup', () => {
       assert.deepEqual(await fs.readdir(root), []);
     });
 
+    it('makes tmp (0755) in a tree with accounts that lacks one, as the reference does, and leaves one that is there', async function () {
+      requireRoot(this);
+      const root = await buildServerTree();
+      const steps = await runCleanup(root);
+      assert.equal((await fs.lstat(path.join(root, 'tmp'))).mode & 0o7777, 0o755);
+      assert.match(steps.find((s) => s.step === 'users')!.detail, /made tmp/);
+      await fs.chmod(path.join(root, 'tmp'), 0o1777);
+      const again = await runCleanup(root);
+      assert.equal((await fs.lstat(path.join(root, 'tmp'))).mode & 0o7777, 0o1777);
+      assert.doesNotMatch(again.find((s) => s.step === 'users')!.detail, /made tmp/);
+    });
+
     it('removes the server secrets and accounts and keeps owners and modes', async function () {
       requireRoot(this);
       const root = await buildServerTree();
@@ -345,7 +357,7 @@ describe('cleanup', () => {
       assert.equal(stepByName(steps, 'printers').detail, 'removed 2 printers (office, lab)');
       assert.equal(
         stepByName(steps, 'users').detail,
-        'removed 2 users (alice, bob) and 2 groups (alice, bob); locked every shadow entry; deleted 6 backups (group-, gshadow-, passwd-, shadow-, subgid-, subuid-)',
+        'removed 2 users (alice, bob) and 2 groups (alice, bob); locked every shadow entry; deleted 6 backups (group-, gshadow-, passwd-, shadow-, subgid-, subuid-); made tmp, which the source lacks',
       );
       assert.equal(stepByName(steps, 'ssh_host_keys').detail, 'replaced 3 host keys (ecdsa, ed25519, rsa)');
       assert.equal(

@@ -14,6 +14,7 @@ import { walkTree } from '../../src/fingerprint/walk.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeAllScratch, scratchDir } from '../helpers/tmp.js';
+import { seedLongPaths } from '../helpers/long-paths.js';
 import { COVERAGE_FILES, squashfsListing, writeFiles } from './exclude-matcher.test.js';
 
 const matcher = compileExcludes(BUILTIN_EXCLUDES);
@@ -94,6 +95,23 @@ describe('image source fingerprint', () => {
       assert.ok(paths.every((p) => p === '' || p === 'etc' || p.startsWith('etc/')), 'nothing but /etc');
     });
   }
+
+  it('walks, hashes and reads the xattrs of entries past PATH_MAX from the source root, leaving out what mksquashfs cannot stat', async () => {
+    const deep = `${work}/deep`;
+    fs.mkdirSync(deep);
+    const [short, longest, over, far] = await seedLongPaths(deep, [4000, 4093, 4094, 5000]);
+    assert.ok(deep.length + 1 + longest!.length > 4095, 'the whole path of the longest entry is past PATH_MAX');
+    const prints = new Set<string>();
+    for (const lister of ['find', 'node'] as const) {
+      const paths = (await walk(deep, lister)).map((e) => e.path);
+      assert.ok(paths.includes(short!) && paths.includes(longest!), `${lister}: an entry mksquashfs stores is missing`);
+      assert.ok(!paths.includes(over!) && !paths.includes(far!), `${lister}: an entry mksquashfs cannot stat is listed`);
+      assert.ok(paths.every((p) => p.length <= 4093), lister);
+      const options = { sources: [{ root: deep }], manifestFile: null, lister, mode: 'checksum' as const };
+      prints.add((await fp(options)).fingerprint);
+    }
+    assert.equal(prints.size, 1, 'both listers agree');
+  });
 
   it('is stable, and moves with every change that reaches the image', async () => {
     let last = (await fp()).fingerprint;
