@@ -311,13 +311,24 @@ describe('collection and example playbooks', function () {
     - ltsp.images.prepare
 `,
     );
-    const run = await playbook(play, ['-e', 'ltsp_prepare_install=false']);
+    // The modules would run with the old node: the inventory names it, as for a Node.js outside /usr/bin.
+    const run = await playbook(play, ['-e', 'ltsp_prepare_install=false', '-e', `ansible_node_interpreter=${fake}/node`]);
     assert.equal(run.stats.school1?.failures, 1, run.stdout);
     const msg = String(run.task('Say what is still missing').school1?.msg);
-    assert.match(msg, /nodejs: node 12\.22\.12 is older than 18\.19/);
+    assert.match(msg, /nodejs: \S+\/fake-bin\/node is 12\.22\.12, older than 18\.19/);
     assert.match(msg, /fdisk: sfdisk not found/);
     assert.match(msg, /Install them: apt-get install nodejs util-linux fdisk mount/);
     assert.doesNotMatch(msg, /squashfs-tools/);
+  });
+
+  it('prepare.yml checks what the boot check needs where an image declares it: ltsp.img, named with the command that makes it', async () => {
+    const tftp = path.join(dirOf('school2'), 'srv/tftp');
+    const run = await playbook(path.join(projectRoot, 'examples/playbooks/prepare.yml'), ['--limit', 'school2', '-e', 'ltsp_boot_check=true']);
+    assert.equal(run.stats.school2?.failures, 1, run.stdout);
+    assert.match(String(run.task('Say what is still missing').school2?.msg), /Ready for ltsp.images/);
+    const msg = String(run.task('Say where ltsp.img is missing').school2?.msg);
+    assert.ok(msg.includes(`ltsp --tftp-dir=${tftp} initrd`), msg);
+    assert.ok(msg.includes(`ltsp --tftp-dir=${dirOf('school2')}/srv/annex-tftp initrd`), msg);
   });
 
   it('canary.yml: an image the canary cannot boot-check stops the rollout before any other server is touched', async () => {
