@@ -59,7 +59,7 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
       signal,
     });
     // A record from before xattrs were compared matches the digest without them: the source did not drift.
-    if ((state.xattrsCompared ? scan.digest : scan.legacy) === state.fingerprint) return { drifted: false, digest: scan.digest };
+    if ((state.linksCompared ? scan.digest : state.xattrsCompared ? scan.unlinked : scan.legacy) === state.fingerprint) return { drifted: false, digest: scan.digest };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
     const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, limit: 20, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
     return { drifted: true, digest: scan.digest, ...(drift ? { drift } : {}) };
