@@ -60,50 +60,83 @@ function find(seen: Seen | undefined, e: Entry): number {
 /**
  * The file: three text lines (header, key, walk start), then one line per device ("dev count"), one per entry
  * with xattrs ("dev ino digest"), an empty line, and per device its sorted inodes, ctime seconds (float64) and
- * nanoseconds (uint32), little-endian, from the next multiple of 8 bytes.
+ * nanoseconds (uint32, padded to 8 bytes), little-endian, from the next multiple of 8 bytes. The columns are read
+ * straight into typed arrays: a million entries cost 20 MB, not twice that.
  */
 export function readRecord(file: string, key: string): XattrRecord | null {
-  let data: Buffer;
+  let fd: number;
   try {
     // O_NOFOLLOW and a regular file only, as for every file of ours at a fixed name.
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    try {
-      if (!fs.fstatSync(fd).isFile()) return null;
-      data = fs.readFileSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch {
     return null;
   }
-  const end = data.indexOf('\n\n');
-  if (end < 0) return null;
-  const [header, recordedKey, walked, ...lines] = data.toString('latin1', 0, end).split('\n');
-  if (header !== HEADER || recordedKey !== key || !Number.isFinite(Number(walked))) return null;
-  const record: XattrRecord = { key, walked: Number(walked), seen: new Map(), digests: new Map() };
-  let at = Math.ceil((end + 2) / 8) * 8;
-  for (const line of lines) {
-    const fields = line.split(' ');
-    if (fields.length === 3) {
-      record.digests.set(`${fields[0]} ${fields[1]}`, fields[2]!);
-      continue;
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) return null;
+    let head = Buffer.alloc(0);
+    let end = -1;
+    while (end < 0 && head.length < stats.size) {
+      const more = Buffer.alloc(Math.min(1 << 16, stats.size - head.length));
+      head = Buffer.concat([head, more.subarray(0, fs.readSync(fd, more, 0, more.length, head.length))]);
+      end = head.indexOf('\n\n');
     }
-    const [dev, count] = fields.map(Number) as [number, number];
-    const bytes = count * 20 + ((count * 4) % 8);
-    if (!Number.isSafeInteger(count) || count < 0 || at + bytes > data.length) return null;
-    // Copied out: the file's buffer need not be aligned for typed arrays.
-    const copy = <T extends Float64Array | Uint32Array>(array: T, from: number): T => {
-      Buffer.from(array.buffer).set(data.subarray(from, from + array.byteLength));
+    if (end < 0) return null;
+    const [header, recordedKey, walked, ...lines] = head.toString('latin1', 0, end).split('\n');
+    if (header !== HEADER || recordedKey !== key || !Number.isFinite(Number(walked))) return null;
+    const record: XattrRecord = { key, walked: Number(walked), seen: new Map(), digests: new Map() };
+    let at = Math.ceil((end + 2) / 8) * 8;
+    const fill = <T extends Float64Array | Uint32Array>(array: T): T => {
+      if (fs.readSync(fd, new Uint8Array(array.buffer), 0, array.byteLength, at) !== array.byteLength) throw new Error('short');
+      at += array.byteLength;
       return array;
     };
-    record.seen.set(dev, {
-      inos: copy(new Float64Array(count), at),
-      secs: copy(new Float64Array(count), at + count * 8),
-      nsecs: copy(new Uint32Array(count), at + count * 16),
-    });
-    at += bytes;
+    for (const line of lines) {
+      const fields = line.split(' ');
+      if (fields.length === 3) {
+        record.digests.set(`${fields[0]} ${fields[1]}`, fields[2]!);
+        continue;
+      }
+      const [dev, count] = fields.map(Number) as [number, number];
+      if (!Number.isSafeInteger(count) || count < 0 || at + count * 20 > stats.size) return null;
+      record.seen.set(dev, { inos: fill(new Float64Array(count)), secs: fill(new Float64Array(count)), nsecs: fill(new Uint32Array(count + (count % 2))) });
+    }
+    return record;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
-  return record;
+}
+
+const CHUNK = 1 << 16;
+
+/** Numbers appended in fixed-size typed chunks: no doubling slack, and no boxed numbers, on a million entries. */
+class Column {
+  private readonly chunks: Float64Array[] = [];
+  length = 0;
+
+  push(value: number): void {
+    if (this.length % CHUNK === 0) this.chunks.push(new Float64Array(CHUNK));
+    this.chunks[this.chunks.length - 1]![this.length++ % CHUNK] = value;
+  }
+
+  at(i: number): number {
+    return this.chunks[Math.floor(i / CHUNK)]![i % CHUNK]!;
+  }
+}
+
+/** The indexes 0..n-1 of `inos` in inode order: one native sort of (inode, index) packed exactly in a float64 where they fit. */
+function inodeOrder(inos: Column): Uint32Array {
+  const n = inos.length;
+  const shift = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
+  let fits = true;
+  for (let i = 0; i < n && fits; i++) fits = inos.at(i) * shift < 2 ** 53;
+  if (!fits) return Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => inos.at(a) - inos.at(b));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = inos.at(i) * shift + i;
+  keys.sort();
+  return Uint32Array.from(keys, (key) => key % shift);
 }
 
 /**
@@ -115,16 +148,22 @@ export function readRecord(file: string, key: string): XattrRecord | null {
  * very tick, or debugfs). No record reads everything.
  */
 export class XattrGate {
-  private readonly old: XattrRecord | null;
   private readonly settled: (e: Entry) => boolean;
-  private readonly made = new Map<number, { inos: number[]; secs: number[]; nsecs: number[] }>();
+  /** Per device: the inodes, ctime seconds and nanoseconds noted, in walk order; null when nothing will be written. */
+  private readonly made: Map<number, { inos: Column; secs: Column; nsecs: Column }> | null;
   private readonly digests = new Map<string, string>();
   /** Every entry noted was in the old record as it is now. */
   private unchanged: boolean;
   private noted = 0;
 
-  constructor(old: XattrRecord | null, private readonly key: string, private readonly now: number) {
-    this.old = old;
+  /** `collect`: whether commit() may follow (never in check mode): only then is what the walk saw kept. */
+  constructor(
+    private readonly old: XattrRecord | null,
+    private readonly key: string,
+    private readonly now: number,
+    collect = true,
+  ) {
+    this.made = collect ? new Map() : null;
     this.unchanged = old !== null;
     // A ctime past the window's end was stamped while the clock ran ahead: a change from now on moves it all the same.
     this.settled = (e) => {
@@ -141,12 +180,13 @@ export class XattrGate {
 
   /** Notes an entry's digest (read or reused) for the new record, once it has settled. */
   note(e: Entry, digest: string | undefined): void {
+    if (!this.made) return;
     if (!this.settled(e)) {
       this.unchanged = false;
       return;
     }
     let seen = this.made.get(e.dev);
-    if (!seen) this.made.set(e.dev, (seen = { inos: [], secs: [], nsecs: [] }));
+    if (!seen) this.made.set(e.dev, (seen = { inos: new Column(), secs: new Column(), nsecs: new Column() }));
     seen.inos.push(e.ino);
     seen.secs.push(e.ctimeSec);
     seen.nsecs.push(e.ctimeNsec);
@@ -157,22 +197,19 @@ export class XattrGate {
 
   /** Writes the new record unless it holds exactly the old one's entries: a walk that found what the last one did leaves the file alone. */
   commit(file: string): void {
-    const old = this.old;
+    const { old, made } = this;
+    if (!made) throw new Error('this walk kept no record to write');
     const count = (m: Map<number, Seen>): number => [...m.values()].reduce((n, s) => n + s.inos.length, 0);
     if (old && this.unchanged && count(old.seen) === this.noted && old.digests.size === this.digests.size) return;
     const text: string[] = [HEADER, this.key, String(this.now)];
     const arrays: Buffer[] = [];
-    for (const [dev, seen] of this.made) {
-      const order = Uint32Array.from(seen.inos.keys()).sort((a, b) => seen.inos[a]! - seen.inos[b]!);
+    for (const [dev, seen] of made) {
+      const order = inodeOrder(seen.inos);
       const n = order.length;
-      const inos = new Float64Array(n);
-      const secs = new Float64Array(n);
-      const nsecs = new Uint32Array(n + ((n * 4) % 8) / 4);
-      order.forEach((from, to) => {
-        inos[to] = seen.inos[from]!;
-        secs[to] = seen.secs[from]!;
-        nsecs[to] = seen.nsecs[from]!;
-      });
+      const inos = Float64Array.from(order, (i) => seen.inos.at(i));
+      const secs = Float64Array.from(order, (i) => seen.secs.at(i));
+      const nsecs = new Uint32Array(n + (n % 2));
+      order.forEach((from, to) => (nsecs[to] = seen.nsecs.at(from)));
       text.push(`${dev} ${n}`);
       arrays.push(Buffer.from(inos.buffer), Buffer.from(secs.buffer), Buffer.from(nsecs.buffer));
     }

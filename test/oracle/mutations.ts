@@ -22,18 +22,21 @@ const nowSec = (): number => Math.floor(Date.now() / 1000);
 
 function setUser(w: World, remove: boolean): Mutation['apply'] {
   return async () => {
-    const item = w.random.pick(w.items('src').filter((i) => !i.stats.isSymbolicLink() && !i.stats.isFIFO() && !i.stats.isCharacterDevice()));
-    if (!item) return null;
-    return (await setUserXattr(w.abs(item.rel), remove ? null : `v${w.random.int(100)}`)) ? item.rel : null;
+    // A removal picks an entry that has one: the entries moved in or included with theirs are where a gate may look away.
+    const rel = remove
+      ? w.random.pick(await w.having('user.origin'))
+      : w.random.pick(w.items('src').filter((i) => i.stats.isFile() || i.stats.isDirectory()))?.rel;
+    if (!rel) return null;
+    return (await setUserXattr(w.abs(rel), remove ? null : `v${w.random.int(100)}`)) ? rel : null;
   };
 }
 
 function setCap(w: World, remove: boolean): Mutation['apply'] {
   return async () => {
-    const item = w.random.pick(w.files());
-    if (!item) return null;
-    await execa('setcap', [...(remove ? ['-r'] : [w.random.pick(['cap_net_raw+ep', 'cap_sys_admin+ep'])!]), w.abs(item.rel)], { reject: false });
-    return item.rel;
+    const rel = remove ? w.random.pick((await w.having('security.capability')).filter((r) => fs.statSync(w.abs(r)).isFile())) : w.random.pick(w.files())?.rel;
+    if (!rel) return null;
+    await execa('setcap', [...(remove ? ['-r'] : [w.random.pick(['cap_net_raw+ep', 'cap_sys_admin+ep'])!]), w.abs(rel)], { reject: false });
+    return rel;
   };
 }
 
@@ -148,12 +151,29 @@ export function mutations(w: World): Mutation[] {
     { name: 'capability added', weight: 2, apply: setCap(w, false) },
     { name: 'capability removed', weight: 3, apply: setCap(w, true) },
     {
+      name: 'copy with its mode, owner and times (cp -p)',
+      weight: 2,
+      apply: async () => {
+        const from = file();
+        if (!from) return null;
+        const to = w.freshName('src', 'copy');
+        await execa('cp', ['-p', w.abs(from), w.abs(to)]);
+        return `${from} -> ${to}`;
+      },
+    },
+    {
       name: 'hard link made or re-pointed',
       weight: 3,
       apply: async () => {
         const from = file();
         if (!from) return null;
-        const to = r.next() < 0.5 ? (r.pick(w.files().filter((i) => i.rel !== from))?.rel ?? w.freshName('src', 'link')) : w.freshName('src', 'link');
+        // A name whose stat line already reads the same (a cp -p copy) is where only the link group tells.
+        const same = (i: { stats: fs.Stats }): boolean => {
+          const f = fs.statSync(w.abs(from));
+          return i.stats.ino !== f.ino && i.stats.size === f.size && i.stats.mtimeMs === f.mtimeMs && i.stats.mode === f.mode;
+        };
+        const twin = r.pick(w.files().filter(same))?.rel;
+        const to = twin ?? (r.next() < 0.5 ? (r.pick(w.files().filter((i) => i.rel !== from))?.rel ?? w.freshName('src', 'link')) : w.freshName('src', 'link'));
         await execa('ln', ['-f', w.abs(from), w.abs(to)]);
         return `${to} -> ${from}`;
       },

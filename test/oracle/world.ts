@@ -104,6 +104,14 @@ export class World {
     return [top, ...this.items(top).filter((i) => i.stats.isDirectory()).map((i) => i.rel)];
   }
 
+  /** Entries of the source that have `name` (user.origin, security.capability): what removing it can change. */
+  async having(name: string): Promise<string[]> {
+    const code = 'import os, sys\nfor line in sys.stdin.read().split("\\0")[:-1]:\n  if sys.argv[1] in os.listxattr(line, follow_symlinks=False): print(line)';
+    const items = this.items('src').filter((i) => i.stats.isFile() || i.stats.isDirectory());
+    const { stdout } = await execa('python3', ['-c', code, name], { input: items.map((i) => `${this.abs(i.rel)}\0`).join('') });
+    return stdout.split('\n').filter(Boolean).map((file) => path.relative(this.root, file));
+  }
+
   /** A name not yet taken in a random directory of `top`. */
   freshName(top: 'src' | 'pool', stem: string): string {
     const dir = this.random.pick(this.dirs(top))!;
