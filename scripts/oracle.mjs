@@ -11,6 +11,6 @@ if (!/^[1-9]\d*$/.test(values.steps) || !/^\d+(,\d+)*$/.test(values.seeds)) {
   process.exit(1);
 }
 const env = { ...process.env, ORACLE_STEPS: values.steps, ORACLE_SEEDS: values.seeds, ...(values.verbose ? { ORACLE_VERBOSE: '1' } : {}) };
-const mocha = ['node_modules/mocha/bin/mocha.js', '--no-config', '--require', 'dist/test/setup.js', '--reporter', 'test/reporter.cjs', '--timeout', '0', 'dist/test/oracle/oracle.test.js'];
+const mocha = ['node_modules/mocha/bin/mocha.js', '--timeout', '0', 'dist/test/oracle/oracle.test.js'];
 const { status } = spawnSync(process.execPath, mocha, { cwd: root, stdio: 'inherit', env });
 process.exit(status ?? 1);

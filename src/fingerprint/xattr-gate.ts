@@ -29,7 +29,6 @@ interface Seen {
 /** What the last walk found: every entry it saw settled, and the digest of those that had xattrs. */
 export interface XattrRecord {
   key: string;
-  walked: number;
   /** By device, then inode (not path: the files of a renamed directory keep their ctimes and their xattrs). */
   seen: Map<number, Seen>;
   /** `dev ino` to the digest, for the entries that had xattrs. */
@@ -58,7 +57,7 @@ function find(seen: Seen | undefined, e: Entry): number {
 }
 
 /**
- * The file: three text lines (header, key, walk start), then one line per device ("dev count"), one per entry
+ * The file: three text lines (header, key, walk start: for a person reading it), then one line per device ("dev count"), one per entry
  * with xattrs ("dev ino digest"), an empty line, and per device its sorted inodes, ctime seconds (float64) and
  * nanoseconds (uint32, padded to 8 bytes), little-endian, from the next multiple of 8 bytes. The columns are read
  * straight into typed arrays: a million entries cost 20 MB, not twice that.
@@ -84,7 +83,7 @@ export function readRecord(file: string, key: string): XattrRecord | null {
     if (end < 0) return null;
     const [header, recordedKey, walked, ...lines] = head.toString('latin1', 0, end).split('\n');
     if (header !== HEADER || recordedKey !== key || !Number.isFinite(Number(walked))) return null;
-    const record: XattrRecord = { key, walked: Number(walked), seen: new Map(), digests: new Map() };
+    const record: XattrRecord = { key, seen: new Map(), digests: new Map() };
     let at = Math.ceil((end + 2) / 8) * 8;
     const fill = <T extends Float64Array | Uint32Array>(array: T): T => {
       if (fs.readSync(fd, new Uint8Array(array.buffer), 0, array.byteLength, at) !== array.byteLength) throw new Error('short');
