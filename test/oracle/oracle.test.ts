@@ -19,7 +19,7 @@ type Mode = (typeof MODES)[number];
  * ORACLE_VERBOSE prints every answer; ORACLE_MODULE tries another ltsp_image bundle (another version's) than this checkout's.
  */
 const seeds = (process.env.ORACLE_SEEDS ?? '1,2,3,4').split(',').map(Number);
-const steps = Number(process.env.ORACLE_STEPS ?? 25);
+const steps = Number(process.env.ORACLE_STEPS ?? 20);
 
 /**
  * The answers the promise allows beside the byte comparison, by name: each is a design decision the README lists
