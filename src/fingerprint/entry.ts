@@ -20,6 +20,8 @@ export class Entry {
   dir = '';
   /** Device number of c and b entries. */
   rdev = 0;
+  /** st_nlink: above 1, other names may share the inode (see link-groups.ts). */
+  nlink = 1;
   /**
    * A directory another filesystem is mounted on. The image holds the directory underneath,
    * empty, not what is mounted there; its attributes here belong to the mounted root.

@@ -5,10 +5,10 @@ import type { Block } from './listing.js';
 /**
  * One NUL-terminated record per entry: depth (0 for the listed directory itself, which opens
  * its block; 1 for its children), type, octal mode, uid, gid, size, mtime and ctime as
- * seconds.fraction, inode, then name and symlink target after '/'. Names never hold '/', so
+ * seconds.fraction, link count, inode, then name and symlink target after '/'. Names never hold '/', so
  * the first two slashes are unambiguous; the target may hold anything but NUL.
  */
-export const FIND_FORMAT = '%d %y %m %U %G %s %T@ %C@ %i/%f/%l\\0';
+export const FIND_FORMAT = '%d %y %m %U %G %s %T@ %C@ %n %i/%f/%l\\0';
 
 // Parsing works on the bytes in place: building a string per record first doubled the garbage per entry.
 let at = 0;
@@ -55,6 +55,7 @@ function parseRecord(buf: Buffer, start: number, dev: number): Entry | null {
   const mtimeSec = timeSec;
   const mtimeNsec = timeNsec;
   readTime(buf);
+  const nlink = readNumber(buf, 10, 0x20);
   const ino = readNumber(buf, 10, 0x2f);
   const nameStart = at;
   while (buf[at] !== 0x2f) at++;
@@ -64,7 +65,9 @@ function parseRecord(buf: Buffer, start: number, dev: number): Entry | null {
   const type = TYPE_BY_BYTE.get(buf[start + 2]!);
   if (!type) return null;
   const target = type === 'l' ? buf.toString('latin1', targetStart, at) : '';
-  return new Entry(name, type, mode, uid, gid, size, mtimeSec, mtimeNsec, timeSec, timeNsec, dev, ino, target);
+  const entry = new Entry(name, type, mode, uid, gid, size, mtimeSec, mtimeNsec, timeSec, timeNsec, dev, ino, target);
+  entry.nlink = nlink;
+  return entry;
 }
 
 /** Turns one find process's output stream into complete blocks, in order. */

@@ -5,6 +5,7 @@ import { ChecksumCache, sha256TreeFile } from './checksum-cache.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
 import { fsPath, joinPath, TreeChangedError } from './listing.js';
 import { LineBuilder, type FingerprintMode, type LineFacts } from './manifest-line.js';
+import { LinkGroups } from './link-groups.js';
 import { GzipFileWriter } from './manifest.js';
 import { mergeWalks } from './stack-merge.js';
 import { walkTree } from './walk.js';
@@ -49,8 +50,10 @@ export interface FingerprintOptions {
 export interface FingerprintResult {
   /** sha256 (hex) over the manifest's lines. */
   fingerprint: string;
-  /** The fingerprint as versions before xattrs were compared computed it: the same when no entry has any. */
+  /** The fingerprint as versions before xattrs were compared computed it: the same when no entry has any (nor a hard link). */
   legacy: string;
+  /** The fingerprint as versions before link groups were compared computed it: the same when no two entries share an inode. */
+  unlinked: string;
   /** Entries whose xattrs were read (the rest reused the last walk's record), and entries with xattrs. */
   xattrsRead: number;
   xattrEntries: number;
@@ -123,13 +126,16 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const started = (options.clock ?? Date.now)();
   const fine = cutoff(started - FINE_GRAIN_MS);
   const coarse = cutoff(started - COARSE_GRAIN_MS);
-  // An mtime far ahead (touch -d 2106) was set by hand, not by a write in progress; ctime, which only the kernel sets, still tells.
+  // A time past the window's end was not stamped by a write in progress: an mtime set by hand (touch -d 2106), or a
+  // ctime stamped while the clock ran ahead. A write from now on stamps both with the clock's time, before them, so
+  // the stat line moves all the same; counting them racy would rebuild on every run until the clock caught up.
   const [aheadSec] = cutoff(started + COARSE_GRAIN_MS);
+  const recent = (sec: number, nsec: number, [cutSec, cutNsec]: [number, number]): boolean =>
+    sec <= aheadSec && (sec > cutSec || (sec === cutSec && nsec >= cutNsec));
   const isRacy = (e: Entry): boolean => {
     // Both times on whole seconds: a filesystem that keeps no sub-second times (FAT, ext3's small inodes), so wait longer.
-    const [cutSec, cutNsec] = e.mtimeNsec === 0 && e.ctimeNsec === 0 ? coarse : fine;
-    const mtimeRecent = e.mtimeSec <= aheadSec && (e.mtimeSec > cutSec || (e.mtimeSec === cutSec && e.mtimeNsec >= cutNsec));
-    return mtimeRecent || e.ctimeSec > cutSec || (e.ctimeSec === cutSec && e.ctimeNsec >= cutNsec);
+    const cut = e.mtimeNsec === 0 && e.ctimeNsec === 0 ? coarse : fine;
+    return recent(e.mtimeSec, e.mtimeNsec, cut) || recent(e.ctimeSec, e.ctimeNsec, cut);
   };
   const marker = `\t!racy:${randomBytes(8).toString('hex')}`;
   const walks = options.sources.map((source) =>
@@ -139,7 +145,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const hash = createHash('sha256');
   const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
-  const result: FingerprintResult = { fingerprint: '', legacy: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0, overlayOnly: null };
+  const result: FingerprintResult = { fingerprint: '', legacy: '', unlinked: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0, overlayOnly: null };
   const facts: LineFacts = { mode, discarded: false };
 
   // The file a checksum-mode entry comes from: the last (topmost) source whose prefix holds it.
@@ -174,12 +180,15 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
 
   const xattrs = options.xattrs ? new XattrBatches(options.xattrs, options.sources.map((s) => s.root), roots.map((r) => r.prefix), started) : null;
   const lines = new LineBuilder();
-  // Forked from the fingerprint's hash at the first chunk whose lines differ without xattrs.
-  const legacy: { hash: ReturnType<typeof createHash> | null } = { hash: null };
+  const links = new LinkGroups();
+  // Each forked from the fingerprint's hash at the first chunk whose lines differ without what it leaves out.
+  const earlier: Record<'legacy' | 'unlinked', ReturnType<typeof createHash> | null> = { legacy: null, unlinked: null };
   const flush = async (): Promise<void> => {
     const chunk = lines.take();
-    if (chunk.legacy !== chunk.bytes) legacy.hash ??= hash.copy();
-    legacy.hash?.update(chunk.legacy);
+    for (const kind of ['legacy', 'unlinked'] as const) {
+      if (chunk[kind] !== chunk.bytes) earlier[kind] ??= hash.copy();
+      earlier[kind]?.update(chunk[kind]);
+    }
     hash.update(chunk.bytes);
     await manifest?.write(chunk.bytes);
   };
@@ -192,6 +201,8 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
         const e = batch[i]!;
         facts.xattrs = digests?.[i];
         facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.dir, e.name);
+        // A file the build empties is copied up by the overlay, out of its group: it neither leads nor joins one.
+        facts.link = facts.discarded || e.mountPoint ? undefined : links.leaderOf(e);
         const sha = mode === 'checksum' && e.type === 'f' && !facts.discarded && !e.mountPoint ? content(e) : undefined;
         facts.content = typeof sha === 'object' ? await sha : sha;
         const racy = mode === 'mtime' && e.type === 'f' && !facts.discarded && isRacy(e);
@@ -218,6 +229,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   result.xattrsRead = xattrs?.read ?? 0;
   result.xattrEntries = xattrs?.found ?? 0;
   result.fingerprint = hash.digest('hex');
-  result.legacy = legacy.hash?.digest('hex') ?? result.fingerprint;
+  result.legacy = earlier.legacy?.digest('hex') ?? result.fingerprint;
+  result.unlinked = earlier.unlinked?.digest('hex') ?? result.fingerprint;
   return result;
 }

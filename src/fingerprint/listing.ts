@@ -72,6 +72,7 @@ export function entryFromStats(name: string, stats: BigIntStats, dev: number, ta
     target,
   );
   if (type === 'c' || type === 'b') entry.rdev = Number(stats.rdev);
+  entry.nlink = Number(stats.nlink);
   return entry;
 }
 

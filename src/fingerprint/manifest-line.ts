@@ -12,6 +12,8 @@ export interface LineFacts {
   content?: string;
   /** Digest of the entry's xattrs (see xattrs.ts), when it has any mksquashfs stores. */
   xattrs?: string;
+  /** The first path of the entry's inode, when another entry has it (see link-groups.ts). */
+  link?: string;
 }
 
 // Two 32-bit murmur3-style lanes make a 64-bit digest: hashing numbers directly avoids building a string per entry.
@@ -72,6 +74,10 @@ function mix(e: Entry, facts: LineFacts): void {
     word(0x78617474);
     text(facts.xattrs);
   }
+  if (facts.link !== undefined) {
+    word(0x6c6e6b);
+    text(facts.link);
+  }
   if (facts.discarded && e.type === 'f') return;
   if (e.type === 'f') integer(e.size);
   if (e.type === 'l') text(e.target);
@@ -115,25 +121,28 @@ export function splitLine(line: string): { path: string; value: string } {
   return { path: unescapePath(line.slice(0, tab)), value: line.slice(tab + 1) };
 }
 
-/** The bytes of some lines, and the same lines as versions before xattrs were compared wrote them. */
+/** The bytes of some lines, and the same lines as earlier versions wrote them. */
 export interface LineChunk {
   bytes: Buffer;
+  /** Before xattrs were compared (nor link groups). */
   legacy: Buffer;
+  /** Before link groups were compared. */
+  unlinked: Buffer;
 }
 
 /**
  * Assembles manifest lines as bytes ("path<TAB>digest[<TAB>marker]\n"). Lines are written
  * straight into a buffer, with each directory's path encoded once for all its entries. Lines
- * with xattrs also keep their digest without them, so that an image recorded before xattrs
- * were compared can tell an upgrade from a change (see image/decide.ts).
+ * with xattrs or a link group also keep their digest without them, so that an image recorded
+ * before these were compared can tell an upgrade from a change (see image/decide.ts).
  */
 export class LineBuilder {
   private buf = Buffer.allocUnsafe(1 << 19);
   private off = 0;
   private dir: string | undefined;
   private dirBytes = Buffer.alloc(0);
-  /** Where a line with xattrs has its digest, and that digest without them. */
-  private patches: Array<{ at: number; digest: Buffer }> = [];
+  /** Where a line with xattrs or a link group has its digest, and that digest without both, and without the group. */
+  private patches: Array<{ at: number; legacy: Buffer; unlinked: Buffer }> = [];
 
   get size(): number {
     return this.off;
@@ -165,10 +174,12 @@ export class LineBuilder {
     }
     if (special) off = start + buf.write(escapePath(name), start, 'latin1');
     buf[off++] = 0x09;
-    if (facts.xattrs !== undefined) {
-      const digest = Buffer.alloc(16);
-      writeDigest(e, { ...facts, xattrs: undefined }, digest, 0);
-      this.patches.push({ at: off, digest });
+    if (facts.xattrs !== undefined || facts.link !== undefined) {
+      const legacy = Buffer.alloc(16);
+      const unlinked = Buffer.alloc(16);
+      writeDigest(e, { ...facts, xattrs: undefined, link: undefined }, legacy, 0);
+      writeDigest(e, { ...facts, link: undefined }, unlinked, 0);
+      this.patches.push({ at: off, legacy, unlinked });
     }
     off = writeDigest(e, facts, buf, off);
     for (let i = 0; i < marker.length; i++) buf[off++] = marker.charCodeAt(i);
@@ -180,14 +191,19 @@ export class LineBuilder {
   take(): LineChunk {
     const bytes = this.buf.subarray(0, this.off);
     let legacy = bytes;
+    let unlinked = bytes;
     if (this.patches.length > 0) {
       legacy = Buffer.from(bytes);
-      for (const { at, digest } of this.patches) digest.copy(legacy, at);
+      unlinked = Buffer.from(bytes);
+      for (const patch of this.patches) {
+        patch.legacy.copy(legacy, patch.at);
+        patch.unlinked.copy(unlinked, patch.at);
+      }
       this.patches = [];
     }
     this.buf = Buffer.allocUnsafe(this.buf.length);
     this.off = 0;
-    return { bytes, legacy };
+    return { bytes, legacy, unlinked };
   }
 
   private reserve(bytes: number): void {

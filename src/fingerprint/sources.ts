@@ -27,6 +27,8 @@ export interface SourceScan {
   digest: string;
   /** The digest as versions before xattrs were compared computed it (see FingerprintResult.legacy). */
   legacy: string;
+  /** The digest as versions before link groups were compared computed it (see FingerprintResult.unlinked). */
+  unlinked: string;
   entries: number;
   racy: number;
   /** See FingerprintResult.unsettled. */
@@ -70,8 +72,8 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
 export async function scanTrees(
   roots: FingerprintSource[],
   options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
-): Promise<{ fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number; overlayOnly: string | null }> {
-  const { fingerprint, legacy, entries, racy, unsettled, newest, overlayOnly } = await computeFingerprint({
+): Promise<{ fingerprint: string; legacy: string; unlinked: string; entries: number; racy: number; unsettled: number; newest: number; overlayOnly: string | null }> {
+  const { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly } = await computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,
     matcher: compileExcludes(options.excludes),
@@ -81,7 +83,7 @@ export async function scanTrees(
     ...(options.contentDiscarded ? { contentDiscarded: options.contentDiscarded } : {}),
     xattrs: options.xattrs,
   });
-  return { fingerprint, legacy, entries, racy, unsettled, newest, overlayOnly };
+  return { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly };
 }
 
 export interface DriftInput {

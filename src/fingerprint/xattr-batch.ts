@@ -19,7 +19,7 @@ export class XattrBatches {
     this.prefixes = new Set(prefixes);
     const key = recordKey(roots);
     const old = options.record === null ? null : readRecord(options.record, key);
-    this.gate = new XattrGate(old, key, now, options.marginMs);
+    this.gate = new XattrGate(old, key, now, options.record !== null && options.write);
   }
 
   /**

@@ -1,25 +1,14 @@
-// Reading every entry's xattrs costs a walk as much again, so only entries whose ctime (moved by the kernel on every xattr change) may have moved since the last walk are read; the rest reuse the last walk's record.
+// Reading every entry's xattrs costs a walk as much again, so an entry the last walk saw with the same (device, inode, ctime) reuses what it found then: the kernel moves an entry's ctime on every xattr change.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Entry } from './entry.js';
 import { writeFileAtomic } from '../store/temp-file.js';
 
-// 3: digests mark overlay-private attributes (xattrs.ts), which records of 2 did not.
-const HEADER = 'ltsp-image-xattrs 3';
-/** A recorded entry that had no xattrs. */
-const NONE = '-';
-
-/** How far back before the last walk a ctime is still read: a clock stepped back by less than this cannot hide a change. */
-export const CLOCK_MARGIN_MS = 3600_000;
+// 4: every entry the walk saw is recorded (3 recorded only some, and took the rest for having none by their ctime).
+const HEADER = 'ltsp-image-xattrs 4';
 
 /** An entry changed this recently may change again within the same ctime tick after it was read (git's racy entries): it is not recorded. */
 const UNSETTLED_MS = 2000;
-
-/**
- * Entries without xattrs recorded from the margin's window at most: a tree made within the hour before a walk has
- * all its entries there, and past this many the next walk reads them again rather than hold them all in memory.
- */
-const WINDOW_LIMIT = 100_000;
 
 export interface XattrOptions {
   /** The per-image record of the last walk (BASE/images/.NAME.xattrs); null reads every entry (disk sources). */
@@ -28,23 +17,23 @@ export interface XattrOptions {
   write: boolean;
   /** Where the new record goes, when not over `record` itself: a module run stages it and keeps it only on success. */
   writeTo?: string;
-  /** Tests shrink CLOCK_MARGIN_MS to see the gate work on a tree made a moment ago. */
-  marginMs?: number;
 }
 
-/** Per device, per inode: the ctime an entry had and its digest (NONE for none). */
-type Inodes = Map<number, Map<number, { ctime: string; digest: string }>>;
+/** The inodes of one device a walk saw, sorted, with the ctime each had then. */
+interface Seen {
+  inos: Float64Array;
+  secs: Float64Array;
+  nsecs: Uint32Array;
+}
 
-/** What the last walk found: when it started, and each entry that had xattrs or a ctime within the margin then. */
+/** What the last walk found: every entry it saw settled, and the digest of those that had xattrs. */
 export interface XattrRecord {
   key: string;
-  walked: number;
-  /** By inode, not path: the files of a renamed directory keep their ctimes and their xattrs. */
-  entries: Inodes;
+  /** By device, then inode (not path: the files of a renamed directory keep their ctimes and their xattrs). */
+  seen: Map<number, Seen>;
+  /** `dev ino` to the digest, for the entries that had xattrs. */
+  digests: Map<string, string>;
 }
-
-const ctimeOf = (e: Entry): string => `${e.ctimeSec}.${String(e.ctimeNsec).padStart(9, '0')}`;
-const msOf = (e: Entry): number => e.ctimeSec * 1000 + e.ctimeNsec / 1e6;
 
 /** The sources' roots and devices: an inode number means nothing on another filesystem. */
 export function recordKey(roots: readonly string[]): string {
@@ -52,103 +41,180 @@ export function recordKey(roots: readonly string[]): string {
   return crypto.createHash('sha256').update(JSON.stringify({ header: HEADER, roots, devs })).digest('hex');
 }
 
-function put(entries: Inodes, dev: number, ino: number, ctime: string, digest: string): void {
-  let inodes = entries.get(dev);
-  if (!inodes) entries.set(dev, (inodes = new Map()));
-  inodes.set(ino, { ctime, digest });
-}
-
-export function readRecord(file: string, key: string): XattrRecord | null {
-  let text: string;
-  try {
-    // O_NOFOLLOW and a regular file only, as for every file of ours at a fixed name; larger than a state file can be.
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    try {
-      if (!fs.fstatSync(fd).isFile()) return null;
-      text = fs.readFileSync(fd, 'latin1');
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    return null;
+/** The index of `e` in `seen` when it was seen with this very ctime, else -1. */
+function find(seen: Seen | undefined, e: Entry): number {
+  if (!seen) return -1;
+  let lo = 0;
+  let hi = seen.inos.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const ino = seen.inos[mid]!;
+    if (ino < e.ino) lo = mid + 1;
+    else if (ino > e.ino) hi = mid - 1;
+    else return seen.secs[mid] === e.ctimeSec && seen.nsecs[mid] === e.ctimeNsec ? mid : -1;
   }
-  const [header, recordedKey, walked, ...lines] = text.split('\n');
-  if (header !== HEADER || recordedKey !== key || !Number.isFinite(Number(walked))) return null;
-  const entries: Inodes = new Map();
-  for (const line of lines) {
-    const [dev, ino, ctime, digest] = line.split(' ');
-    if (dev && ino && ctime && digest) put(entries, Number(dev), Number(ino), ctime, digest);
-  }
-  return { key, walked: Number(walked), entries };
+  return -1;
 }
 
 /**
- * Decides per entry whether its xattrs must be read, and collects this walk's record. A recorded entry is read
- * when its ctime moved (any clock moves it somewhere else), else it keeps its recorded digest. Any other entry is
- * read when its ctime is at or after the last walk's start less the margin, else it has none. So a steady tree
- * reads nothing, and only a change made with the clock stepped back by more than the margin, and set right
- * before the next walk, goes unseen. No record, or a clock now behind the last walk's start, reads everything.
+ * The file: three text lines (header, key, walk start: for a person reading it), then one line per device ("dev count"), one per entry
+ * with xattrs ("dev ino digest"), an empty line, and per device its sorted inodes, ctime seconds (float64) and
+ * nanoseconds (uint32, padded to 8 bytes), little-endian, from the next multiple of 8 bytes. The columns are read
+ * straight into typed arrays: a million entries cost 20 MB, not twice that.
  */
-export class XattrGate {
-  private readonly old: XattrRecord | null;
-  private readonly since: number;
-  private readonly windowFrom: number;
-  private readonly settledBefore: number;
-  private readonly made: XattrRecord;
-  private window = 0;
-  /** An entry was read that a record written now would let the next walk skip. */
-  private stale = false;
-
-  constructor(old: XattrRecord | null, key: string, now: number, marginMs = CLOCK_MARGIN_MS) {
-    this.old = old && now >= old.walked ? old : null;
-    this.since = this.old ? this.old.walked - marginMs : -Infinity;
-    this.windowFrom = now - marginMs;
-    this.settledBefore = now - UNSETTLED_MS;
-    this.made = { key, walked: now, entries: new Map() };
+export function readRecord(file: string, key: string): XattrRecord | null {
+  let fd: number;
+  try {
+    // O_NOFOLLOW and a regular file only, as for every file of ours at a fixed name.
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch {
+    return null;
   }
-
-  /** 'read', or the recorded digest (undefined: no xattrs) of an entry the gate lets through. */
-  known(e: Entry): 'read' | string | undefined {
-    if (!this.old) return 'read';
-    const recorded = this.old.entries.get(e.dev)?.get(e.ino);
-    if (recorded) {
-      if (recorded.ctime !== ctimeOf(e)) return 'read';
-      return recorded.digest === NONE ? undefined : recorded.digest;
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) return null;
+    let head = Buffer.alloc(0);
+    let end = -1;
+    while (end < 0 && head.length < stats.size) {
+      const more = Buffer.alloc(Math.min(1 << 16, stats.size - head.length));
+      head = Buffer.concat([head, more.subarray(0, fs.readSync(fd, more, 0, more.length, head.length))]);
+      end = head.indexOf('\n\n');
     }
-    const ms = msOf(e);
-    if (ms < this.since) return undefined;
-    if (ms < this.windowFrom) this.stale = true;
-    return 'read';
-  }
-
-  /** Notes an entry's digest (read or reused) for the new record: kept when it has xattrs or a ctime within the margin, and has settled. */
-  note(e: Entry, digest: string | undefined): void {
-    if (msOf(e) >= this.settledBefore) return;
-    if (digest === undefined && (msOf(e) < this.windowFrom || ++this.window > WINDOW_LIMIT)) return;
-    put(this.made.entries, e.dev, e.ino, ctimeOf(e), digest ?? NONE);
-  }
-
-  /**
-   * Writes the new record unless it holds the same entries as the old one and moving the start on would spare no
-   * read: a walk that found what the last one did leaves the file alone.
-   */
-  commit(file: string): void {
-    const { old, made } = this;
-    if (old && !this.stale && sameEntries(old.entries, made.entries)) return;
-    const lines: string[] = [];
-    for (const [dev, inodes] of made.entries) for (const [ino, r] of inodes) lines.push(`${dev} ${ino} ${r.ctime} ${r.digest}\n`);
-    writeFileAtomic(file, `${HEADER}\n${made.key}\n${made.walked}\n${lines.join('')}`, 0o600);
+    if (end < 0) return null;
+    const [header, recordedKey, walked, ...lines] = head.toString('latin1', 0, end).split('\n');
+    if (header !== HEADER || recordedKey !== key || !Number.isFinite(Number(walked))) return null;
+    const record: XattrRecord = { key, seen: new Map(), digests: new Map() };
+    let at = Math.ceil((end + 2) / 8) * 8;
+    const fill = <T extends Float64Array | Uint32Array>(array: T): T => {
+      if (fs.readSync(fd, new Uint8Array(array.buffer), 0, array.byteLength, at) !== array.byteLength) throw new Error('short');
+      at += array.byteLength;
+      return array;
+    };
+    for (const line of lines) {
+      const fields = line.split(' ');
+      if (fields.length === 3) {
+        record.digests.set(`${fields[0]} ${fields[1]}`, fields[2]!);
+        continue;
+      }
+      const [dev, count] = fields.map(Number) as [number, number];
+      if (!Number.isSafeInteger(count) || count < 0 || at + count * 20 > stats.size) return null;
+      record.seen.set(dev, { inos: fill(new Float64Array(count)), secs: fill(new Float64Array(count)), nsecs: fill(new Uint32Array(count + (count % 2))) });
+    }
+    return record;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
-function sameEntries(a: Inodes, b: Inodes): boolean {
-  const count = (m: Inodes): number => [...m.values()].reduce((n, inodes) => n + inodes.size, 0);
-  if (count(a) !== count(b)) return false;
-  for (const [dev, inodes] of b) {
-    for (const [ino, r] of inodes) {
-      const o = a.get(dev)?.get(ino);
-      if (!o || o.ctime !== r.ctime || o.digest !== r.digest) return false;
-    }
+const CHUNK = 1 << 16;
+
+/** Numbers appended in fixed-size typed chunks: no doubling slack, and no boxed numbers, on a million entries. */
+class Column {
+  private readonly chunks: Float64Array[] = [];
+  length = 0;
+
+  push(value: number): void {
+    if (this.length % CHUNK === 0) this.chunks.push(new Float64Array(CHUNK));
+    this.chunks[this.chunks.length - 1]![this.length++ % CHUNK] = value;
   }
-  return true;
+
+  at(i: number): number {
+    return this.chunks[Math.floor(i / CHUNK)]![i % CHUNK]!;
+  }
+}
+
+/** The indexes 0..n-1 of `inos` in inode order: one native sort of (inode, index) packed exactly in a float64 where they fit. */
+function inodeOrder(inos: Column): Uint32Array {
+  const n = inos.length;
+  const shift = 2 ** Math.max(1, Math.ceil(Math.log2(n + 1)));
+  let fits = true;
+  for (let i = 0; i < n && fits; i++) fits = inos.at(i) * shift < 2 ** 53;
+  if (!fits) return Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => inos.at(a) - inos.at(b));
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = inos.at(i) * shift + i;
+  keys.sort();
+  return Uint32Array.from(keys, (key) => key % shift);
+}
+
+/**
+ * Decides per entry whether its xattrs must be read, and collects this walk's record. The record vouches only for
+ * what the last walk saw: an entry with the same device, inode and ctime as then keeps the digest it had (none,
+ * or the recorded one); anything else is read, whatever its ctime says: a path excluded then and included now, a
+ * directory moved in from elsewhere on the same filesystem (a rename keeps its children's ctimes), a snapshot
+ * rolled back. Only a change that leaves the ctime exactly as it was goes unseen (the clock stepped back to that
+ * very tick, or debugfs). No record reads everything.
+ */
+export class XattrGate {
+  private readonly settled: (e: Entry) => boolean;
+  /** Per device: the inodes, ctime seconds and nanoseconds noted, in walk order; null when nothing will be written. */
+  private readonly made: Map<number, { inos: Column; secs: Column; nsecs: Column }> | null;
+  private readonly digests = new Map<string, string>();
+  /** Every entry noted was in the old record as it is now. */
+  private unchanged: boolean;
+  private noted = 0;
+
+  /** `collect`: whether commit() may follow (never in check mode): only then is what the walk saw kept. */
+  constructor(
+    private readonly old: XattrRecord | null,
+    private readonly key: string,
+    private readonly now: number,
+    collect = true,
+  ) {
+    this.made = collect ? new Map() : null;
+    this.unchanged = old !== null;
+    // A ctime past the window's end was stamped while the clock ran ahead: a change from now on moves it all the same.
+    this.settled = (e) => {
+      const ms = e.ctimeSec * 1000 + e.ctimeNsec / 1e6;
+      return ms < now - UNSETTLED_MS || ms > now + UNSETTLED_MS;
+    };
+  }
+
+  /** 'read', or the recorded digest (undefined: no xattrs) of an entry the last walk saw as it is. */
+  known(e: Entry): 'read' | string | undefined {
+    if (!this.old || find(this.old.seen.get(e.dev), e) < 0) return 'read';
+    return this.old.digests.get(`${e.dev} ${e.ino}`);
+  }
+
+  /** Notes an entry's digest (read or reused) for the new record, once it has settled. */
+  note(e: Entry, digest: string | undefined): void {
+    if (!this.made) return;
+    if (!this.settled(e)) {
+      this.unchanged = false;
+      return;
+    }
+    let seen = this.made.get(e.dev);
+    if (!seen) this.made.set(e.dev, (seen = { inos: new Column(), secs: new Column(), nsecs: new Column() }));
+    seen.inos.push(e.ino);
+    seen.secs.push(e.ctimeSec);
+    seen.nsecs.push(e.ctimeNsec);
+    this.noted++;
+    if (digest !== undefined) this.digests.set(`${e.dev} ${e.ino}`, digest);
+    if (this.unchanged && (find(this.old!.seen.get(e.dev), e) < 0 || this.old!.digests.get(`${e.dev} ${e.ino}`) !== digest)) this.unchanged = false;
+  }
+
+  /** Writes the new record unless it holds exactly the old one's entries: a walk that found what the last one did leaves the file alone. */
+  commit(file: string): void {
+    const { old, made } = this;
+    if (!made) throw new Error('this walk kept no record to write');
+    const count = (m: Map<number, Seen>): number => [...m.values()].reduce((n, s) => n + s.inos.length, 0);
+    if (old && this.unchanged && count(old.seen) === this.noted && old.digests.size === this.digests.size) return;
+    const text: string[] = [HEADER, this.key, String(this.now)];
+    const arrays: Buffer[] = [];
+    for (const [dev, seen] of made) {
+      const order = inodeOrder(seen.inos);
+      const n = order.length;
+      const inos = Float64Array.from(order, (i) => seen.inos.at(i));
+      const secs = Float64Array.from(order, (i) => seen.secs.at(i));
+      const nsecs = new Uint32Array(n + (n % 2));
+      order.forEach((from, to) => (nsecs[to] = seen.nsecs.at(from)));
+      text.push(`${dev} ${n}`);
+      arrays.push(Buffer.from(inos.buffer), Buffer.from(secs.buffer), Buffer.from(nsecs.buffer));
+    }
+    for (const [where, digest] of this.digests) text.push(`${where} ${digest}`);
+    const head = Buffer.from(`${text.join('\n')}\n\n`, 'latin1');
+    const pad = Buffer.alloc(Math.ceil(head.length / 8) * 8 - head.length);
+    writeFileAtomic(file, Buffer.concat([head, pad, ...arrays]), 0o600);
+  }
 }

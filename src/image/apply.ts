@@ -95,6 +95,7 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     sources: plan.sources.map((s) => s.path),
     fingerprint: build.fingerprint,
     xattrsCompared: true,
+    linksCompared: true,
     compare: build.config.compare as ImageState['compare'],
     configHash: build.configHash,
     config: build.config as unknown as Record<string, unknown>,

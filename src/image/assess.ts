@@ -86,14 +86,16 @@ export async function assess(
     configHash: hash,
     fingerprint: scan.digest,
     legacyFingerprint: scan.legacy,
+    unlinkedFingerprint: scan.unlinked,
     imageSha256: options.verify && files.active ? await durations.time('verify', () => sha256File(plan.paths.image)) : null,
     kernelInPlace: options.kernel && state ? await kernelInPlace(state.kernel, plan.paths.tftpDir, plan.imageName) : null,
     bootCheck: options.boot_check,
     rejected: 'verdict' in verdict ? verdict.verdict : null,
   });
-  // A record from before xattrs were compared that this walk matched had none to compare: marked once, so a later xattr change reads as one.
-  if (!context.checkMode && !decision.build && !options.freeze && decision.previous && !decision.previous.xattrsCompared && decision.previous.fingerprint === scan.digest) {
-    writeState(plan.paths.image, { ...decision.previous, xattrsCompared: true });
+  // A record from before xattrs (or link groups) were compared that this walk matched had none to compare: marked once, so a later change reads as one.
+  const previous = decision.previous;
+  if (!context.checkMode && !decision.build && !options.freeze && previous && !(previous.xattrsCompared && previous.linksCompared) && previous.fingerprint === scan.digest) {
+    writeState(plan.paths.image, { ...previous, xattrsCompared: true, linksCompared: true });
   }
   // A rebuild keeps the manifest of what it built; a scan that matched the record wrote none, so the record's own serves.
   if (decision.build && !context.checkMode && !scan.manifest && !reuseManifest(plan, state, scan.digest, manifest)) scan = await fingerprint(null);

@@ -30,6 +30,8 @@ export interface DecisionInput {
   fingerprint: string;
   /** The fingerprint without xattrs, as versions before they were compared took it (see SourceScan.legacy). */
   legacyFingerprint: string;
+  /** The fingerprint without link groups, as versions before they were compared took it (see SourceScan.unlinked). */
+  unlinkedFingerprint: string;
   /** sha256 of the published image when verify is on, else null. */
   imageSha256: string | null;
   /** Whether the TFTP kernel and initrd match the ones recorded for the image; null when kernel is off. */
@@ -114,6 +116,11 @@ function decideUnfrozen(input: DecisionInput): Decision {
     if (!state.xattrsCompared && input.legacyFingerprint === state.fingerprint) {
       const why = 'extended attributes are now compared, and the image was recorded by a version that did not compare them';
       return { ...base, reason: 'config_changed', why, configChanges: ['extended_attributes'], previous: state };
+    }
+    // The same for link groups: the names that share an inode, which the image holds as one inode with their count.
+    if (!state.linksCompared && input.unlinkedFingerprint === state.fingerprint) {
+      const why = 'hard links (which names share an inode) are now compared, and the image was recorded by a version that did not compare them';
+      return { ...base, reason: 'config_changed', why, configChanges: ['hard_links'], previous: state };
     }
     return { ...base, reason: 'source_changed', why: 'the source changed', previous: state };
   }

@@ -58,8 +58,8 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
       xattrs: storesXattrs(recordedParams) ? { record: paths.xattrRecord, write: false } : null,
       signal,
     });
-    // A record from before xattrs were compared matches the digest without them: the source did not drift.
-    if ((state.xattrsCompared ? scan.digest : scan.legacy) === state.fingerprint) return { drifted: false, digest: scan.digest };
+    // A record from before xattrs (or link groups) were compared matches the digest without them: the source did not drift.
+    if ((!state.xattrsCompared ? scan.legacy : !state.linksCompared ? scan.unlinked : scan.digest) === state.fingerprint) return { drifted: false, digest: scan.digest };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
     const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, limit: 20, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
     return { drifted: true, digest: scan.digest, ...(drift ? { drift } : {}) };

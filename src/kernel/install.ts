@@ -6,7 +6,8 @@ import path from 'node:path';
 import { kernelDestinations, sameContent } from './compare.js';
 
 /** World-readable, as `install -m 644` leaves it, so tftpd and HTTP servers running as other users can serve it. */
-const FILE_MODE = 0o644;
+/** What a TFTP server needs to serve the pair, and what the module repairs a hand-changed mode to. */
+export const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 const CHUNK = 1 << 20;
 

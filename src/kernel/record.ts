@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { sha256File } from '../store/sha256.js';
 import { kernelDestinations } from './compare.js';
+import { FILE_MODE } from './install.js';
 
 export interface KernelRecord {
   vmlinuz: string;
@@ -19,8 +20,10 @@ export async function recordKernel(found: { vmlinuz: string; initrd: string; vml
   };
 }
 
+/** A regular file (not a link to one) with the recorded bytes and the mode the install gives it. */
 async function same(file: string, sha256: string): Promise<boolean> {
-  return fs.existsSync(file) && (await sha256File(file)) === sha256;
+  const stats = fs.lstatSync(file, { throwIfNoEntry: false });
+  return stats !== undefined && stats.isFile() && (stats.mode & 0o7777) === FILE_MODE && (await sha256File(file)) === sha256;
 }
 
 /** True when TFTP holds the recorded pair; an image without a kernel has nothing to hold. */

@@ -48,6 +48,6 @@ export type WorkerEvent =
   | { type: 'squash'; argv: string[] }
   /** What mksquashfs left out of the image and said so (its stderr), for the result's warnings. */
   | { type: 'warning'; message: string }
-  | { type: 'scan'; fingerprint: string; legacy: string; entries: number; racy: number; unsettled: number; newest: number }
+  | { type: 'scan'; fingerprint: string; legacy: string; unlinked: string; entries: number; racy: number; unsettled: number; newest: number }
   | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };

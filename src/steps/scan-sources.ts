@@ -74,7 +74,8 @@ async function scanDirectories(sources: ResolvedSource[], options: SourceScanOpt
   const digestOf = (fingerprint: string) => crypto.createHash('sha256').update(`${fingerprint}\n${identities.join('\n')}`).digest('hex');
   const digest = digestOf(scan.fingerprint);
   const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
-  return { digest, legacy: scan.legacy === scan.fingerprint ? digest : digestOf(scan.legacy), entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null, overlayOnly: scan.overlayOnly };
+  const earlier = (fingerprint: string): string => (fingerprint === scan.fingerprint ? digest : digestOf(fingerprint));
+  return { digest, legacy: earlier(scan.legacy), unlinked: earlier(scan.unlinked), entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null, overlayOnly: scan.overlayOnly };
 }
 
 /** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
@@ -95,5 +96,5 @@ async function scanMounted(sources: ResolvedSource[], options: SourceScanOptions
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
   // Disk sources are always read through the overlay: what it would hide does not matter here.
-  return { digest: scan.fingerprint, legacy: scan.legacy, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true, overlayOnly: null };
+  return { digest: scan.fingerprint, legacy: scan.legacy, unlinked: scan.unlinked, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true, overlayOnly: null };
 }

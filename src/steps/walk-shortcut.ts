@@ -95,7 +95,7 @@ export async function scanWithShortcut(
   const known = (digest: string) => digest === expected || (!!options.held && digest === options.held);
   const usable = record !== null && record.key === key && known(record.digest);
   if (!usable && !where.write) return walk(manifestAnyway);
-  const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false, overlayOnly: record!.overlayOnly });
+  const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, unlinked: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false, overlayOnly: record!.overlayOnly });
   // Only the active build's record: its manifest is the one a forced build keeps (a held one has to walk for its own).
   if (usable && record.digest === expected && options.trustRecord && Date.now() - record.at >= COARSE_GRAIN_MS) {
     return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat), keep: () => {} } };

@@ -47,6 +47,7 @@ const FIELDS: [string, Check][] = [
   ['kernel', kernel],
   ['manifest', manifest],
   ['xattrsCompared', (v) => v === undefined || typeof v === 'boolean'],
+  ['linksCompared', (v) => v === undefined || typeof v === 'boolean'],
   ['revertedAt', (v) => v === undefined || date(v)],
   ['reason', optional(isString)],
   ['drift', optional(driftCounts)],

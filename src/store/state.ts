@@ -41,6 +41,8 @@ export interface ImageState {
   manifest: string | null;
   /** True when the fingerprint covers xattrs; absent from records of versions that did not compare them (see decide.ts). */
   xattrsCompared?: boolean;
+  /** True when the fingerprint covers link groups (see link-groups.ts); absent from records of versions that did not compare them. */
+  linksCompared?: boolean;
   /** Set on the backup when a revert made an older generation active. */
   revertedAt?: string;
   /** Why this generation was built (a decide() reason), and what drifted or changed, for ltsp_image_info. */

@@ -127,6 +127,16 @@ describe('ltsp_image idempotence', function () {
     expect(await run(), false, 'up_to_date');
   });
 
+  it('repairs the mode of a TFTP kernel changed by hand, without rebuilding', async () => {
+    const inode = fs.statSync(image).ino;
+    const vmlinuz = path.join(tftp, 'ltsp/fixture/vmlinuz');
+    fs.chmodSync(vmlinuz, 0o600);
+    expect(await run(), true, 'kernel');
+    assert.equal(fs.statSync(vmlinuz).mode & 0o7777, 0o644);
+    assert.equal(fs.statSync(image).ino, inode, 'the image was rebuilt');
+    expect(await run(), false, 'up_to_date');
+  });
+
   it('force rebuilds regardless', async () => {
     expect(await run({ force: true }), true, 'forced');
   });

@@ -14,6 +14,7 @@ function input(extra: Partial<DecisionInput> = {}): DecisionInput {
     configHash: 'c1',
     fingerprint: 'f1',
     legacyFingerprint: 'f1',
+    unlinkedFingerprint: 'f1',
     imageSha256: null,
     kernelInPlace: null,
     bootCheck: false,

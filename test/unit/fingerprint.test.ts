@@ -164,6 +164,38 @@ describe('image source fingerprint', () => {
     assert.equal(first.newest, 2 ** 32 + 100);
   });
 
+  it('does not take a ctime ahead of the clock (stamped while it ran ahead) for a write in progress', async () => {
+    fs.writeFileSync(`${tree}/stamped-ahead`, 'changed while the clock ran an hour ahead');
+    fs.utimesSync(`${tree}/stamped-ahead`, 1.5e9, 1.5e9);
+    // The scan's clock an hour behind the file's ctime: as after NTP stepped it back.
+    const behind = (): number => Date.now() - 3600_000;
+    const first = await fp({ clock: behind });
+    assert.equal(first.racy, 0);
+    assert.equal(first.unsettled, 0);
+    assert.equal((await fp({ clock: behind })).fingerprint, first.fingerprint, 'no marker: the next run is up to date');
+  });
+
+  for (const lister of ['find', 'node'] as const) {
+    it(`counts link groups (${lister}): re-pointing a name at another inode with the same stat changes the fingerprint, a tree without hard links keeps it`, async () => {
+      const root = fs.mkdtempSync(`${work}/links-`);
+      const [a, b] = [`${root}/tool`, `${root}/tool2`];
+      for (const file of [a, b]) {
+        fs.writeFileSync(file, 'same bytes');
+        fs.utimesSync(file, 1.5e9, 1.5e9);
+      }
+      const scan = () => fp({ sources: [{ root }], lister });
+      const apart = await scan();
+      assert.equal(apart.unlinked, apart.fingerprint, 'no hard link: the fingerprint earlier versions took');
+      await execa('ln', ['-f', a, b]);
+      const linked = await scan();
+      assert.notEqual(linked.fingerprint, apart.fingerprint);
+      assert.equal(linked.unlinked, apart.fingerprint, 'without the group, the line of each name is the same');
+      fs.rmSync(b);
+      fs.linkSync(a, `${root}/tool3`);
+      assert.notEqual((await scan()).fingerprint, linked.fingerprint, 'another name in the group');
+    });
+  }
+
   it('reads content once in checksum mode, and ignores a touch', async () => {
     const hashFile = sinon.spy(sha256TreeFile);
     const opts = { mode: 'checksum' as const, cacheFile: `${work}/checksums.gz`, hashFile };

@@ -1,4 +1,4 @@
-// Extended attributes reach the image, so the fingerprint reads them: the shared python3 reader, and the ctime gate that keeps a walk from reading every entry.
+// Extended attributes reach the image, so the fingerprint reads them: the shared python3 reader, and the record of the last walk that keeps a walk from reading every entry.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { Entry } from '../../src/fingerprint/entry.js';
 import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
 import { computeFingerprint, type FingerprintOptions } from '../../src/fingerprint/fingerprint.js';
 import { diffManifests } from '../../src/fingerprint/manifest.js';
-import { XattrGate, type XattrRecord } from '../../src/fingerprint/xattr-gate.js';
+import { readRecord, XattrGate, type XattrRecord } from '../../src/fingerprint/xattr-gate.js';
 import { overlayMarked, readXattrsSync, xattrDigest, XattrReader } from '../../src/fingerprint/xattrs.js';
 import { storesXattrs } from '../../src/squashfs/params.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
@@ -86,53 +86,50 @@ describe('extended attributes', () => {
     });
   });
 
-  describe('the ctime gate', () => {
-    const record = (entries: Array<[number, number, string]>, walked: number): XattrRecord => ({
-      key: 'k',
-      walked,
-      entries: new Map([[7, new Map(entries.map(([ino, ctime, digest]) => [ino, { ctime: `${ctime}.000000000`, digest }]))]]),
-    });
+  describe('the record of what the last walk saw', () => {
+    /** The record a walk at `now` (ms) leaves after noting these entries. */
+    const walked = (file: string, now: number, noted: Array<[Entry, string | undefined]>): XattrRecord => {
+      const gate = new XattrGate(null, 'k', now);
+      for (const [e, digest] of noted) gate.note(e, digest);
+      gate.commit(file);
+      return readRecord(file, 'k')!;
+    };
 
-    it('reads everything without a record; with one, recorded entries whose ctime moved and others changed since the last walk less the margin', () => {
+    it('vouches only for entries it saw with the same device, inode and ctime: any other is read, however old its ctime', () => {
       assert.equal(new XattrGate(null, 'k', 10_000_000).known(entry(1, 1)), 'read');
-      // The last walk started at 10000 s: the gate opens an hour before.
-      const gate = new XattrGate(record([[1, 100, 'd1'], [2, 200, 'd2'], [3, 9_500, '-']], 10_000_000), 'k', 11_000_000);
-      assert.equal(gate.known(entry(1, 100)), 'd1', 'recorded, ctime unchanged: reused');
-      assert.equal(gate.known(entry(2, 300)), 'read', 'recorded, ctime moved (whatever the clock said): read');
+      const old = walked(path.join(work, 'gate-seen'), 10_000_000, [[entry(1, 100), 'd1'], [entry(2, 200), undefined], [entry(3, 9_000), undefined]]);
+      const gate = new XattrGate(old, 'k', 11_000_000);
+      assert.equal(gate.known(entry(1, 100)), 'd1', 'seen with xattrs, ctime unchanged: reused');
+      assert.equal(gate.known(entry(2, 200)), undefined, 'seen without, unchanged: none');
+      assert.equal(gate.known(entry(2, 300)), 'read', 'ctime moved (whatever the clock said): read');
       assert.equal(gate.known(entry(2, 150)), 'read', 'even backwards');
-      assert.equal(gate.known(entry(3, 9_500)), undefined, 'recorded without xattrs from the margin, unchanged: not read again');
-      assert.equal(gate.known(entry(4, 100)), undefined, 'not recorded and before the gate: none');
-      assert.equal(gate.known(entry(5, 10_000 - 3600)), 'read', 'at the gate: read');
-      assert.equal(gate.known(entry(6, 10_000 - 3601)), undefined, 'just before it: not read');
+      // A path excluded then, a directory moved in from elsewhere on the filesystem, a snapshot rolled back.
+      assert.equal(gate.known(entry(4, 100)), 'read', 'never seen, ctime years old: read');
+      assert.equal(new XattrGate(old, 'k', 9_000_000).known(entry(1, 100)), 'd1', 'a clock behind the last walk changes nothing');
     });
 
-    it('reads everything when the clock is behind the last walk (stepped back)', () => {
-      const old = record([[1, 100, 'd1']], 10_000_000);
-      assert.equal(new XattrGate(old, 'k', 9_999_999).known(entry(1, 100)), 'read');
-      assert.equal(new XattrGate(old, 'k', 10_000_000).known(entry(1, 100)), 'd1');
+    it('leaves out entries changed within two seconds of the walk, not those stamped while the clock ran ahead', () => {
+      const record = walked(path.join(work, 'gate-recent'), 20_000_000, [[entry(1, 19_999), 'd1'], [entry(2, 20_001), undefined], [entry(3, 30_000), 'd3']]);
+      const gate = new XattrGate(record, 'k', 21_000_000);
+      assert.equal(gate.known(entry(1, 19_999)), 'read', 'could still change within its ctime tick: read again');
+      assert.equal(gate.known(entry(2, 20_001)), 'read');
+      assert.equal(gate.known(entry(3, 30_000)), 'd3', 'a ctime ahead of the clock moves with any change from now on');
     });
 
-    it('records entries with xattrs and those within the margin, and rewrites the record only when that moves the gate or its entries', () => {
-      const file = path.join(work, 'gate-record');
-      const fresh = new XattrGate(null, 'k', 20_000_000);
-      fresh.note(entry(1, 100), 'd1');
-      fresh.note(entry(2, 100), undefined);
-      fresh.note(entry(3, 19_000), undefined);
-      // Changed a second before the walk: its xattrs could change again within the same ctime tick, so it is read again.
-      fresh.note(entry(9, 19_999), 'd9');
-      fresh.commit(file);
-      assert.deepEqual(fs.readFileSync(file, 'latin1').split('\n').slice(2), ['20000000', '7 1 100.000000000 d1', '7 3 19000.000000000 -', '']);
-      const steady = new XattrGate(record([[1, 100, 'd1'], [3, 19_000, '-']], 20_000_000), 'k', 21_000_000);
-      for (const e of [entry(1, 100), entry(3, 19_000), entry(4, 50)]) steady.note(e, steady.known(e) as string | undefined);
+    it('rewrites the record only when what it holds changes', () => {
+      const file = path.join(work, 'gate-writes');
+      const noted: Array<[Entry, string | undefined]> = [[entry(1, 100), 'd1'], [entry(2, 100), undefined]];
+      const old = walked(file, 20_000_000, noted);
+      const again = (extra: Array<[Entry, string | undefined]>): void => {
+        const gate = new XattrGate(old, 'k', 21_000_000);
+        for (const [e] of [...noted, ...extra]) gate.note(e, gate.known(e) === 'read' ? 'dx' : (gate.known(e) as string | undefined));
+        gate.commit(file);
+      };
       fs.rmSync(file);
-      steady.commit(file);
-      assert.ok(!fs.existsSync(file), 'nothing new: not written');
-      // Read because it changed after the last walk, but before this one's margin: a new start spares the next walk that read.
-      const late = new XattrGate(record([[1, 100, 'd1']], 20_000_000), 'k', 30_000_000);
-      assert.equal(late.known(entry(5, 21_000)), 'read');
-      late.note(entry(1, 100), 'd1');
-      late.commit(file);
-      assert.equal(fs.readFileSync(file, 'latin1').split('\n')[2], '30000000');
+      again([]);
+      assert.ok(!fs.existsSync(file), 'the same entries: not written');
+      again([[entry(5, 100), undefined]]);
+      assert.equal(new XattrGate(readRecord(file, 'k'), 'k', 22_000_000).known(entry(5, 100)), 'dx', 'one more entry: written');
     });
   });
 
@@ -141,9 +138,9 @@ describe('extended attributes', () => {
     const matcher = compileExcludes(BUILTIN_EXCLUDES);
     const fp = (extra: Partial<FingerprintOptions> = {}) =>
       computeFingerprint({ sources: [{ root: tree }], matcher, mode: 'mtime', manifestFile: `${work}/fp.gz`, clock: () => Date.now() + 60_000, xattrs: null, ...extra });
-    // Walks that start 5 s from now find every change settled, and a 10 s margin still reads what changed since the last one.
+    // Walks that start 5 s from now find every change settled.
     const soon = (): number => Date.now() + 5000;
-    const gated = (recordFile: string, write = true) => fp({ xattrs: { record: recordFile, write, marginMs: 10_000 }, clock: soon });
+    const gated = (recordFile: string, write = true) => fp({ xattrs: { record: recordFile, write }, clock: soon });
     const readAll = async () => (await fp({ xattrs: { record: null, write: false }, clock: soon })).fingerprint;
 
     beforeEach(async () => {
@@ -218,7 +215,7 @@ describe('extended attributes', () => {
       assert.equal(removed.fingerprint, await readAll());
     });
 
-    it('reads nothing again from a tree made within the margin: its entries are recorded too', async () => {
+    it('reads nothing again from a tree made a moment ago: its entries are recorded too', async () => {
       const file = path.join(work, 'record-fresh');
       await setxattr(path.join(tree, 'usr/bin/ls'), 'user.x', '1');
       await settle();
@@ -229,7 +226,7 @@ describe('extended attributes', () => {
       assert.equal(second.fingerprint, first.fingerprint);
     });
 
-    it('writes the record only when it changes, never when told not to, and reads everything after a clock step back', async () => {
+    it('writes the record only when it changes, and never when told not to', async () => {
       const file = path.join(work, 'record-writes');
       await setxattr(path.join(tree, 'usr/bin/ls'), 'user.x', '1');
       await gated(file, false);
@@ -238,9 +235,6 @@ describe('extended attributes', () => {
       const written = fs.statSync(file).mtimeMs;
       await gated(file);
       assert.equal(fs.statSync(file).mtimeMs, written, 'the same walk again leaves the record alone');
-      // The last walk, as recorded, started after the clock now: read everything.
-      const ahead = await fp({ xattrs: { record: file, write: false, marginMs: 10_000 }, clock: () => Date.now() - 60_000 });
-      assert.equal(ahead.xattrsRead, ahead.entries - 1);
     });
   });
 });
