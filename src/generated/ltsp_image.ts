@@ -97,6 +97,10 @@ export interface LtspImageOptions {
    */
   keep_days?: number | null;
   /**
+   * Hours a displaced image (one that stopped being C(NAME.img)) stays as C(NAME.img.GENERATION) before C(keep), C(keep_days), the C(NAME.img.old) rotation or C(backup=false) may delete it: clients booted over NFS hold nothing open on the server, so only time tells they rebooted. Past it, an image is still kept while a process on the server holds it open (C(nbd-server), any descriptor) or a loop device is backed by it. The result's C(kept) and M(ltsp_image_info) say why. 0 prunes as soon as nothing holds it.
+   */
+  prune_grace?: number;
+  /**
    * After each run (not in check mode), write Prometheus text-format metrics for this image to this file, atomically: last run and build times, build duration, size, drift, result and generation. Point it into node_exporter's textfile collector directory, one file per image, e.g. C(/var/lib/prometheus/node-exporter/ltsp_image_x86_64.prom).
    */
   metrics_file?: string | null;
@@ -258,6 +262,13 @@ export interface LtspImageResult {
    * Image generations removed by C(keep) and C(keep_days).
    */
   pruned?: string[];
+  /**
+   * Image generations that C(keep), C(keep_days) or the C(NAME.img.old) rotation would remove but a client may still run: C(path) and C(why) (the process or loop device holding it, or the C(prune_grace) it is under).
+   */
+  kept?: {
+    path: string;
+    why: string;
+  }[];
   /**
    * Whether building the same source again gives a byte-identical image: the image's time is the source's newest file time and what cleanup rewrote keeps its original times. False when cleanup had to generate a key (a snakeoil certificate).
    */
@@ -524,6 +535,15 @@ export const ltspImageSchema: Record<string, unknown> = {
           "description": "Also prune kept generations (C(NAME.img.GENERATION), never C(NAME.img) or C(NAME.img.old)) built more than this many days ago.",
           "x-cli": {
             "metavar": "DAYS"
+          }
+        },
+        "prune_grace": {
+          "type": "number",
+          "minimum": 0,
+          "default": 12,
+          "description": "Hours a displaced image (one that stopped being C(NAME.img)) stays as C(NAME.img.GENERATION) before C(keep), C(keep_days), the C(NAME.img.old) rotation or C(backup=false) may delete it: clients booted over NFS hold nothing open on the server, so only time tells they rebooted. Past it, an image is still kept while a process on the server holds it open (C(nbd-server), any descriptor) or a loop device is backed by it. The result's C(kept) and M(ltsp_image_info) say why. 0 prunes as soon as nothing holds it.",
+          "x-cli": {
+            "metavar": "HOURS"
           }
         },
         "metrics_file": {
@@ -924,6 +944,26 @@ export const ltspImageSchema: Record<string, unknown> = {
             "type": "string"
           },
           "description": "Image generations removed by C(keep) and C(keep_days).",
+          "x-returned": "when built"
+        },
+        "kept": {
+          "type": "array",
+          "items": {
+            "type": "object",
+            "required": [
+              "path",
+              "why"
+            ],
+            "properties": {
+              "path": {
+                "type": "string"
+              },
+              "why": {
+                "type": "string"
+              }
+            }
+          },
+          "description": "Image generations that C(keep), C(keep_days) or the C(NAME.img.old) rotation would remove but a client may still run: C(path) and C(why) (the process or loop device holding it, or the C(prune_grace) it is under).",
           "x-returned": "when built"
         },
         "reproducible": {

@@ -14,7 +14,7 @@ import type { ModuleContext } from '../runtime/module.js';
 import { keepManifest, manifestName, pruneManifests } from '../store/manifests.js';
 import { readImageFiles, type ImageFiles } from '../store/generations.js';
 import { withHistory } from '../store/history.js';
-import { pruneGenerations } from '../store/prune.js';
+import { pruneGenerations, type Kept, type Pruned } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
 import { fsyncPathAsync } from '../store/fsync.js';
 import { sha256File } from '../store/sha256.js';
@@ -30,6 +30,8 @@ export interface BuildOutcome {
   image: string;
   backup: string | null;
   pruned: string[];
+  /** Generations pruning would remove but a client may still run, and why. */
+  kept: Kept[];
   size: number;
   cleanup: CleanupStep[];
   kernel: KernelReport | null;
@@ -158,18 +160,20 @@ export async function applyBuild(
     const published = await durations.time('publish', async () => {
       // Hashed while it goes to disk: publishing's own fsync then finds it flushed.
       const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);
-      const state = record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), boot);
+      // Without backup, the displaced image is no backup to keep: only a client that may run it keeps it.
+      const policy = { keep: options.backup ? options.keep : 1, keepDays: options.keep_days ?? null, graceHours: options.prune_grace };
+      const state = { ...record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), boot), prune: policy };
       keepManifest(workDirLayout(plan.workDir).manifest, plan.paths, state.manifest!);
-      const done = await publishImage(plan.paths, options.backup, options.keep, build.files, state);
-      let pruned: string[] = [];
+      const done = await publishImage(plan.paths, options.backup, build.files, state, new Date());
+      let pruned: Pruned = { removed: [], kept: [] };
       try {
-        pruned = pruneGenerations(readImageFiles(plan.paths), { keep: options.keep, keepDays: options.keep_days ?? null, now: Date.now() });
+        pruned = pruneGenerations(readImageFiles(plan.paths), plan.paths.image, policy, Date.now());
         pruneManifests(plan.paths, plan.imageName);
         clearVerdict(plan.paths).forEach((file) => void context.log(`${plan.imageName}: removed ${file}: a newer image is published`));
       } catch (error) {
         context.warn(`Published ${done.image}, but could not prune older generations: ${errorMessage(error)}`);
       }
-      return { ...done, pruned };
+      return { ...done, pruned: pruned.removed, kept: pruned.kept };
     });
     await stream.keep((message) => context.warn(message));
     const size = fs.statSync(published.image).size;
@@ -182,7 +186,7 @@ export async function applyBuild(
           return installStaged(staged, plan.paths.tftpDir, plan.imageName);
         })
         .catch((error: unknown) => {
-          const extra = { changed: true, backup: published.backup, pruned: published.pruned, size, cleanup };
+          const extra = { changed: true, backup: published.backup, pruned: published.pruned, kept: published.kept, size, cleanup };
           throw new ModuleError(`Published ${published.image}, but installing its kernel to TFTP failed: ${errorMessage(error)}; fix that and run again (it reinstalls the kernel without rebuilding)`, extra);
         });
       kernel = done.report;
@@ -190,7 +194,7 @@ export async function applyBuild(
     } else if (options.kernel) {
       context.warn(`Could not locate vmlinuz and initrd.img in ${plan.sources[0]!.path}`);
     }
-    return { image: published.image, backup: published.backup, pruned: published.pruned, size, cleanup, kernel, newKernel, boot, command };
+    return { image: published.image, backup: published.backup, pruned: published.pruned, kept: published.kept, size, cleanup, kernel, newKernel, boot, command };
   } finally {
     stream.stop();
     fs.rmSync(plan.paths.tmp, { force: true });

@@ -1,10 +1,12 @@
 // What a build reports besides doing it: the sources as given back, the one-line message, reproducibility and the metrics file.
 import fs from 'node:fs';
+import path from 'node:path';
 import { randomnessOf, type CleanupStep } from '../cleanup/index.js';
 import type { Drift } from '../fingerprint/sources.js';
 import { writeMetrics, type RunResult } from '../report/metrics.js';
 import type { ModuleResult } from '../runtime/module.js';
 import { readImageFiles, type ImageFiles } from '../store/generations.js';
+import type { Kept } from '../store/prune.js';
 import type { Decision } from './decide.js';
 import type { BuildPlan } from './plan.js';
 
@@ -36,6 +38,11 @@ export function activeSize(files: ImageFiles): { size?: number } {
 export function driftLine(drift: Drift): string {
   const part = (mark: string, paths: string[], total: number) => [...paths.map((p) => `${mark}${p}`), ...(total > paths.length ? [`(${total - paths.length} more ${mark})`] : [])];
   return [...part('+', drift.added_paths, drift.added), ...part('-', drift.removed_paths, drift.removed), ...part('~', drift.modified_paths, drift.modified)].join(' ') || 'none';
+}
+
+/** `; kept gen.img.4 (backs /dev/loop0)`: generations past keep that a client may still run. */
+export function keptNote(kept: Kept[]): string {
+  return kept.length ? `; kept ${kept.map((k) => `${path.basename(k.path)} (${k.why})`).join(', ')}` : '';
 }
 
 export function summary(plan: BuildPlan, decision: Decision, drift: Drift | undefined, checkMode: boolean): string {

@@ -20,7 +20,7 @@ import { assess } from './assess.js';
 import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from '../steps/locks.js';
 import { planBuild, type BuildPlan, type Options } from './plan.js';
-import { activeSize, driftLine, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
+import { activeSize, driftLine, keptNote, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 import { checkBootRequirements, checkFailedPath } from '../boot/requirements.js';
 
@@ -154,12 +154,13 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     return {
       changed: true,
-      msg: `${summary(plan, a.decision, a.drift, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${hint}`,
+      msg: `${summary(plan, a.decision, a.drift, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${keptNote(outcome.kept)}${hint}`,
       ...common,
       ...(outcome.command ? { command: outcome.command } : {}),
       generation,
       backup: outcome.backup,
       pruned: outcome.pruned,
+      kept: outcome.kept,
       size: outcome.size,
       kernel: outcome.kernel,
       ...(outcome.boot ? { boot: outcome.boot } : {}),

@@ -8,6 +8,10 @@ import { storesXattrs } from '../squashfs/params.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
 import { historyOf } from '../store/history.js';
+import { holdersOf } from '../store/in-use.js';
+import { displacedAt, dueForPruning, keptBecause } from '../store/prune.js';
+import type { PruneRecord } from '../store/state.js';
+import { ltspImageSchema } from '../generated/ltsp_image.js';
 import { buildOptions, sourceSpec } from './declared.js';
 import type { ImagePaths } from '../store/paths.js';
 import { readVerdict } from '../store/verdict.js';
@@ -24,7 +28,22 @@ interface DriftCheck {
   digest?: string;
 }
 
-function describe(g: Generation, active: Generation | null) {
+/** The pruning the next build applies: the one recorded with the active image, else the options' defaults. */
+function policyOf(active: Generation): PruneRecord {
+  const options = (ltspImageSchema.definitions as { options: { properties: Record<'keep' | 'keep_days' | 'prune_grace', { default: number }> } }).options.properties;
+  return active.state?.prune ?? { keep: options.keep.default, keepDays: options.keep_days.default, graceHours: options.prune_grace.default };
+}
+
+/** For each generation keep and keep_days are done with, what keeps it from the next pruning (a holder or the grace). */
+function keptBecauseOf(files: ImageFiles, paths: ImagePaths, active: Generation): Map<Generation, string | null> {
+  const policy = policyOf(active);
+  const now = Date.now();
+  const due = dueForPruning(files, policy, now);
+  const holders = holdersOf(due.map((g) => g.file), paths.image);
+  return new Map(due.map((g) => [g, keptBecause(g, holders.get(g.file) ?? [], policy.graceHours, now)]));
+}
+
+function describe(g: Generation, active: Generation | null, kept: Map<Generation, string | null>) {
   return {
     path: g.file,
     generation: g.state?.generation ?? null,
@@ -33,6 +52,8 @@ function describe(g: Generation, active: Generation | null) {
     active: g === active,
     reason: g.state?.reason ?? null,
     drift: g.state?.drift ?? null,
+    displaced_at: g === active ? null : new Date(displacedAt(g)).toISOString(),
+    kept_because: kept.get(g) ?? null,
   };
 }
 
@@ -84,6 +105,7 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
   const state = active.state;
   const check: DriftCheck = withDrift ? await driftOf(paths, active, signal, warn) : { drifted: null };
   if (check.problem) warn(check.problem);
+  const kept = keptBecauseOf(files, paths, active);
   const sources = state?.resolvedSources.map(sourceSpec) ?? [];
   return {
     name,
@@ -96,7 +118,7 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
     source: sources.length ? sources.join(',,') : null,
     sources,
     options: state ? buildOptions(state) : null,
-    generations: allGenerations(files).map((g) => describe(g, active)),
+    generations: allGenerations(files).map((g) => describe(g, active, kept)),
     history: historyOf(files).map((h) => ({ generation: h.generation, built_at: h.builtAt, build_seconds: h.buildSeconds, reason: h.reason, drift: h.drift, config_changes: h.configChanges })),
     kernel_installed: fs.existsSync(path.join(paths.kernelDir, 'vmlinuz')) && (await kernelInPlace(state?.kernel, paths.tftpDir, name)),
     drifted: check.drifted,

@@ -15,12 +15,19 @@ function driftNote(image: ImageInfo): string | null {
   return image.drifted === false ? 'source unchanged' : null;
 }
 
+/** Generations past keep that stay because a client may still run them: `keeps chroot.img.2 (backs /dev/loop0)`. */
+function keptNote(image: ImageInfo): string | null {
+  const kept = image.generations.filter((g) => g.kept_because);
+  return kept.length ? `keeps ${kept.map((g) => `${g.path.slice(g.path.lastIndexOf('/') + 1)} (${g.kept_because})`).join(', ')}` : null;
+}
+
 /** `chroot: generation 3, built 2026-12-06 02:13 (source_changed), boot-checked in 84 s (tcg), source unchanged`. */
 export function statusLine(image: ImageInfo & { boot?: BootReport }): string {
   const parts = [
     `generation ${image.generation ?? '?'}, built ${minute(image.built_at)}${image.reason ? ` (${image.reason})` : ''}`,
     image.boot_checked ? `boot-checked in ${image.boot_checked.seconds} s (${image.boot_checked.accel})` : 'not boot-checked',
     driftNote(image),
+    keptNote(image),
     image.rejected ? `a build failed its boot check at ${minute(image.rejected.at)} (${image.rejected.ended})` : null,
     image.boot ? (image.boot.reached ? `boots now (${image.boot.seconds} s)` : `does not boot now (${image.boot.ended})`) : null,
   ];

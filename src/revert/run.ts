@@ -25,7 +25,7 @@ function diff(plan: RevertPlan): Record<string, string> {
 }
 
 async function swap(plan: RevertPlan, options: RevertOptions, context: ModuleContext): Promise<InstalledKernel | null> {
-  await activate(plan.paths, plan.target, plan.others, plan.active);
+  await activate(plan.paths, plan.target, plan.others, plan.active, new Date());
   await context.log(`${plan.imageName}: ${describe(plan.target)} is active`);
   if (!options.kernel) return null;
   const kernel = await installKernelFromImage(plan.paths.image, plan.paths.tftpDir, plan.imageName, options.kernel_initrd, context.signal);

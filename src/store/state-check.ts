@@ -24,6 +24,10 @@ const image: Check = (v) => {
 const optional = (check: Check): Check => (v) => v === undefined || v === null || check(v);
 const driftCounts: Check = (v) => isObject(v) && ['added', 'removed', 'modified'].every((k) => count((v as Record<string, unknown>)[k]));
 const bootCheck: Check = (v) => isObject(v) && date((v as Record<string, unknown>).at) && seconds((v as Record<string, unknown>).seconds) && isString((v as Record<string, unknown>).accel);
+const pruneRecord: Check = (v) => {
+  const p = v as Record<string, unknown>;
+  return isObject(v) && count(p.keep) && (p.keepDays === null || count(p.keepDays)) && seconds(p.graceHours);
+};
 const historyEntry: Check = (v) => {
   const e = v as Record<string, unknown>;
   return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges);
@@ -49,6 +53,8 @@ const FIELDS: [string, Check][] = [
   ['xattrsCompared', (v) => v === undefined || typeof v === 'boolean'],
   ['linksCompared', (v) => v === undefined || typeof v === 'boolean'],
   ['revertedAt', (v) => v === undefined || date(v)],
+  ['displacedAt', (v) => v === undefined || date(v)],
+  ['prune', (v) => v === undefined || pruneRecord(v)],
   ['reason', optional(isString)],
   ['drift', optional(driftCounts)],
   ['configChanges', optional(listOf(isString))],

@@ -45,6 +45,10 @@ export interface ImageState {
   linksCompared?: boolean;
   /** Set on the backup when a revert made an older generation active. */
   revertedAt?: string;
+  /** When this image stopped being NAME.img (a publish or revert): pruning waits `prune_grace` hours from it. */
+  displacedAt?: string;
+  /** The pruning in force when this image was built, so ltsp_image_info judges as the next build will. */
+  prune?: PruneRecord;
   /** Why this generation was built (a decide() reason), and what drifted or changed, for ltsp_image_info. */
   reason?: string;
   drift?: DriftCounts | null;
@@ -53,6 +57,12 @@ export interface ImageState {
   history?: BuildHistoryEntry[];
   /** The boot check this image passed before it was published; absent or null when it was published unchecked. */
   bootCheck?: BootCheckRecord | null;
+}
+
+export interface PruneRecord {
+  keep: number;
+  keepDays: number | null;
+  graceHours: number;
 }
 
 export interface BootCheckRecord {

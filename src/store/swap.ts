@@ -23,10 +23,16 @@ function numbered(paths: ImagePaths, g: Generation): string {
  * `target` becomes NAME.img; of the others, the newest becomes NAME.img.old and the rest NAME.img.GENERATION.
  * `others` is every other kept generation (the current active included), newest first.
  */
-export async function activate(paths: ImagePaths, target: Generation, others: Generation[], active: Generation | null): Promise<void> {
+export async function activate(paths: ImagePaths, target: Generation, others: Generation[], active: Generation | null, now: Date): Promise<void> {
   const hold = holdPath(paths);
   const where = new Map<Generation, string>(others.map((g) => [g, g.file]));
-  writeJournal(paths, [target, ...others].map((g) => g.state).filter((s): s is ImageState => !!s));
+  // The active image stops being NAME.img now: pruning gives its clients prune_grace from here; the target is NAME.img again.
+  const recorded = (g: Generation): ImageState | null => {
+    if (!g.state) return null;
+    const { displacedAt: _, ...state } = g.state;
+    return g === active ? { ...state, displacedAt: now.toISOString() } : g === target ? state : g.state;
+  };
+  writeJournal(paths, [target, ...others].map(recorded).filter((s): s is ImageState => !!s));
   try {
     if (active) {
       fs.rmSync(hold, { force: true });
@@ -62,8 +68,8 @@ export async function activate(paths: ImagePaths, target: Generation, others: Ge
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
     throw new ModuleError(`Cannot make ${target.file} the active image (${code}); check the images directory`);
   }
-  const states = new Map<string, ImageState | null>([[paths.image, target.state]]);
-  for (const [g, file] of where) states.set(file, g.state);
+  const states = new Map<string, ImageState | null>([[paths.image, recorded(target)]]);
+  for (const [g, file] of where) states.set(file, recorded(g));
   if (!states.has(paths.backup)) states.set(paths.backup, null);
   placeStates(states);
   clearJournal(paths);
