@@ -8,7 +8,8 @@ import { useSandbox } from '../helpers/sandbox.js';
 
 describe('image generations', function () {
   const box = useSandbox('gen-', 'dir');
-  const build = (args: Record<string, unknown> = {}) => runModule('ltsp_image', { name: box.source, image_name: 'gen', base_dir: box.base, tftp_dir: box.tftp, kernel: false, ...args });
+  // prune_grace: 0: these tests are about keep counts; test/e2e/prune-in-use.test.ts covers the grace and images in use.
+  const build = (args: Record<string, unknown> = {}) => runModule('ltsp_image', { name: box.source, image_name: 'gen', base_dir: box.base, tftp_dir: box.tftp, kernel: false, prune_grace: 0, ...args });
   const revert = (args: Record<string, unknown> = {}) => runModule('ltsp_image_revert', { name: 'gen', base_dir: box.base, tftp_dir: box.tftp, kernel: false, ...args });
   const listing = () => fs.readdirSync(box.images).filter((n) => /^gen\.img(\.old|\.\d+)?$/.test(n)).sort();
   const generationOf = (file: string) => (JSON.parse(fs.readFileSync(`${file}.json`, 'utf8')) as { generation: number }).generation;
