@@ -89,7 +89,7 @@ export interface LtspImageOptions {
    */
   freeze?: boolean;
   /**
-   * How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, so clients still running from an older image keep working.
+   * How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, and only once it is past C(prune_grace) with nothing on the server holding it, so clients still running from an older image keep working.
    */
   keep?: number;
   /**
@@ -520,7 +520,7 @@ export const ltspImageSchema: Record<string, unknown> = {
           "type": "integer",
           "minimum": 1,
           "default": 1,
-          "description": "How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, so clients still running from an older image keep working.",
+          "description": "How many previous images to keep. 1 is the reference layout, C(NAME.img) and C(NAME.img.old); with more, older generations stay as C(NAME.img.GENERATION) (e.g. C(x86_64.img.6)) until there are more than C(keep) backups. An image is only ever deleted by this pruning, never rewritten in place, and only once it is past C(prune_grace) with nothing on the server holding it, so clients still running from an older image keep working.",
           "x-cli": {
             "metavar": "N"
           }
