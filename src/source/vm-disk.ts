@@ -51,7 +51,9 @@ function confined(ref: string, from: string, dir: string, what: string, source: 
   } catch {
     throw refuse('does not exist');
   }
-  if (path.relative(dir, real).startsWith('..') || !fs.statSync(real).isFile()) throw refuse(`resolves to ${real}, outside the image's directory`);
+  const relative = path.relative(dir, real);
+  if (relative === '' || relative.split(path.sep)[0] === '..' || path.isAbsolute(relative)) throw refuse(`resolves to ${real}, outside the image's directory`);
+  if (!fs.statSync(real).isFile()) throw refuse('is not a regular file');
   return real;
 }
 
