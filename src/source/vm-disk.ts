@@ -72,7 +72,7 @@ export async function vmDisk(file: string): Promise<VmDisk | null> {
   const top = await info(file, undefined, file);
   if (!top || top.format === 'raw') return null;
   if (!(VM_FORMATS as readonly string[]).includes(top.format)) {
-    throw new ModuleError(`${file} is a ${top.format} disk image, which is not supported; convert it: qemu-img convert -O qcow2 (or raw)`);
+    throw new ModuleError(`Option name: ${file} is a ${top.format} disk image, which ltsp_image does not read (it reads raw, ${VM_FORMATS.join(', ')}); convert a copy: qemu-img convert -O qcow2 ${file} COPY.qcow2`);
   }
   const dir = path.dirname(fs.realpathSync(file));
   const files: string[] = [];

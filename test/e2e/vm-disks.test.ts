@@ -111,6 +111,13 @@ describe('VM disk sources', function () {
     assert.equal(fs.existsSync(path.join(base, 'images/outside.img')), false);
   });
 
+  it('refuses a disk format it does not read, naming the conversion', async () => {
+    const vhd = path.join(scratch, 'other.vhd');
+    await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'vpc', raw.file, vhd]);
+    assertFailed(await build({ name: vhd, image_name: 'vhd' }), /is a vpc disk image, which ltsp_image does not read .*qemu-img convert -O qcow2/);
+    assert.equal(fs.existsSync(path.join(base, 'images/vhd.img')), false);
+  });
+
   it('refuses a VM disk a running VM holds, naming what to do', async () => {
     const pidfile = path.join(scratch, 'vm.pid');
     const vm = execa('qemu-storage-daemon', ['--blockdev', JSON.stringify({ driver: 'file', 'node-name': 'f', filename: disk('vmdk') }),
