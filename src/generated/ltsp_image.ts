@@ -147,6 +147,10 @@ export interface LtspImageResult {
     subdir?: string;
     partition?: number;
     fstype?: string;
+    /**
+     * The VM disk format qemu-img found (qcow2, vdi, vmdk, vhdx); absent for a raw disk or filesystem file.
+     */
+    format?: "qcow2" | "vdi" | "vmdk" | "vhdx";
     options?: string[];
   }[];
   /**
@@ -649,6 +653,16 @@ export const ltspImageSchema: Record<string, unknown> = {
               },
               "fstype": {
                 "type": "string"
+              },
+              "format": {
+                "type": "string",
+                "description": "The VM disk format qemu-img found (qcow2, vdi, vmdk, vhdx); absent for a raw disk or filesystem file.",
+                "enum": [
+                  "qcow2",
+                  "vdi",
+                  "vmdk",
+                  "vhdx"
+                ]
               },
               "options": {
                 "type": "array",

@@ -17,6 +17,7 @@ export function sourceReport(plan: BuildPlan) {
     ...(s.subdir ? { subdir: s.subdir } : {}),
     ...(s.partition ? { partition: s.partition } : {}),
     ...(s.fstype ? { fstype: s.fstype } : {}),
+    ...(s.format ? { format: s.format } : {}),
     ...(s.options.length ? { options: s.options } : {}),
   }));
 }

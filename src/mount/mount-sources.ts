@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { execa } from 'execa';
 import { ModuleError } from '../runtime/errors.js';
 import type { ResolvedSource } from '../source/resolve.js';
+import { serveRaw } from '../source/vm-serve.js';
 import { bindMountArgv, loopMountArgv, overlayMountArgv } from './mount-options.js';
 import { mkdirInside } from './safe-path.js';
 import type { WorkDirLayout } from '../store/work-dir.js';
@@ -33,6 +34,12 @@ function setRootAttributes(from: string, to: string): void {
   fs.utimesSync(to, stat.atime, stat.mtime);
 }
 
+/** A VM disk is loop-mounted from the raw view its daemon serves; the daemon dies with this namespace worker. */
+async function loopMount(source: ResolvedSource, target: string): Promise<void> {
+  const file = source.format ? (await serveRaw(source.path, source.format, false)).path : source.path;
+  await run(loopMountArgv({ ...source, path: file }, target));
+}
+
 export async function mountSources(layout: WorkDirLayout, sources: ResolvedSource[], overlay: boolean): Promise<string> {
   const root = mkdir(layout.root);
   if (overlay) {
@@ -42,13 +49,13 @@ export async function mountSources(layout: WorkDirLayout, sources: ResolvedSourc
   for (const [index, source] of sources.entries()) {
     const target = index === 0 ? root : mkdirInside(root, source.subdir ?? '');
     if (!overlay) {
-      await run(source.kind === 'directory' ? bindMountArgv(source, target) : loopMountArgv(source, target));
+      await (source.kind === 'directory' ? run(bindMountArgv(source, target)) : loopMount(source, target));
       continue;
     }
     let lower = source.path;
     if (source.kind !== 'directory') {
       lower = mkdir(layout.lower(index));
-      await run(loopMountArgv(source, lower));
+      await loopMount(source, lower);
     }
     const upper = mkdir(layout.upper(index));
     const work = mkdir(layout.work(index));

@@ -75,7 +75,7 @@ export async function probeFile(path: string): Promise<Probe> {
     );
   }
   throw new ModuleError(
-    `Cannot recognise ${path} as a disk image or filesystem (blkid found nothing); give a chroot directory, a raw disk or a filesystem image`,
+    `Cannot recognise ${path} as a disk image or filesystem (blkid found nothing); give a chroot directory, a raw disk or a filesystem image (a qcow2, VDI or VMDK disk needs qemu-utils installed)`,
   );
 }
 

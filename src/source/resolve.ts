@@ -4,8 +4,10 @@ import path from 'node:path';
 import { ModuleError } from '../runtime/errors.js';
 import { statIfAny, UNREACHABLE } from '../store/stat.js';
 import { checkImageName, deriveImageName } from './image-name.js';
-import { choosePartition, probeFile } from './probe.js';
+import { choosePartition, probeFile, type Probe } from './probe.js';
 import { parseSourceSpecs, type SourceSpec } from './spec.js';
+import { vmDisk, type VmFormat } from './vm-disk.js';
+import { serveRaw } from './vm-serve.js';
 
 export type SourceKind = 'directory' | 'disk' | 'filesystem';
 
@@ -20,6 +22,10 @@ export interface ResolvedSource {
   sizelimit?: number;
   subdir?: string;
   options: string[];
+  /** A VM disk format, read through qemu-storage-daemon; absent for a raw file. */
+  format?: VmFormat;
+  /** The other files a VM disk reads (backing files, extents), which its identity covers too. */
+  chain?: string[];
 }
 
 export interface ResolvedSources {
@@ -75,6 +81,19 @@ function locate(spec: SourceSpec, index: number, baseDir: string, cwd: string, f
   return path.join(first.path, spec.spec);
 }
 
+/** The partitions of the raw disk a VM disk holds; messages name the VM disk, not the daemon's view of it. */
+async function probeServed(located: string, format: VmFormat): Promise<Probe> {
+  const served = await serveRaw(located, format, true);
+  try {
+    return { ...(await probeFile(served.path)), path: located };
+  } catch (error) {
+    if (error instanceof ModuleError) throw new ModuleError(error.message.replaceAll(served.path, `${located} (${format})`));
+    throw error;
+  } finally {
+    await served.stop();
+  }
+}
+
 async function classify(spec: SourceSpec, located: string): Promise<ResolvedSource> {
   const stat = statOrNull(located);
   const base = { spec: spec.spec, path: located, options: spec.options, ...(spec.subdir ? { subdir: spec.subdir } : {}) };
@@ -87,7 +106,9 @@ async function classify(spec: SourceSpec, located: string): Promise<ResolvedSour
   if (!stat.isFile() && !stat.isBlockDevice()) {
     throw new ModuleError(`Image source ${located} is neither a directory nor a disk image file: give a chroot directory, a raw disk or a filesystem image`);
   }
-  const probe = await probeFile(located);
+  const vm = stat.isFile() ? await vmDisk(located) : null;
+  const probe = vm ? await probeServed(located, vm.format) : await probeFile(located);
+  if (vm) Object.assign(base, { format: vm.format, chain: vm.files });
   if (probe.kind === 'filesystem') {
     if (spec.partition) throw new ModuleError(`Option name: partition=${spec.partition} given, but ${located} is a bare ${probe.fstype} filesystem without a partition table`);
     return { ...base, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype };

@@ -28,9 +28,12 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
   onLikelyBuild?: () => void;
 }
 
+/** A disk file's identity, and for a VM disk that of each backing file and extent it reads, in chain order. */
 function identity(source: ResolvedSource): string {
-  const stat = fs.statSync(source.path, { bigint: true });
-  return `${source.path}\tsize=${stat.size} mtime=${stat.mtimeNs} ino=${stat.ino} dev=${stat.dev}`;
+  return [source.path, ...(source.chain ?? [])].map((file) => {
+    const stat = fs.statSync(file, { bigint: true });
+    return `${file}\tsize=${stat.size} mtime=${stat.mtimeNs} ino=${stat.ino} dev=${stat.dev}`;
+  }).join('\n');
 }
 
 /**
@@ -73,7 +76,7 @@ async function scanDirectories(sources: ResolvedSource[], options: SourceScanOpt
   });
   const digestOf = (fingerprint: string) => crypto.createHash('sha256').update(`${fingerprint}\n${identities.join('\n')}`).digest('hex');
   const digest = digestOf(scan.fingerprint);
-  const diskTimes = sources.filter((s) => s.kind !== 'directory').map((s) => Math.floor(fs.statSync(s.path).mtimeMs / 1000));
+  const diskTimes = sources.filter((s) => s.kind !== 'directory').flatMap((s) => [s.path, ...(s.chain ?? [])]).map((file) => Math.floor(fs.statSync(file).mtimeMs / 1000));
   const earlier = (fingerprint: string): string => (fingerprint === scan.fingerprint ? digest : digestOf(fingerprint));
   return { digest, legacy: earlier(scan.legacy), unlinked: earlier(scan.unlinked), entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null, overlayOnly: scan.overlayOnly };
 }

@@ -89,7 +89,7 @@ function markedProcesses(): string[] {
     try {
       if (!fs.readFileSync(`/proc/${pid}/environ`).includes(mark)) continue;
       const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (/mksquashfs|ltsp-namespace-worker|unshare --mount|bundle\/ltsp_image|qemu-system|setpriv/.test(args)) found.push(args);
+      if (/mksquashfs|ltsp-namespace-worker|unshare --mount|bundle\/ltsp_image|qemu-system|qemu-storage-daemon|setpriv/.test(args)) found.push(args);
     } catch {
       // The process ended while we looked.
     }
@@ -106,7 +106,8 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
   const mounts = (await mountsUnder(SCRATCH_ROOT)).sort();
   const listed = await execa('losetup', ['--list', '--json', '--output', 'NAME,BACK-FILE'], { reject: false });
   const devices = listed.stdout ? (JSON.parse(listed.stdout) as { loopdevices: { name: string; 'back-file': string | null }[] }).loopdevices : [];
-  const loops = devices.filter((d) => ours((d['back-file'] ?? '').replace(/ \(deleted\)$/, ''))).map((d) => `${d.name} ${d['back-file']}`).sort();
+  // A VM disk's loop device reads the daemon's view of it, /proc/PID/root/FILE.
+  const loops = devices.filter((d) => ours((d['back-file'] ?? '').replace(/ \(deleted\)$/, '').replace(/^\/proc\/\d+\/root\//, '/'))).map((d) => `${d.name} ${d['back-file']}`).sort();
   const workDirs = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('ltsp-image')).sort();
   return { mounts, loops, processes: markedProcesses(), workDirs };
 }

@@ -93,6 +93,26 @@ describe('faults', function () {
     survived++;
   });
 
+  it('SIGKILL while a qcow2 source is served and loop-mounted leaves no qemu-storage-daemon, mount or loop device', async () => {
+    injected++;
+    const qcow2 = path.join(scratch, 'disk.qcow2');
+    await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', diskSource, qcow2]);
+    const digest = crypto.createHash('sha256').update(fs.readFileSync(qcow2)).digest('hex');
+    const run = startModule('ltsp_image', args({ name: qcow2, image_name: 'qcow2' }), { LTSP_IMAGE_FAILPOINT: 'cleanup' });
+    await run.reached('cleanup');
+    const loops = (await execa('losetup', ['-a'])).stdout;
+    assert.ok(loops.includes(qcow2), 'the served qcow2 is not loop-mounted at the cleanup phase');
+    assert.ok((await hostSnapshot()).processes.some((p) => p.startsWith('qemu-storage-daemon')), 'no qemu-storage-daemon serves the qcow2');
+    run.child.kill('SIGKILL');
+    await run.child;
+    await assertNothingLeaked(baseline, { workDirs: false });
+    assert.equal(crypto.createHash('sha256').update(fs.readFileSync(qcow2)).digest('hex'), digest, 'the qcow2 was written');
+    const next = await runModule('ltsp_image', args({ name: qcow2, image_name: 'qcow2' }));
+    assert.equal(next.code, 0, next.stdout);
+    await assertNothingLeaked(baseline, { workDirs: false });
+    survived++;
+  });
+
   it('SIGKILL in the middle of a revert swap: NAME.img stays, the next run completes the swap', async () => {
     injected++;
     const revert = startModule('ltsp_image_revert', { name: 'fixture', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'revert-swap' });

@@ -68,7 +68,7 @@ describe('source/probe', function () {
 
   it('refuses a text file with a message that says what to give instead', async function () {
     await assert.rejects(probeFile(text), {
-      message: `Cannot recognise ${text} as a disk image or filesystem (blkid found nothing); give a chroot directory, a raw disk or a filesystem image`,
+      message: `Cannot recognise ${text} as a disk image or filesystem (blkid found nothing); give a chroot directory, a raw disk or a filesystem image (a qcow2, VDI or VMDK disk needs qemu-utils installed)`,
     });
   });
 
