@@ -1,7 +1,9 @@
 // Starts a module in the background (for kill, SIGTERM and concurrency tests) and waits for a failpoint or a process to appear.
+import fs from 'node:fs';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { bundleDir, parseSingleJson, type ModuleRun } from './run-module.js';
+import { RUN_MARK } from './tmp.js';
 
 export interface Background {
   child: ResultPromise<{ reject: false; encoding: 'utf8' }>;
@@ -52,10 +54,25 @@ export function startModule(name: string, args: Record<string, unknown>, env: Re
 }
 
 /** Waits until a process whose command line matches is running. */
-export async function waitForProcess(pattern: string, timeoutMs = 60000): Promise<void> {
+/**
+ * Waits for a process whose command line matches `pattern`: by default one of this test process's runs (their
+ * environment carries its mark), so another build on the machine with the same image name cannot make the test act
+ * before its own process is there; `anyRun` for a process that stands in for such another build.
+ */
+export async function waitForProcess(pattern: string, { timeoutMs = 60000, anyRun = false } = {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while ((await execa('pgrep', ['-f', pattern], { reject: false })).exitCode !== 0) {
-    if (Date.now() > deadline) throw new Error(`no process matching ${pattern}`);
+  const mark = Buffer.from(`${RUN_MARK}=${process.env[RUN_MARK]}\0`);
+  const ours = (pid: string): boolean => {
+    try {
+      return fs.readFileSync(`/proc/${pid}/environ`).includes(mark);
+    } catch {
+      return false;
+    }
+  };
+  for (;;) {
+    const { stdout } = await execa('pgrep', ['-f', pattern], { reject: false });
+    if (stdout.split('\n').some((pid) => pid !== '' && (anyRun || ours(pid)))) return;
+    if (Date.now() > deadline) throw new Error(`no process of this test run matching ${pattern}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
