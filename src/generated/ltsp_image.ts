@@ -81,6 +81,10 @@ export interface LtspImageOptions {
    */
   boot_timeout?: number;
   /**
+   * After mksquashfs and before publishing (and before C(boot_check)), check in well under a second that clients can boot the new image: its kernel and initrd are there and of one version (the initrd's and C(lib/modules/VERSION)), the kernel's C(boot/config-VERSION) has squashfs, the compressor the image was made with (C(-comp zstd) needs C(CONFIG_SQUASHFS_ZSTD)), overlay and loop (built in, or as modules in the initrd), and the image has Debian's C(ltsp) and C(sshfs) packages. C(fail) refuses to publish an image whose boot is impossible (the previous image is kept, the run fails naming the cause) and warns about what is only likely to fail; C(warn) publishes it with warnings; C(off) checks nothing. With C(kernel: false) only the packages are checked; a tree with no kernel, no C(lib/modules) and no C(ltsp) is not a client image and is not judged. Does not cause a rebuild; check mode does not check.
+   */
+  readiness?: "fail" | "warn" | "off";
+  /**
    * Rebuild even when nothing changed.
    */
   force?: boolean;
@@ -180,6 +184,14 @@ export interface LtspImageResult {
     reached: boolean;
     ended: string;
     console_tail: string;
+  } | null;
+  /**
+   * The readiness check of the new image (C(readiness)): what it checked (C(kernel), C(initrd), C(modules), C(config), C(compressor), C(packages)), the problems that make a client's boot impossible (with C(readiness: fail) the run fails on them instead), and the warnings.
+   */
+  readiness?: {
+    checked: string[];
+    problems: string[];
+    warnings: string[];
   } | null;
   /**
    * The cleanup steps taken on the overlay.
@@ -510,6 +522,19 @@ export const ltspImageSchema: Record<string, unknown> = {
             "metavar": "SECONDS"
           }
         },
+        "readiness": {
+          "type": "string",
+          "enum": [
+            "fail",
+            "warn",
+            "off"
+          ],
+          "default": "fail",
+          "description": "After mksquashfs and before publishing (and before C(boot_check)), check in well under a second that clients can boot the new image: its kernel and initrd are there and of one version (the initrd's and C(lib/modules/VERSION)), the kernel's C(boot/config-VERSION) has squashfs, the compressor the image was made with (C(-comp zstd) needs C(CONFIG_SQUASHFS_ZSTD)), overlay and loop (built in, or as modules in the initrd), and the image has Debian's C(ltsp) and C(sshfs) packages. C(fail) refuses to publish an image whose boot is impossible (the previous image is kept, the run fails naming the cause) and warns about what is only likely to fail; C(warn) publishes it with warnings; C(off) checks nothing. With C(kernel: false) only the packages are checked; a tree with no kernel, no C(lib/modules) and no C(ltsp) is not a client image and is not judged. Does not cause a rebuild; check mode does not check.",
+          "x-cli": {
+            "metavar": "fail|warn|off"
+          }
+        },
         "force": {
           "type": "boolean",
           "default": false,
@@ -756,6 +781,51 @@ export const ltspImageSchema: Record<string, unknown> = {
             "reached": true,
             "ended": "done",
             "console_tail": "ltsp-boot-check: multi-user.target=active uptime=70.12"
+          }
+        },
+        "readiness": {
+          "type": [
+            "object",
+            "null"
+          ],
+          "description": "The readiness check of the new image (C(readiness)): what it checked (C(kernel), C(initrd), C(modules), C(config), C(compressor), C(packages)), the problems that make a client's boot impossible (with C(readiness: fail) the run fails on them instead), and the warnings.",
+          "x-returned": "after a build with readiness fail or warn (also when it failed)",
+          "properties": {
+            "checked": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "problems": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "warnings": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            }
+          },
+          "required": [
+            "checked",
+            "problems",
+            "warnings"
+          ],
+          "x-sample": {
+            "checked": [
+              "kernel",
+              "initrd",
+              "modules",
+              "config",
+              "compressor",
+              "packages"
+            ],
+            "problems": [],
+            "warnings": []
           }
         },
         "cleanup": {

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import { workDirLayout } from '../store/work-dir.js';
 import { checkBeforePublishing, type BootReport } from '../boot/build-step.js';
 import type { CleanupStep } from '../cleanup/index.js';
+import type { ReadinessFacts } from '../readiness/facts.js';
+import { checkReadiness, type ReadinessReport } from '../readiness/step.js';
 import { installStaged, type KernelReport } from '../steps/kernel-from-image.js';
 import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
@@ -37,6 +39,7 @@ export interface BuildOutcome {
   kernel: KernelReport | null;
   newKernel: boolean;
   boot: BootReport | null;
+  readiness: ReadinessReport | null;
   /** The mksquashfs argv that ran (see the worker's squash event). */
   command: string[] | null;
 }
@@ -65,8 +68,17 @@ function label(phase: string): string {
   return phase === 'kernel' ? 'find kernel' : phase;
 }
 
-function collect(events: WorkerEvent[], durations: Durations): { cleanup: CleanupStep[]; staged: StagedKernel | null; command: string[] | null; warnings: string[] } {
+interface Collected {
+  cleanup: CleanupStep[];
+  staged: StagedKernel | null;
+  command: string[] | null;
+  warnings: string[];
+  facts: ReadinessFacts | null;
+}
+
+function collect(events: WorkerEvent[], durations: Durations): Collected {
   const warnings: string[] = [];
+  let facts: ReadinessFacts | null = null;
   let cleanup: CleanupStep[] = [];
   let staged: StagedKernel | null = null;
   let command: string[] | null = null;
@@ -76,12 +88,18 @@ function collect(events: WorkerEvent[], durations: Durations): { cleanup: Cleanu
     if (event.type === 'kernel') staged = event.kernel;
     if (event.type === 'squash') command = event.argv;
     if (event.type === 'warning') warnings.push(event.message);
+    if (event.type === 'readiness') facts = event.facts;
   }
-  return { cleanup, staged, command, warnings };
+  return { cleanup, staged, command, warnings, facts };
 }
 
 
-function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number, boot: BootReport | null): ImageState {
+interface Checks {
+  boot: BootReport | null;
+  readiness: ReadinessReport | null;
+}
+
+function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number, { boot, readiness }: Checks): ImageState {
   const identity = identityOf(plan.paths.tmp);
   if (!identity) throw new Error(`${plan.paths.tmp} vanished before it was published`);
   const drift = build.drift ? { added: build.drift.added, removed: build.drift.removed, modified: build.drift.modified } : null;
@@ -112,6 +130,7 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     configChanges: build.configChanges,
     history: withHistory(build.files, entry),
     bootCheck: boot ? { at: builtAt, seconds: boot.seconds, accel: boot.accel } : null,
+    readiness,
   };
 }
 
@@ -139,6 +158,7 @@ export async function applyBuild(
           overlayOnly: build.overlayOnly,
           mksquashfs: plan.command,
           kernel: options.kernel ? { userPattern: options.kernel_initrd ?? null } : null,
+          readiness: options.readiness !== 'off',
           progress: context.progress.live,
         },
         (event) => {
@@ -154,15 +174,16 @@ export async function applyBuild(
         throw (await stream.moved()) ? new StreamMovedError() : error;
       });
     if (await stream.moved()) throw new StreamMovedError();
-    const { cleanup, staged, command, warnings } = collect(events, durations);
+    const { cleanup, staged, command, warnings, facts } = collect(events, durations);
     warnings.forEach((warning) => context.warn(warning));
+    const readiness = await checkReadiness(plan.imageName, plan.paths.tmp, facts, options, context);
     const boot = await checkBeforePublishing(plan, staged, options, context, durations, build);
     const published = await durations.time('publish', async () => {
       // Hashed while it goes to disk: publishing's own fsync then finds it flushed.
       const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);
       // Without backup, the displaced image is no backup to keep: only a client that may run it keeps it.
       const policy = { keep: options.backup ? options.keep : 1, keepDays: options.keep_days ?? null, graceHours: options.prune_grace };
-      const state = { ...record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), boot), prune: policy };
+      const state = { ...record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), { boot, readiness }), prune: policy };
       keepManifest(workDirLayout(plan.workDir).manifest, plan.paths, state.manifest!);
       const done = await publishImage(plan.paths, options.backup, build.files, state, new Date());
       let pruned: Pruned = { removed: [], kept: [] };
@@ -194,7 +215,7 @@ export async function applyBuild(
     } else if (options.kernel) {
       context.warn(`Could not locate vmlinuz and initrd.img in ${plan.sources[0]!.path}`);
     }
-    return { image: published.image, backup: published.backup, pruned: published.pruned, kept: published.kept, size, cleanup, kernel, newKernel, boot, command };
+    return { image: published.image, backup: published.backup, pruned: published.pruned, kept: published.kept, size, cleanup, kernel, newKernel, boot, readiness, command };
   } finally {
     stream.stop();
     fs.rmSync(plan.paths.tmp, { force: true });

@@ -23,6 +23,7 @@ import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, keptNote, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 import { checkBootRequirements, checkFailedPath } from '../boot/requirements.js';
+import { checkModeNote, readinessLine } from '../readiness/step.js';
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<RunResult<LtspImageResult>> {
@@ -135,7 +136,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       throw new ModuleError(`${plan.imageName}: not published: ${decision.why}; the image it builds is kept as ${plan.paths.failed}`, { changed: false, ...common, generation });
     }
     if (!changed || context.checkMode) {
-      const bootNote = context.checkMode && decision.build && options.boot_check ? '; a boot check would run before publishing' : '';
+      const bootNote = context.checkMode && decision.build ? checkModeNote(options) : '';
       return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode) + bootNote, ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
     }
     if (decision.kernelOnly) {
@@ -152,9 +153,11 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       throw error;
     });
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
+    const readiness = readinessLine(outcome.readiness);
+    const ready = readiness ? `; ${readiness}` : '';
     return {
       changed: true,
-      msg: `${summary(plan, a.decision, a.drift, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${keptNote(outcome.kept)}${hint}`,
+      msg: `${summary(plan, a.decision, a.drift, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${keptNote(outcome.kept)}${ready}${hint}`,
       ...common,
       ...(outcome.command ? { command: outcome.command } : {}),
       generation,
@@ -164,6 +167,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       size: outcome.size,
       kernel: outcome.kernel,
       ...(outcome.boot ? { boot: outcome.boot } : {}),
+      ...(outcome.readiness ? { readiness: outcome.readiness } : {}),
       cleanup: outcome.cleanup,
       ...reproducibility(outcome.cleanup),
       durations: durations.toJSON(),

@@ -125,6 +125,7 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
     ...(check.drift ? { drift: check.drift } : {}),
     ...holdOf(files, check),
     boot_checked: state?.bootCheck ?? null,
+    readiness: state?.readiness ?? null,
     rejected: rejectedOf(paths, warn),
   };
 }

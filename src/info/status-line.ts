@@ -1,5 +1,6 @@
 // One line per image that an admin reads at night: which generation is active, since when and why, whether it was boot-checked, and what is pending.
 import type { BootReport } from '../boot/check.js';
+import { readinessLine } from '../readiness/step.js';
 import type { ImageInfo } from './inspect.js';
 
 function minute(iso: string | null | undefined): string {
@@ -26,6 +27,7 @@ export function statusLine(image: ImageInfo & { boot?: BootReport }): string {
   const parts = [
     `generation ${image.generation ?? '?'}, built ${minute(image.built_at)}${image.reason ? ` (${image.reason})` : ''}`,
     image.boot_checked ? `boot-checked in ${image.boot_checked.seconds} s (${image.boot_checked.accel})` : 'not boot-checked',
+    readinessLine(image.readiness),
     driftNote(image),
     keptNote(image),
     image.rejected ? `a build failed its boot check at ${minute(image.rejected.at)} (${image.rejected.ended})` : null,

@@ -1,6 +1,7 @@
 // What the module sends to its namespace worker, and the events the worker reports back, one JSON line each.
 import type { CleanupStep } from '../cleanup/index.js';
 import type { SquashCommand } from '../squashfs/command.js';
+import type { ReadinessFacts } from '../readiness/facts.js';
 import type { ResolvedSource } from '../source/resolve.js';
 
 export const WORKER_FLAG = '--ltsp-namespace-worker';
@@ -21,13 +22,15 @@ export interface WorkerJob {
   mksquashfs: SquashCommand | null;
   /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */
   kernel: { userPattern: string | null } | null;
+  /** Read what the readiness check judges (src/readiness/) from the built tree and the kernel pair found. */
+  readiness?: boolean;
   /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */
   progress?: boolean;
   /** Fingerprint the mounted sources (compare: checksum with disk sources), writing workDir/manifest.gz. */
   scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null; xattrs: boolean } | null;
 }
 
-export type WorkerPhase = 'mount' | 'scan' | 'cleanup' | 'mksquashfs' | 'kernel';
+export type WorkerPhase = 'mount' | 'scan' | 'cleanup' | 'mksquashfs' | 'kernel' | 'readiness';
 
 export interface StagedKernel {
   /** Where they were found, relative to the image root. */
@@ -44,6 +47,7 @@ export type WorkerEvent =
   | { type: 'progress'; done: number; total: number }
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
+  | { type: 'readiness'; facts: ReadinessFacts }
   /** The mksquashfs argv the worker runs, the direct read's root, excludes and pseudo file included. */
   | { type: 'squash'; argv: string[] }
   /** What mksquashfs left out of the image and said so (its stderr), for the result's warnings. */

@@ -5,7 +5,8 @@ import { execa } from 'execa';
 import { isContentDiscardedIn, runCleanup } from '../cleanup/index.js';
 import { compileExcludes } from '../fingerprint/exclude-matcher.js';
 import { scanTrees, walkRoots } from '../fingerprint/sources.js';
-import { findKernel } from '../kernel/find.js';
+import { findKernel, type KernelMatch } from '../kernel/find.js';
+import { readinessFacts } from '../readiness/facts.js';
 import { mountSources } from '../mount/mount-sources.js';
 import { stabilizeTimes } from '../mount/stable-times.js';
 import { errorMessage, ModuleError, oneLine } from '../runtime/errors.js';
@@ -137,14 +138,16 @@ export async function workerMain(): Promise<void> {
       if (job.stableTime !== undefined && job.stableTime !== null) stabilizeTimes(layout, job.sources, job.stableTime);
     }
     if (job.mksquashfs) await timed('mksquashfs', () => squash(job, job.mksquashfs!, job.progress === true), state);
+    let found: KernelMatch | null = null;
     if (job.kernel) {
       const pattern = job.kernel.userPattern ?? undefined;
       const kernel = await timed('kernel', async () => {
-        const found = await findKernel(root, pattern);
+        found = await findKernel(root, pattern);
         return found ? stageKernel(found, layout.kernel) : null;
       }, state);
       send({ type: 'kernel', kernel });
     }
+    if (job.readiness) send({ type: 'readiness', facts: await timed('readiness', () => readinessFacts(root, found), state) });
     send({ type: 'done' });
     process.exit(0);
   } catch (error) {

@@ -28,6 +28,7 @@ const pruneRecord: Check = (v) => {
   const p = v as Record<string, unknown>;
   return isObject(v) && count(p.keep) && (p.keepDays === null || count(p.keepDays)) && seconds(p.graceHours);
 };
+const readiness: Check = (v) => isObject(v) && ['checked', 'problems', 'warnings'].every((k) => listOf(isString)((v as Record<string, unknown>)[k]));
 const historyEntry: Check = (v) => {
   const e = v as Record<string, unknown>;
   return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges);
@@ -60,6 +61,7 @@ const FIELDS: [string, Check][] = [
   ['configChanges', optional(listOf(isString))],
   ['history', (v) => v === undefined || listOf(historyEntry)(v)],
   ['bootCheck', optional(bootCheck)],
+  ['readiness', optional(readiness)],
 ];
 
 /** null when `value` is a state record every module can use, else the first field that is wrong. */

@@ -57,6 +57,8 @@ export interface ImageState {
   history?: BuildHistoryEntry[];
   /** The boot check this image passed before it was published; absent or null when it was published unchecked. */
   bootCheck?: BootCheckRecord | null;
+  /** The readiness check of this image before it was published (src/readiness/); absent or null when it was off. */
+  readiness?: { checked: string[]; problems: string[]; warnings: string[] } | null;
 }
 
 export interface PruneRecord {
