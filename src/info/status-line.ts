@@ -27,11 +27,11 @@ export function statusLine(image: ImageInfo & { boot?: BootReport }): string {
   const parts = [
     `generation ${image.generation ?? '?'}, built ${minute(image.built_at)}${image.reason ? ` (${image.reason})` : ''}`,
     image.boot_checked ? `boot-checked in ${image.boot_checked.seconds} s (${image.boot_checked.accel})` : 'not boot-checked',
-    readinessLine(image.readiness),
     driftNote(image),
     keptNote(image),
     image.rejected ? `a build failed its boot check at ${minute(image.rejected.at)} (${image.rejected.ended})` : null,
     image.boot ? (image.boot.reached ? `boots now (${image.boot.seconds} s)` : `does not boot now (${image.boot.ended})`) : null,
+    readinessLine(image.readiness),
   ];
   return `${image.name}: ${parts.filter((p): p is string => p !== null).join(', ')}`;
 }

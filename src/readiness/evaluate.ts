@@ -80,20 +80,19 @@ function checkPackages(report: Report, packages: string[] | null): void {
 }
 
 /**
- * Only a tree that says it is an LTSP client (Debian's ltsp package, or a kernel's lib/modules) is judged: a layer,
- * a container tree or a test fixture gets `checked: []` and no word (the build's own "Could not locate vmlinuz"
- * warning stays). `kernel` is the build's option: with false the image's kernel is not the one clients boot, so only
+ * Only a tree with an installed kernel (its lib/modules/VERSION) is judged as a client's: a layer, a container tree,
+ * a server's `/` without a kernel or a test fixture gets `checked: []` and no word (the build's own "Could not locate
+ * vmlinuz" warning stays). `kernel` is the build's option: with false the image's kernel is not the one clients boot, so only
  * the packages are checked.
  */
 export function evaluateReadiness(facts: ReadinessFacts, kernel: boolean, compression: number | null): ReadinessReport {
   const report: Report = { checked: [], problems: [], warnings: [] };
-  if (!facts.packages?.includes('ltsp') && facts.modules.length === 0) return report;
+  if (facts.modules.length === 0) return report;
   if (kernel) {
     report.checked.push('kernel');
     if (facts.kernel) checkKernel(report, facts, compression);
     else {
-      const why = facts.modules.length > 0 ? `it has lib/modules/${facts.modules.join(', ')}` : 'it has the ltsp package';
-      report.problems.push(`no kernel and initrd found in the image, though ${why}: clients cannot boot it; install linux-image-amd64 and initramfs-tools in the source (or set kernel: false when its kernel comes from elsewhere)`);
+      report.problems.push(`no kernel and initrd found in the image, though it has lib/modules/${facts.modules.join(', ')}: clients cannot boot it; install linux-image-amd64 and initramfs-tools in the source (or set kernel: false when its kernel comes from elsewhere)`);
     }
   }
   checkPackages(report, facts.packages);

@@ -40,7 +40,7 @@ export async function checkReadiness(
 ): Promise<ReadinessReport | null> {
   if (options.readiness === 'off' || facts === null) return null;
   const report = evaluateReadiness(facts, options.kernel, squashfsCompression(image));
-  await context.log(`${imageName}: ${readinessLine(report) ?? 'readiness: not an LTSP client tree (no ltsp package, no lib/modules), not judged'}${[...report.problems, ...report.warnings].map((line) => `; ${line}`).join('')}`);
+  await context.log(`${imageName}: ${readinessLine(report) ?? 'readiness: no kernel installed (no lib/modules), not judged'}${[...report.problems, ...report.warnings].map((line) => `; ${line}`).join('')}`);
   if (report.problems.length > 0 && options.readiness === 'fail') {
     const why = report.problems.join('; ');
     throw new ModuleError(`${imageName}: not published, previous image kept: the readiness check found what makes a client's boot impossible: ${why} (readiness: warn publishes it anyway)`, { changed: false, readiness: report });
