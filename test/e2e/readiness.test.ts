@@ -78,7 +78,7 @@ describe('readiness: the cheap check every build gets before publishing (real De
     if (scratch) await removeScratch(scratch);
   });
 
-  it('a good tree: published after checking kernel, initrd, modules, config, compressor and packages in well under a second; the missing sshfs is a warning', async function () {
+  it('a good tree: published after checking kernel, initrd, modules, config, compressor and packages (timed); the missing sshfs is a warning', async function () {
     this.timeout(20 * 60 * 1000);
     const run = await runModule('ltsp_image', args());
     assert.equal(run.code, 0, run.stdout);
