@@ -77,7 +77,7 @@ describe('boot_check requirements', function () {
   it('check mode with the requirements met says a boot check would run and boots nothing', async () => {
     const run = await runModule('ltsp_image', { ...args(), _ansible_check_mode: true });
     assert.equal(run.code, 0, run.stdout);
-    assert.match(String(run.result.msg), /; a boot check would run before publishing$/);
+    assert.match(String(run.result.msg), /; a readiness check and a boot check would run before publishing$/);
     assert.equal(run.result.boot, undefined);
     assert.equal(fs.existsSync(path.join(base, 'images')), false);
   });

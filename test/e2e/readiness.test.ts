@@ -174,6 +174,14 @@ describe('readiness: the cheap check every build gets before publishing (real De
     assert.doesNotMatch(String(run.result.msg), /ready/);
   });
 
+  it('check mode builds nothing, so it checks nothing: the message says a readiness check would run (not with readiness: off)', async () => {
+    const checked = await runModule('ltsp_image', { name: 'fixture', image_name: 'dry', base_dir: base, tftp_dir: tftp, _ansible_check_mode: true });
+    assert.match(String(checked.result.msg), /^Would build .*dry\.img: missing, there is no image yet; a readiness check would run before publishing$/);
+    assert.equal(checked.result.readiness, undefined);
+    const off = await runModule('ltsp_image', { name: 'fixture', image_name: 'dry', base_dir: base, tftp_dir: tftp, readiness: 'off', _ansible_check_mode: true });
+    assert.doesNotMatch(String(off.result.msg), /readiness/);
+  });
+
   it('readiness: off checks nothing and reports nothing', async function () {
     this.timeout(20 * 60 * 1000);
     const run = await runModule('ltsp_image', args({ readiness: 'off', force: true }));
