@@ -105,6 +105,10 @@ export interface LtspImageOptions {
    */
   prune_grace?: number;
   /**
+   * Warn when a build makes the image grow by more than this many percent of the image it replaces, naming the top-level directories and packages that grew most; 0 turns the warning off.
+   */
+  growth_warning?: number;
+  /**
    * After each run (not in check mode), write Prometheus text-format metrics for this image to this file, atomically: last run and build times, build duration, size, drift, result and generation. Point it into node_exporter's textfile collector directory, one file per image, e.g. C(/var/lib/prometheus/node-exporter/ltsp_image_x86_64.prom).
    */
   metrics_file?: string | null;
@@ -223,7 +227,7 @@ export interface LtspImageResult {
    */
   command?: string[];
   /**
-   * Seconds spent per phase (resolve, mount, cleanup, mksquashfs, publish, kernel).
+   * Seconds spent per phase (resolve, mount, cleanup, mksquashfs, packages, publish, kernel).
    */
   durations?: {
     [k: string]: number | undefined;
@@ -261,6 +265,40 @@ export interface LtspImageResult {
    * When the build configuration changed: the names of the settings that differ from the last build.
    */
   config_changes?: string[];
+  /**
+   * The packages (from the dpkg status in the image) added, removed, upgraded and downgraded against the image it replaces; in check mode, against the active image from the source as it is now (directory sources).
+   */
+  packages?: {
+    added: string[];
+    removed: string[];
+    upgraded: {
+      name: string;
+      from: string;
+      to: string;
+    }[];
+    downgraded: {
+      name: string;
+      from: string;
+      to: string;
+    }[];
+  };
+  /**
+   * C(packages) as one line, the way the report says it first: C(14 upgraded (firefox-esr 115.9.0esr-1 -> 115.10.0esr-1, ...), 1 added (zoom)); or why there is no package list (a source without dpkg: then the paths tell what changed).
+   */
+  packages_summary?: string;
+  /**
+   * The built image size and its change (bytes, percent) against the image it replaces, with the largest contributors in the direction it moved: top-level directories (sum of file sizes, uncompressed) and packages (Installed-Size); a growth above C(growth_warning) is also a warning.
+   */
+  growth?: {
+    size: number;
+    previous: number | null;
+    delta: number | null;
+    percent: number | null;
+    contributors: {
+      name: string;
+      delta: number;
+    }[];
+  };
   /**
    * Generation number of the active image (1 for the first build, counting up).
    */
@@ -573,6 +611,15 @@ export const ltspImageSchema: Record<string, unknown> = {
           "description": "Hours a displaced image (one that stopped being C(NAME.img)) stays as C(NAME.img.GENERATION) before C(keep), C(keep_days), the C(NAME.img.old) rotation or C(backup=false) may delete it: clients booted over NFS hold nothing open on the server, so only time tells they rebooted. Past it, an image is still kept while a process on the server holds it open (C(nbd-server), any descriptor) or a loop device is backed by it. The result's C(kept) and M(ltsp_image_info) say why. 0 prunes as soon as nothing holds it.",
           "x-cli": {
             "metavar": "HOURS"
+          }
+        },
+        "growth_warning": {
+          "type": "number",
+          "minimum": 0,
+          "default": 10,
+          "description": "Warn when a build makes the image grow by more than this many percent of the image it replaces, naming the top-level directories and packages that grew most; 0 turns the warning off.",
+          "x-cli": {
+            "metavar": "PERCENT"
           }
         },
         "metrics_file": {
@@ -898,7 +945,7 @@ export const ltspImageSchema: Record<string, unknown> = {
         },
         "durations": {
           "type": "object",
-          "description": "Seconds spent per phase (resolve, mount, cleanup, mksquashfs, publish, kernel).",
+          "description": "Seconds spent per phase (resolve, mount, cleanup, mksquashfs, packages, publish, kernel).",
           "x-returned": "always",
           "additionalProperties": {
             "type": "number"
@@ -993,6 +1040,164 @@ export const ltspImageSchema: Record<string, unknown> = {
           "x-sample": [
             "mksquashfs_params"
           ]
+        },
+        "packages": {
+          "required": [
+            "added",
+            "removed",
+            "upgraded",
+            "downgraded"
+          ],
+          "properties": {
+            "added": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "removed": {
+              "type": "array",
+              "items": {
+                "type": "string"
+              }
+            },
+            "upgraded": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "from",
+                  "to"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "from": {
+                    "type": "string"
+                  },
+                  "to": {
+                    "type": "string"
+                  }
+                }
+              }
+            },
+            "downgraded": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "from",
+                  "to"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "from": {
+                    "type": "string"
+                  },
+                  "to": {
+                    "type": "string"
+                  }
+                }
+              }
+            }
+          },
+          "type": "object",
+          "description": "The packages (from the dpkg status in the image) added, removed, upgraded and downgraded against the image it replaces; in check mode, against the active image from the source as it is now (directory sources).",
+          "x-returned": "when a build (or in check mode, a would-be build) knows both package lists",
+          "x-sample": {
+            "added": [
+              "zoom"
+            ],
+            "removed": [],
+            "upgraded": [
+              {
+                "name": "firefox-esr",
+                "from": "115.9.0esr-1",
+                "to": "115.10.0esr-1"
+              }
+            ],
+            "downgraded": []
+          }
+        },
+        "packages_summary": {
+          "type": "string",
+          "description": "C(packages) as one line, the way the report says it first: C(14 upgraded (firefox-esr 115.9.0esr-1 -> 115.10.0esr-1, ...), 1 added (zoom)); or why there is no package list (a source without dpkg: then the paths tell what changed).",
+          "x-returned": "when C(packages) is, or when the packages are unknown",
+          "x-sample": "1 upgraded (firefox-esr 115.9.0esr-1 -> 115.10.0esr-1), 1 added (zoom)"
+        },
+        "growth": {
+          "required": [
+            "size",
+            "previous",
+            "delta",
+            "percent",
+            "contributors"
+          ],
+          "properties": {
+            "size": {
+              "type": "integer"
+            },
+            "previous": {
+              "type": [
+                "integer",
+                "null"
+              ]
+            },
+            "delta": {
+              "type": [
+                "integer",
+                "null"
+              ]
+            },
+            "percent": {
+              "type": [
+                "number",
+                "null"
+              ]
+            },
+            "contributors": {
+              "type": "array",
+              "items": {
+                "type": "object",
+                "required": [
+                  "name",
+                  "delta"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  },
+                  "delta": {
+                    "type": "integer"
+                  }
+                }
+              }
+            }
+          },
+          "type": "object",
+          "description": "The built image size and its change (bytes, percent) against the image it replaces, with the largest contributors in the direction it moved: top-level directories (sum of file sizes, uncompressed) and packages (Installed-Size); a growth above C(growth_warning) is also a warning.",
+          "x-returned": "when an image was built",
+          "x-sample": {
+            "size": 1250000000,
+            "previous": 1100000000,
+            "delta": 150000000,
+            "percent": 13.6,
+            "contributors": [
+              {
+                "name": "usr/",
+                "delta": 160000000
+              },
+              {
+                "name": "zoom",
+                "delta": 150000000
+              }
+            ]
+          }
         },
         "generation": {
           "type": [

@@ -55,7 +55,7 @@ export interface LtspImageInfoResult {
    */
   warnings?: string[];
   /**
-   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).
+   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes), C(size) and C(size_delta) in bytes against the build before, and C(packages), the package changelog line of that build, null when it had none to compare), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).
    */
   images?: {
     name: string;
@@ -96,6 +96,9 @@ export interface LtspImageInfoResult {
         modified: number;
       } | null;
       config_changes: string[] | null;
+      size?: number | null;
+      size_delta?: number | null;
+      packages?: string | null;
     }[];
     kernel_installed: boolean;
     drifted: boolean | null;
@@ -298,7 +301,7 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
         },
         "images": {
           "type": "array",
-          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes)), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).",
+          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes), C(size) and C(size_delta) in bytes against the build before, and C(packages), the package changelog line of that build, null when it had none to compare), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, so C(ltsp_image) will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).",
           "x-returned": "always",
           "items": {
             "type": "object",
@@ -507,6 +510,24 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                       "items": {
                         "type": "string"
                       }
+                    },
+                    "size": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    },
+                    "size_delta": {
+                      "type": [
+                        "integer",
+                        "null"
+                      ]
+                    },
+                    "packages": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
                     }
                   }
                 }

@@ -23,6 +23,7 @@ import { sha256File } from '../store/sha256.js';
 import { identityOf, type ImageState } from '../store/state.js';
 import { clearVerdict } from '../store/verdict.js';
 import type { Drift, StreamCheck } from '../fingerprint/sources.js';
+import { packageFacts, type PackageFacts } from '../packages/build-step.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import { StreamMovedError, streamBeside } from './stream-beside.js';
 import type { BuildConfig } from './config.js';
@@ -42,6 +43,7 @@ export interface BuildOutcome {
   readiness: ReadinessReport | null;
   /** The mksquashfs argv that ran (see the worker's squash event). */
   command: string[] | null;
+  packages: PackageFacts;
 }
 
 export interface BuildRecord {
@@ -99,12 +101,12 @@ interface Checks {
   readiness: ReadinessReport | null;
 }
 
-function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number, { boot, readiness }: Checks): ImageState {
+function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number, { boot, readiness }: Checks, facts: PackageFacts): ImageState {
   const identity = identityOf(plan.paths.tmp);
   if (!identity) throw new Error(`${plan.paths.tmp} vanished before it was published`);
   const drift = build.drift ? { added: build.drift.added, removed: build.drift.removed, modified: build.drift.modified } : null;
   const builtAt = new Date().toISOString();
-  const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges };
+  const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges, size: identity.size, sizeDelta: facts.growth.delta, packages: facts.packages ? facts.packagesSummary : null };
   return {
     format: 'ltsp-image-state/1',
     toolVersion: TOOL_VERSION,
@@ -131,6 +133,11 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     history: withHistory(build.files, entry),
     bootCheck: boot ? { at: builtAt, seconds: boot.seconds, accel: boot.accel } : null,
     readiness,
+    packageList: facts.packageList,
+    packages: facts.packages,
+    packagesSummary: facts.packagesSummary,
+    topSizes: facts.topSizes,
+    growth: facts.growth,
   };
 }
 
@@ -178,12 +185,13 @@ export async function applyBuild(
     warnings.forEach((warning) => context.warn(warning));
     const readiness = await checkReadiness(plan.imageName, plan.paths.tmp, facts, options, context);
     const boot = await checkBeforePublishing(plan, staged, options, context, durations, build);
+    const packages = await durations.time('packages', () => packageFacts(plan.paths.tmp, fs.statSync(plan.paths.tmp).size, build.files.active, context.signal));
     const published = await durations.time('publish', async () => {
       // Hashed while it goes to disk: publishing's own fsync then finds it flushed.
       const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);
       // Without backup, the displaced image is no backup to keep: only a client that may run it keeps it.
       const policy = { keep: options.backup ? options.keep : 1, keepDays: options.keep_days ?? null, graceHours: options.prune_grace };
-      const state = { ...record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), { boot, readiness }), prune: policy };
+      const state = { ...record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), { boot, readiness }, packages), prune: policy };
       keepManifest(workDirLayout(plan.workDir).manifest, plan.paths, state.manifest!);
       const done = await publishImage(plan.paths, options.backup, build.files, state, new Date());
       let pruned: Pruned = { removed: [], kept: [] };
@@ -215,7 +223,7 @@ export async function applyBuild(
     } else if (options.kernel) {
       context.warn(`Could not locate vmlinuz and initrd.img in ${plan.sources[0]!.path}`);
     }
-    return { image: published.image, backup: published.backup, pruned: published.pruned, kept: published.kept, size, cleanup, kernel, newKernel, boot, readiness, command };
+    return { image: published.image, backup: published.backup, pruned: published.pruned, kept: published.kept, size, cleanup, kernel, newKernel, boot, readiness, command, packages };
   } finally {
     stream.stop();
     fs.rmSync(plan.paths.tmp, { force: true });

@@ -46,7 +46,8 @@ export function keptNote(kept: Kept[]): string {
   return kept.length ? `; kept ${kept.map((k) => `${path.basename(k.path)} (${k.why})`).join(', ')}` : '';
 }
 
-export function summary(plan: BuildPlan, decision: Decision, drift: Drift | undefined, checkMode: boolean): string {
+/** `packages`: the changelog line, said before the paths' counts. */
+export function summary(plan: BuildPlan, decision: Decision, drift: Drift | undefined, checkMode: boolean, packages?: string): string {
   const name = plan.imageName;
   const counts = drift ? ` (${drift.added} added, ${drift.removed} removed, ${drift.modified} modified)` : '';
   if (decision.reason === 'up_to_date') return `${name} is up to date: ${decision.why}`;
@@ -54,7 +55,7 @@ export function summary(plan: BuildPlan, decision: Decision, drift: Drift | unde
   if (decision.reason === 'frozen') return `${name} is frozen: ${decision.why}${counts}`;
   if (decision.kernelOnly) return `${checkMode ? 'Would reinstall' : 'Reinstalled'} the kernel and initrd of ${name}: ${decision.why}`;
   const why = decision.reason === 'source_changed' ? '' : decision.reason === 'config_changed' ? ` (${decision.configChanges?.join(', ') || 'module format'})` : `, ${decision.why}`;
-  return `${checkMode ? 'Would build' : 'Built'} ${plan.paths.image}: ${decision.reason.replace('_', ' ')}${why}${counts}`;
+  return `${checkMode ? 'Would build' : 'Built'} ${plan.paths.image}: ${decision.reason.replace('_', ' ')}${why}${packages ? `; ${packages}${drift ? '; paths' : ''}` : ''}${counts}`;
 }
 
 /** After the run, does the active image lag behind its source or settings? A finished rebuild means no; a hold or a freeze that kept an older image means yes. */

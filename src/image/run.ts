@@ -24,6 +24,7 @@ import { activeSize, driftLine, keptNote, recordMetrics, reproducibility, source
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 import { checkBootRequirements, checkFailedPath } from '../boot/requirements.js';
 import { checkModeNote, readinessLine } from '../readiness/step.js';
+import { packagesDiff, packagesWouldChange, reportFacts } from '../packages/report.js';
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<RunResult<LtspImageResult>> {
@@ -118,6 +119,12 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     if (a.drift) await context.log(`${plan.imageName}: drifted paths: ${driftLine(a.drift)}`);
     const changed = decision.build || decision.kernelOnly;
     const command = withSourceTime(plan.command, a.newest);
+    const would = context.checkMode && decision.build ? await packagesWouldChange(plan.sources, plan.excludes, a.files.active) : null;
+    const diff = context.diff && changed && a.drift ? await driftDiff(plan.paths.image, a.drift, plan.sources) : null;
+    if (diff && would?.packages) {
+      const lines = packagesDiff(would.packages);
+      Object.assign(diff, { before: lines.before + diff.before, after: lines.after + diff.after });
+    }
     const common = {
       image: plan.paths.image,
       image_name: plan.imageName,
@@ -126,7 +133,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
       ...(decision.pending ? { pending: decision.pending } : {}),
       ...(a.drift ? { drift: a.drift } : {}),
       ...(decision.configChanges ? { config_changes: decision.configChanges } : {}),
-      ...(context.diff && changed && a.drift ? { diff: await driftDiff(plan.paths.image, a.drift, plan.sources) } : {}),
+      ...(diff ? { diff } : {}),
       excluded: plan.excludes.length,
       command: mksquashfsArgv(command),
     };
@@ -137,7 +144,8 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     }
     if (!changed || context.checkMode) {
       const bootNote = context.checkMode && decision.build ? checkModeNote(options) : '';
-      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode) + bootNote, ...common, generation, ...activeSize(a.files), durations: durations.toJSON() };
+      if (would) await context.log(`${plan.imageName}: packages: ${would.packages_summary}`);
+      return { changed, msg: summary(plan, a.decision, a.drift, context.checkMode, would?.packages_summary) + bootNote, ...common, ...would, generation, ...activeSize(a.files), durations: durations.toJSON() };
     }
     if (decision.kernelOnly) {
       const kernel = await durations.time('kernel', () =>
@@ -155,10 +163,12 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     const hint = outcome.newKernel ? '; to update the iPXE menu, run: ltsp ipxe' : '';
     const readiness = readinessLine(outcome.readiness);
     const ready = readiness ? `; ${readiness}` : '';
+    const facts = await reportFacts(plan.imageName, outcome.packages, options.growth_warning, context);
     return {
       changed: true,
-      msg: `${summary(plan, a.decision, a.drift, false)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${keptNote(outcome.kept)}${ready}${hint}`,
+      msg: `${summary(plan, a.decision, a.drift, false, facts.packages_summary)}; ${formatBytes(outcome.size)} in ${formatSeconds(durations.total())}${keptNote(outcome.kept)}${ready}${hint}`,
       ...common,
+      ...facts,
       ...(outcome.command ? { command: outcome.command } : {}),
       generation,
       backup: outcome.backup,

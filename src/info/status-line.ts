@@ -22,10 +22,17 @@ function keptNote(image: ImageInfo): string | null {
   return kept.length ? `keeps ${kept.map((g) => `${g.path.slice(g.path.lastIndexOf('/') + 1)} (${g.kept_because})`).join(', ')}` : null;
 }
 
-/** `chroot: generation 3, built 2026-12-06 02:13 (source_changed), boot-checked in 84 s (tcg), source unchanged`. */
+/** Why the active generation was built, with its package changelog when its build recorded one. */
+function why(image: ImageInfo): string {
+  const packages = image.history.find((h) => h.generation === image.generation)?.packages;
+  const said = [image.reason, packages].filter(Boolean).join('; ');
+  return said ? ` (${said})` : '';
+}
+
+/** `chroot: generation 3, built 2026-12-06 02:13 (source_changed; 1 upgraded (hello 2.10-2 -> 2.10-3)), boot-checked in 84 s (tcg), source unchanged`. */
 export function statusLine(image: ImageInfo & { boot?: BootReport }): string {
   const parts = [
-    `generation ${image.generation ?? '?'}, built ${minute(image.built_at)}${image.reason ? ` (${image.reason})` : ''}`,
+    `generation ${image.generation ?? '?'}, built ${minute(image.built_at)}${why(image)}`,
     image.boot_checked ? `boot-checked in ${image.boot_checked.seconds} s (${image.boot_checked.accel})` : 'not boot-checked',
     driftNote(image),
     keptNote(image),

@@ -12,7 +12,7 @@ function knownStates(files: ImageFiles): ImageState[] {
 }
 
 function entryOf(s: ImageState): BuildHistoryEntry {
-  return { generation: s.generation, builtAt: s.builtAt, buildSeconds: s.buildSeconds, reason: s.reason ?? null, drift: s.drift ?? null, configChanges: s.configChanges ?? null };
+  return { generation: s.generation, builtAt: s.builtAt, buildSeconds: s.buildSeconds, reason: s.reason ?? null, drift: s.drift ?? null, configChanges: s.configChanges ?? null, size: s.image.size, sizeDelta: s.growth?.delta ?? null, packages: s.packages ? (s.packagesSummary ?? null) : null };
 }
 
 /** The history as the newest state records it, newest first; images built before histories get one from their kept states. */

@@ -1,4 +1,5 @@
 // Checks every field of a state file that a module reads, so a record that passes can never make ltsp_image_info or a build fail later.
+import { LIST_PATTERN } from '../packages/status.js';
 import { STATE_FORMAT } from './state.js';
 
 type Check = (v: unknown) => boolean;
@@ -31,7 +32,19 @@ const pruneRecord: Check = (v) => {
 const readiness: Check = (v) => isObject(v) && ['checked', 'problems', 'warnings'].every((k) => listOf(isString)((v as Record<string, unknown>)[k]));
 const historyEntry: Check = (v) => {
   const e = v as Record<string, unknown>;
-  return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges);
+  return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges) && optional(count)(e.size) && optional(Number.isSafeInteger as Check)(e.sizeDelta) && optional(isString)(e.packages);
+};
+
+const change: Check = (v) => isObject(v) && ['name', 'from', 'to'].every((k) => isString((v as Record<string, unknown>)[k]));
+const packages: Check = (v) => {
+  const p = v as Record<string, unknown>;
+  return isObject(v) && listOf(isString)(p.added) && listOf(isString)(p.removed) && listOf(change)(p.upgraded) && listOf(change)(p.downgraded);
+};
+const sizes: Check = (v) => isObject(v) && Object.values(v as object).every(count);
+const growth: Check = (v) => {
+  const g = v as Record<string, unknown>;
+  const contributor: Check = (c) => isObject(c) && isString((c as Record<string, unknown>).name) && Number.isSafeInteger((c as Record<string, unknown>).delta);
+  return isObject(v) && count(g.size) && optional(count)(g.previous) && optional(Number.isSafeInteger as Check)(g.delta) && optional(Number.isFinite as Check)(g.percent) && listOf(contributor)(g.contributors);
 };
 
 const FIELDS: [string, Check][] = [
@@ -62,6 +75,11 @@ const FIELDS: [string, Check][] = [
   ['history', (v) => v === undefined || listOf(historyEntry)(v)],
   ['bootCheck', optional(bootCheck)],
   ['readiness', optional(readiness)],
+  ['packageList', optional((v) => typeof v === 'string' && LIST_PATTERN.test(v))],
+  ['packages', optional(packages)],
+  ['packagesSummary', optional(isString)],
+  ['topSizes', optional(sizes)],
+  ['growth', optional(growth)],
 ];
 
 /** null when `value` is a state record every module can use, else the first field that is wrong. */

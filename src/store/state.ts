@@ -1,6 +1,8 @@
 // The state file beside each image (NAME.img.json): what was built, from what, and how to recognise the image later.
 import fs from 'node:fs';
 import type { KernelRecord } from '../kernel/record.js';
+import type { PackageChanges } from '../packages/changes.js';
+import type { Growth } from '../packages/growth.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { readRegularFile } from './read-file.js';
 import { checkState } from './state-check.js';
@@ -59,6 +61,14 @@ export interface ImageState {
   bootCheck?: BootCheckRecord | null;
   /** The readiness check of this image before it was published (src/readiness/); absent or null when it was off. */
   readiness?: { checked: string[]; problems: string[]; warnings: string[] } | null;
+  /** The image's installed packages, one "name arch version KiB" line each (see packages/status.ts); null: no dpkg status. */
+  packageList?: string | null;
+  /** Against the image this one replaced, when both lists are known; the summary line says it, or why not. */
+  packages?: PackageChanges | null;
+  packagesSummary?: string;
+  /** Bytes of regular files under each top-level entry, for the next build's growth. */
+  topSizes?: Record<string, number>;
+  growth?: Growth | null;
 }
 
 export interface PruneRecord {
@@ -86,6 +96,9 @@ export interface BuildHistoryEntry {
   reason: string | null;
   drift: DriftCounts | null;
   configChanges: string[] | null;
+  size?: number | null;
+  sizeDelta?: number | null;
+  packages?: string | null;
 }
 
 export type StateRead = { state: ImageState } | { missing: true } | { invalid: string };

@@ -127,7 +127,7 @@ describe('collection and example playbooks', function () {
     assert.equal(first.code, 0, first.stdout);
     assert.equal(first.stats.school1?.changed, 2, 'the rebuild and its handler');
     assert.equal(first.stats.school2?.changed, 0);
-    assert.match(reportOf(first, 'school1'), /^chroot: changed \(source_changed\) \+etc\/motd ~opt\/bin\/tool \(1 added, 0 removed, 1 modified\); [\d.]+ KB, generation 2, [\d.]+ s$/);
+    assert.match(reportOf(first, 'school1'), /^chroot: changed \(source_changed\) \+etc\/motd ~opt\/bin\/tool \(1 added, 0 removed, 1 modified\); [\d.]+ KB \([+-][\d.]+ %\), generation 2, [\d.]+ s$/);
     assert.match(reportOf(first, 'school2'), /^chroot: ok \(up_to_date\); /);
     const site = await playbook(path.join(projectRoot, 'examples/playbooks/site.yml'), ['--limit', 'school1,school2']);
     assert.equal(site.code, 0, site.stdout);
@@ -163,7 +163,7 @@ describe('collection and example playbooks', function () {
       });
       assert.equal(run.exitCode, 0, run.stdout);
       fs.writeFileSync(path.join(projectRoot, '.scratch/fleet-nightly-output.txt'), run.stdout);
-      assert.match(run.stdout, /^ {8}"chroot: changed \(source_changed\) ~etc\/motd \(0 added, 0 removed, 1 modified\); [\d.]+ KB, generation 3, [\d.]+ s"$/m);
+      assert.match(run.stdout, /^ {8}"chroot: changed \(source_changed\) ~etc\/motd \(0 added, 0 removed, 1 modified\); [\d.]+ KB \(\+0\.0 %\), generation 3, [\d.]+ s"$/m);
       assert.match(run.stdout, /^ {8}"chroot: ok \(up_to_date\); [\d.]+ KB, generation 1, [\d.]+ s",$/m);
       assert.match(run.stdout, /^ {8}"annex: ok \(up_to_date\); [\d.]+ KB, generation 1, [\d.]+ s"$/m);
       assert.doesNotMatch(run.stdout, /ASYNC POLL/);
