@@ -66,7 +66,7 @@ describe('ltsp_image builds', function () {
     assert.equal(await treeDigest(fixture.root), digest, 'the source was modified');
     const steps = (run.result.cleanup as { step: string; changed: boolean }[]).map((s) => `${s.step}:${s.changed}`);
     assert.deepEqual(steps, ['printers:true', 'users:true', 'dns:true', 'ssh_host_keys:true', 'snakeoil:true', 'truncate:true']);
-    assert.deepEqual(Object.keys(run.result.durations as object).sort(), ['cleanup', 'fingerprint', 'kernel', 'mksquashfs', 'mount', 'packages', 'publish', 'resolve']);
+    assert.deepEqual(Object.keys(run.result.durations as object).sort(), ['cleanup', 'fingerprint', 'kernel', 'mksquashfs', 'mount', 'packages', 'publish', 'readiness', 'resolve']);
     const command = run.result.command as string[];
     assert.deepEqual(command.slice(command.indexOf('mksquashfs') + 2, command.indexOf('mksquashfs') + 6), [image + '.tmp', '-noappend', '-wildcards', '-ef']);
   });
