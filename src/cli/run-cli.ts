@@ -60,8 +60,10 @@ async function runOne<O, R extends ModuleResult>(definition: CommandLineDefiniti
 function report(line: CommandLine, outcome: Outcome, summary: string[], label: string): void {
   const c = colors(process.stdout);
   const status = outcome.failed ? c.red('failed') : outcome.skipped ? c.yellow('skipped') : outcome.changed ? c.yellow(line.check ? 'would change' : 'changed') : c.green('ok');
-  const lines = [`${c.bold(label)}: ${status}: ${outcome.msg}`];
-  if (!outcome.failed && !outcome.skipped) lines.push(...summary);
+  // With a table (ltsp_image_info's images), the table is the per-image part: msg's lines for each image would repeat it.
+  const table = !outcome.failed && !outcome.skipped ? summary : [];
+  const msg = table.length > 0 ? outcome.msg.split('\n')[0] : outcome.msg;
+  const lines = [`${c.bold(label)}: ${status}: ${msg}`, ...table];
   for (const warning of (outcome.warnings as string[] | undefined) ?? []) lines.push(`  ${c.yellow('warning')}    ${warning}`);
   printOut(`${lines.join('\n')}\n`);
 }
