@@ -26,8 +26,9 @@ async function previousPackages(previous: Generation | null, signal?: AbortSigna
 
 export function changesAgainst(before: PackageRead | null, after: PackageRead): { packages: PackageChanges | null; summary: string } {
   if ('none' in after) return { packages: null, summary: `packages unknown: ${after.none}` };
-  if (!before) return { packages: null, summary: `${after.packages.length} packages` };
-  if ('none' in before) return { packages: null, summary: `${after.packages.length} packages (${before.none})` };
+  const count = `${after.packages.length} package${after.packages.length === 1 ? '' : 's'}`;
+  if (!before) return { packages: null, summary: count };
+  if ('none' in before) return { packages: null, summary: `${count} (${before.none})` };
   const packages = comparePackages(before.packages, after.packages);
   return { packages, summary: changesLine(packages) };
 }
