@@ -60,10 +60,11 @@ export function squashCommand(prefix: string[], root: string, output: string, ex
 
 /**
  * The image's own time taken from the source (its newest file), so two builds of the same source are
- * byte-identical; unless the user chose a time (-mkfs-time or -fstime, -all-time) or SOURCE_DATE_EPOCH, which mksquashfs reads.
+ * byte-identical; unless the user chose one (-mkfs-time or -fstime) or SOURCE_DATE_EPOCH, which mksquashfs reads.
+ * -all-time is no such choice: it dates the files, not the superblock, which would then carry the build's own time.
  */
 export function withSourceTime(command: SquashCommand, seconds: number): SquashCommand {
-  if (process.env.SOURCE_DATE_EPOCH || command.params.some((p) => p === '-mkfs-time' || p === '-fstime' || p === '-all-time')) return command;
+  if (process.env.SOURCE_DATE_EPOCH || command.params.some((p) => p === '-mkfs-time' || p === '-fstime')) return command;
   // squashfs times are 32 bits: mksquashfs refuses a later -mkfs-time, so a file dated 2106 or later would fail every build.
   return { ...command, mkfsTime: Math.min(Math.max(0, Math.floor(seconds)), LAST_SQUASHFS_TIME) };
 }
