@@ -15,7 +15,8 @@ import { readVerdict } from '../store/verdict.js';
 import { storesXattrs } from '../squashfs/params.js';
 import { workDirLayout } from '../store/work-dir.js';
 import { buildConfig, configHash } from './config.js';
-import { decide, revertedFrom, type Decision } from './decide.js';
+import { decide, type Decision } from './decide.js';
+import { revertedFrom } from '../store/hold.js';
 import type { BuildPlan, Options } from './plan.js';
 
 export interface Assessment {

@@ -1,6 +1,7 @@
 // Decides whether to rebuild, only reinstall the kernel, or do nothing, and says why: the heart of the module's idempotence.
 import type { LtspImageResult } from '../generated/ltsp_image.js';
-import { isNewer, type Generation, type ImageFiles } from '../store/generations.js';
+import type { Generation, ImageFiles } from '../store/generations.js';
+import { heldAfterRevert } from '../store/hold.js';
 import { sameIdentity, identityOf, type ImageState } from '../store/state.js';
 import { rejects, type Verdict } from '../store/verdict.js';
 import { changedSettings, type BuildConfig } from './config.js';
@@ -49,18 +50,6 @@ function recorded(active: Generation): ImageState | null {
   return id && sameIdentity(state.image, id) ? state : null;
 }
 
-/** After a revert the newer build sits in the backup: its record, which the scan may find again (see heldBy). */
-export function revertedFrom(files: ImageFiles): ImageState | null {
-  const { active, backup } = files;
-  return active && backup?.state && isNewer(backup, active) ? backup.state : null;
-}
-
-/** A source that still matches the build a revert moved away from stays held. */
-function heldBy(files: ImageFiles, input: DecisionInput): ImageState | null {
-  const reverted = revertedFrom(files);
-  return reverted && reverted.fingerprint === input.fingerprint && reverted.configHash === input.configHash ? reverted : null;
-}
-
 /**
  * An exam-week freeze leaves an existing image alone, whatever would have happened, and says what that was.
  * A state a boot check rejected is built again only to be checked again (or when forced), never published unchecked.
@@ -94,18 +83,11 @@ function decideUnfrozen(input: DecisionInput): Decision {
   if (input.imageSha256 !== null && state.image.sha256 && input.imageSha256 !== state.image.sha256) {
     return { ...base, reason: 'image_replaced', why: 'the image content does not match its recorded sha256', previous: state };
   }
-  const unchanged = state.fingerprint === input.fingerprint && state.configHash === input.configHash;
-  if (!unchanged) {
-    const held = heldBy(files, input);
-    if (held) {
-      return {
-        build: false,
-        kernelOnly: false,
-        reason: 'held',
-        why: `the source is the one of generation ${held.generation}, which a revert moved away from; change the source or use force: true to rebuild it`,
-        previous: state,
-      };
-    }
+  // A source that still matches the build a revert moved away from stays held.
+  const held = heldAfterRevert(files, input.fingerprint, input.configHash);
+  if (held) {
+    const why = `the source is the one of generation ${held.generation}, which a revert moved away from; change the source or use force: true to rebuild it`;
+    return { build: false, kernelOnly: false, reason: 'held', why, previous: state };
   }
   if (state.configHash !== input.configHash) {
     const configChanges = changedSettings(state.config, input.config);

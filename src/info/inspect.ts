@@ -6,7 +6,8 @@ import { type Drift, manifestDrift } from '../fingerprint/sources.js';
 import { fingerprintSources } from '../steps/scan-sources.js';
 import { storesXattrs } from '../squashfs/params.js';
 import { kernelInPlace } from '../kernel/record.js';
-import { allGenerations, isNewer, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
+import { allGenerations, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
+import { heldAfterRevert } from '../store/hold.js';
 import { historyOf } from '../store/history.js';
 import { holdersOf } from '../store/in-use.js';
 import { displacedAt, dueForPruning, keptBecause } from '../store/prune.js';
@@ -89,11 +90,12 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
   }
 }
 
-/** ltsp_image's hold after a revert, seen from here: the source now is the one of the newer build in the backup. */
-function holdOf(files: ImageFiles, check: DriftCheck): { held: boolean; held_reason?: string } {
-  const { active, backup } = files;
-  if (!check.drifted || !active || !backup?.state || !isNewer(backup, active) || backup.state.fingerprint !== check.digest) return { held: false };
-  const why = `a revert made generation ${active.state?.generation ?? '?'} active, and the source is still the one of generation ${backup.state.generation}: ltsp_image leaves it until the source changes again or force: true is given`;
+/** ltsp_image's hold after a revert, for a run with the active image's recorded configuration (the one the drift check uses). */
+export function holdOf(files: ImageFiles, digest: string | undefined): { held: boolean; held_reason?: string } {
+  const configHash = files.active?.state?.configHash;
+  const held = digest && configHash ? heldAfterRevert(files, digest, configHash) : null;
+  if (!held) return { held: false };
+  const why = `a revert made generation ${files.active?.state?.generation ?? '?'} active, and the source is still the one of generation ${held.generation}: ltsp_image leaves it until the source changes again or force: true is given`;
   return { held: true, held_reason: why };
 }
 
@@ -123,7 +125,7 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
     kernel_installed: fs.existsSync(path.join(paths.kernelDir, 'vmlinuz')) && (await kernelInPlace(state?.kernel, paths.tftpDir, name)),
     drifted: check.drifted,
     ...(check.drift ? { drift: check.drift } : {}),
-    ...holdOf(files, check),
+    ...holdOf(files, check.digest),
     boot_checked: state?.bootCheck ?? null,
     readiness: state?.readiness ?? null,
     rejected: rejectedOf(paths, warn),
