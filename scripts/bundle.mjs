@@ -39,8 +39,18 @@ const sharedBuiltins = {
   },
 };
 
-for (const name of modules) {
-  const outfile = path.join(root, 'bundle', name);
+/**
+ * The variables that arm the fault tests' crash and fail points (src/runtime/crashpoint.ts, failpoint.ts). The released
+ * bundles read them as undefined, so the points and the variables are compiled out; the tests' copies in dist/faults
+ * keep them (test/helpers/run-module.ts picks those when a test arms a point).
+ */
+const FAULT_VARIABLES = ['LTSP_IMAGE_CRASH_AT', 'LTSP_IMAGE_FAILPOINT'];
+const released = Object.fromEntries(FAULT_VARIABLES.map((name) => [`process.env.${name}`, 'undefined']));
+const faultsDir = path.join(root, 'dist', 'faults');
+fs.mkdirSync(faultsDir, { recursive: true });
+fs.copyFileSync(path.join(root, 'bundle', 'package.json'), path.join(faultsDir, 'package.json'));
+
+async function bundle(name, outfile, define) {
   await build({
     entryPoints: [path.join(root, 'modules', `${name}.ts`)],
     outfile,
@@ -56,7 +66,13 @@ for (const name of modules) {
     footer: { js: '}));' },
     logLevel: 'warning',
     plugins: [sharedBuiltins],
+    define,
   });
   fs.chmodSync(outfile, 0o755);
+}
+
+for (const name of modules) {
+  const outfile = path.join(root, 'bundle', name);
+  await Promise.all([bundle(name, outfile, released), bundle(name, path.join(faultsDir, name), {})]);
   console.error(`bundle/${name}: ${(fs.statSync(outfile).size / 1024).toFixed(0)} KiB`);
 }

@@ -4,6 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diesWithParent } from './orphan.js';
 import type { WorkDirLayout } from '../store/work-dir.js';
+import { hasCode } from '../runtime/errors.js';
 
 const MIB = 1024 * 1024;
 
@@ -18,8 +19,8 @@ export async function imagesDisk(image: string, imageName: string, boot: WorkDir
   await fs.mkdir(boot.stagedImages, { recursive: true });
   const staged = path.join(boot.stagedImages, `${imageName}.img`);
   if (options.link) {
-    await fs.link(image, staged).catch(async (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EXDEV') throw error;
+    await fs.link(image, staged).catch(async (error: unknown) => {
+      if (!hasCode(error, 'EXDEV')) throw error;
       await fs.copyFile(image, staged);
     });
   } else {

@@ -79,7 +79,7 @@ export async function runCleanup(root: string, context: CleanupContext = { exclu
     try {
       outcome = await run(root, context);
     } catch (error) {
-      throw new ModuleError(`cleanup step ${name} failed on ${root}: ${errorMessage(error)}`);
+      throw new ModuleError(`cleanup step ${name} failed on ${root}: ${errorMessage(error)}`, { cause: error });
     }
     results.push({ step: name as CleanupStepName, changed: outcome.changed, detail: outcome.detail });
   }

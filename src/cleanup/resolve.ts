@@ -1,7 +1,8 @@
 // A file cleanup scrubs may be reached through symlinks: they are followed as a chroot would, inside the tree, never on the host.
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
-import { hasCode, skipReason, type TreeEntry } from './tree-fs.js';
+import { skipReason, type TreeEntry } from './tree-fs.js';
+import { hasCode } from '../runtime/errors.js';
 import { isDot, isDotDot, joinBytes, relBytes, rootBytes, showRel, splitBytes, type TreeRel } from './tree-path.js';
 
 /** As Linux's MAXSYMLINKS: more links than this on one path is a loop. */

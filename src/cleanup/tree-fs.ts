@@ -6,6 +6,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { copiedUp, sameInode } from './copy-up.js';
 import { joinBytes, rootBytes, segments, showRel, treePath, type TreeRel } from './tree-path.js';
+import { hasCode } from '../runtime/errors.js';
 
 /** What lstat says about a tree path, checking every parent directory on the way. */
 export type TreeEntry =
@@ -25,10 +26,6 @@ export interface FileOwnership {
 
 // O_NONBLOCK so that a FIFO planted where a regular file was expected cannot hang the build.
 const NOFOLLOW = constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
-
-export function hasCode(error: unknown, ...codes: string[]): boolean {
-  return typeof error === 'object' && error !== null && codes.includes((error as NodeJS.ErrnoException).code ?? '');
-}
 
 export async function inspect(root: string, rel: TreeRel): Promise<TreeEntry> {
   const parts = segments(rel);

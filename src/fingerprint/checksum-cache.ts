@@ -6,6 +6,7 @@ import { TreeChangedError } from './listing.js';
 import { reachable } from './long-path.js';
 import { escapePath, splitLine } from './manifest-line.js';
 import { GzipFileWriter, LineCursor, readLines } from './manifest.js';
+import { errorCode } from '../runtime/errors.js';
 
 const HEADER = 'ltsp-image-checksums 1';
 const VANISHED = ['ENOENT', 'ELOOP', 'ENXIO', 'ENOTDIR'];
@@ -19,7 +20,7 @@ export async function sha256TreeFile(path: Buffer, signal?: AbortSignal): Promis
   try {
     fd = fs.openSync(reachable(path), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
+    const code = errorCode(error) ?? '';
     if (VANISHED.includes(code)) throw new TreeChangedError(`${printablePath(path.toString('latin1'))} vanished or became a symlink (${code})`);
     throw error;
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { EXCLUDED, type ExcludeMatcher, type MatchState } from './exclude-matcher.js';
 import { fsPath, joinPath } from './listing.js';
 import { LONGEST_PATH, reachable } from './long-path.js';
+import { errorCode } from '../runtime/errors.js';
 
 export interface PlannedDir {
   /** Path relative to the source root (latin1); '' for the root. */
@@ -49,7 +50,7 @@ function subdirectories(ctx: PlanContext, rel: string): string[] {
     entries = fs.readdirSync(reachable(fsPath(joinPath(ctx.root, rel))), { withFileTypes: true, encoding: 'latin1' as BufferEncoding });
   } catch (error) {
     // A directory that vanished is the listing's to notice; the plan just has nothing below it.
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw error;
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Entry } from './entry.js';
 import { entryFromStats, fsPath, joinPath, TreeChangedError, type Block, type Lister } from './listing.js';
 import { reachable } from './long-path.js';
+import { hasCode } from '../runtime/errors.js';
 
 // Directories queued ahead of take(): listing happens in take(), so a short queue is all the walk needs.
 const AHEAD = 64;
@@ -51,7 +52,7 @@ export class NodeLister implements Lister {
     try {
       names = fs.readdirSync(reachable(fsPath(dir)), { encoding: 'latin1' });
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new TreeChangedError(`directory ${JSON.stringify(request.rel)} is gone`);
+      if (hasCode(error, 'ENOENT')) throw new TreeChangedError(`directory ${JSON.stringify(request.rel)} is gone`);
       throw error;
     }
     const children: Entry[] = [];
@@ -87,7 +88,7 @@ function readTarget(path: Buffer): string | null {
   try {
     return fs.readlinkSync(path, { encoding: 'latin1' });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (hasCode(error, 'ENOENT')) return null;
     throw error;
   }
 }

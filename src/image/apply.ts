@@ -216,7 +216,7 @@ export async function applyBuild(
         })
         .catch((error: unknown) => {
           const extra = { changed: true, backup: published.backup, pruned: published.pruned, kept: published.kept, size, cleanup };
-          throw new ModuleError(`Published ${published.image}, but installing its kernel to TFTP failed: ${errorMessage(error)}; fix that and run again (it reinstalls the kernel without rebuilding)`, extra);
+          throw new ModuleError(`Published ${published.image}, but installing its kernel to TFTP failed: ${errorMessage(error)}; fix that and run again (it reinstalls the kernel without rebuilding)`, { ...extra, cause: error });
         });
       kernel = done.report;
       newKernel = done.isNew;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { kernelDestinations } from '../kernel/compare.js';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError, errorCode } from '../runtime/errors.js';
 
 /** NAME_MAX, less what a temp name adds around the file name (see store/temp-file.ts). */
 const LONGEST_NAME = 255 - '..123456789abc.tmp'.length;
@@ -24,7 +24,7 @@ export function checkMetricsFile(file: string): void {
   try {
     fs.accessSync(dir, fs.constants.W_OK);
   } catch (error) {
-    throw new ModuleError(`${option}: cannot write in ${dir} (${(error as NodeJS.ErrnoException).code}); fix the path or the directory`);
+    throw new ModuleError(`${option}: cannot write in ${dir} (${errorCode(error)}); fix the path or the directory`, { cause: error });
   }
   if (lstatIfAny(file)?.isDirectory()) throw new ModuleError(`${option}: ${file} is a directory; give a file path such as ${path.join(file, 'ltsp_image.prom')}`);
 }

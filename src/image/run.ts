@@ -51,7 +51,7 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
     try {
       recordMetrics(metrics, plan!, result.changed ? 'changed' : 'ok', result);
     } catch (error) {
-      throw new ModuleError(`${result.msg}; but writing metrics_file ${metrics} failed: ${errorMessage(error)}`, { ...result });
+      throw new ModuleError(`${result.msg}; but writing metrics_file ${metrics} failed: ${errorMessage(error)}`, { ...result, cause: error });
     }
   }
   await context.log(String(result.msg));

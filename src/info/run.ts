@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { LtspImageInfoOptions, LtspImageInfoResult } from '../generated/ltsp_image_info.js';
 import { withLtspConf } from '../ltsp-conf/read.js';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError, errorCode, hasCode } from '../runtime/errors.js';
 import type { ModuleContext, RunResult } from '../runtime/module.js';
 import { checkImageName } from '../source/image-name.js';
 import { imagePaths } from '../store/paths.js';
@@ -24,8 +24,8 @@ function imageNames(imagesDir: string): string[] {
       .map((n) => n.slice(0, -'.img'.length))
       .sort();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new ModuleError(`Cannot list ${imagesDir} (${(error as NodeJS.ErrnoException).code}); check base_dir`);
+    if (hasCode(error, 'ENOENT')) return [];
+    throw new ModuleError(`Cannot list ${imagesDir} (${errorCode(error)}); check base_dir`, { cause: error });
   }
 }
 

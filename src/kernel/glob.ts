@@ -2,6 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { escapeLiteral, translateBracket } from './bracket.js';
 import { resolveInRoot } from './resolve-in-root.js';
+import { errorCode } from '../runtime/errors.js';
 
 /** A pattern component: plain text to append, or a regex to test directory entries against. */
 export type GlobComponent = { literal: string } | { regex: RegExp; matchesDotFiles: boolean };
@@ -43,7 +44,7 @@ async function listDirectory(root: string, rel: string): Promise<string[]> {
   try {
     return await readdir(dir);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     if (code === 'ENOTDIR' || code === 'ENOENT') return [];
     throw error;
   }

@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { kernelDestinations, sameContent } from './compare.js';
+import { hasCode } from '../runtime/errors.js';
 
 /** World-readable, as `install -m 644` leaves it, so tftpd and HTTP servers running as other users can serve it. */
 /** What a TFTP server needs to serve the pair, and what the module repairs a hand-changed mode to. */
@@ -28,15 +29,15 @@ async function exists(file: string): Promise<boolean> {
     await lstat(file);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (hasCode(error, 'ENOENT')) return false;
     throw error;
   }
 }
 
 /** mkdir -p, but each directory it creates gets 0755 whatever the umask; existing ones are left alone. */
 async function makeDirectories(dir: string): Promise<void> {
-  const stats = await stat(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
+  const stats = await stat(dir).catch((error: unknown) => {
+    if (hasCode(error, 'ENOENT')) return null;
     throw error;
   });
   if (stats !== null) {
@@ -47,7 +48,7 @@ async function makeDirectories(dir: string): Promise<void> {
   try {
     await mkdir(dir, DIR_MODE);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    if (hasCode(error, 'EEXIST')) return;
     throw error;
   }
   await chmod(dir, DIR_MODE);
@@ -94,8 +95,8 @@ async function copyAtomically(source: string, destination: string): Promise<void
 
 /** Installs one file unless the destination already holds the same bytes; returns whether anything changed. */
 export async function installFile(source: string, destination: string): Promise<boolean> {
-  const current = await lstat(destination).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
+  const current = await lstat(destination).catch((error: unknown) => {
+    if (hasCode(error, 'ENOENT')) return null;
     throw error;
   });
   if (current !== null && current.isFile() && (await sameContent(source, destination))) {

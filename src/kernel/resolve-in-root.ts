@@ -1,6 +1,7 @@
 // An image tree is untrusted: its symlinks must resolve as if the tree were "/", so no link can reach the host's files.
 import { lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
+import { hasCode } from '../runtime/errors.js';
 
 /** Linux's MAXSYMLINKS: a path that needs more hops would fail with ELOOP on the booted client too. */
 export const MAX_SYMLINK_HOPS = 40;
@@ -9,7 +10,7 @@ export const MAX_SYMLINK_HOPS = 40;
 const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
 
 function isMissing(error: unknown): boolean {
-  return MISSING.has((error as NodeJS.ErrnoException).code ?? '');
+  return hasCode(error, ...MISSING);
 }
 
 function components(p: string): string[] {

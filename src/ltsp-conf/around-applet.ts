@@ -34,7 +34,7 @@ export async function aroundApplet<O extends DirOptions, R extends { changed: bo
     // The build's result (changed: true when an image was published) stays, so handlers still run.
     if (!(error instanceof ModuleError)) throw error;
     const hooks = [...pre, ...((error.extra.hooks as HookRun[] | undefined) ?? [])];
-    throw new ModuleError(`${String((result as { msg?: unknown }).msg)}; but ${error.message}`, { ...done, hooks });
+    throw new ModuleError(`${String((result as { msg?: unknown }).msg)}; but ${error.message}`, { ...done, hooks, cause: error });
   }
   const hooks = [...pre, ...post];
   return { ...done, ...(hooks.length ? { hooks } : {}) };

@@ -38,7 +38,7 @@ async function runHook(hook: Hook, env: NodeJS.ProcessEnv, context: HookContext)
   try {
     run = await runInOwnGroup('sh', ['-c', hook.command], env, context.signal);
   } catch (error) {
-    throw new ModuleError(`${hook.name} (${hook.origin}) could not run: ${errorMessage(error)}`);
+    throw new ModuleError(`${hook.name} (${hook.origin}) could not run: ${errorMessage(error)}`, { cause: error });
   }
   if (run.exit === null) throw new ModuleError(`${errorMessage(context.signal.reason)}; ${hook.name} (${hook.origin}) was interrupted and its processes ended`);
   if (run.leftOver) {

@@ -1,6 +1,6 @@
 // Reads the module arguments the way Ansible (WANT_JSON: a file named by argv) and plain runners (stdin) hand them over.
 import fs from 'node:fs';
-import { ModuleError } from './errors.js';
+import { ModuleError, errorCode } from './errors.js';
 
 export type RawArgs = Record<string, unknown>;
 
@@ -17,8 +17,8 @@ function readFile(file: string): string {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ModuleError(`Cannot read the arguments file ${file} (${code}): pass a readable JSON file, or pipe JSON on stdin`);
+    const code = errorCode(error) ?? 'error';
+    throw new ModuleError(`Cannot read the arguments file ${file} (${code}): pass a readable JSON file, or pipe JSON on stdin`, { cause: error });
   }
 }
 
@@ -28,7 +28,7 @@ export function parseArgs(text: string, origin: string): RawArgs {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ModuleError(`Arguments in ${origin} are not valid JSON (${(error as Error).message}): expected one JSON object such as {"name": "x86_64"}`);
+    throw new ModuleError(`Arguments in ${origin} are not valid JSON (${(error as Error).message}): expected one JSON object such as {"name": "x86_64"}`, { cause: error });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value;

@@ -1,6 +1,6 @@
 // Reads a file an admin names as configuration (ltsp.conf, an excludes list): what it says runs as root, so only text root alone could have written is used, read once from a descriptor that cannot block.
 import fs from 'node:fs';
-import { ModuleError } from './errors.js';
+import { ModuleError, errorCode } from './errors.js';
 
 /** Far above any real ltsp.conf or excludes list (a few KiB), far below what would hurt a run. */
 const CONFIG_MAX_BYTES = 1 << 20;
@@ -47,7 +47,7 @@ function readCapped(fd: number): Buffer {
  * one: the file it ends at is the one checked. option names the file's option and fix says what else to give, for the message.
  */
 export function readConfigFile(file: string, option: string, fix: string): string {
-  const cannotRead = (error: unknown) => new ModuleError(`Option ${option}: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'}); ${fix}`);
+  const cannotRead = (error: unknown) => new ModuleError(`Option ${option}: cannot read ${file} (${errorCode(error) ?? 'error'}); ${fix}`, { cause: error });
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOCTTY);

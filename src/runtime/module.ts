@@ -2,7 +2,7 @@
 import { readArgs, type RawArgs } from './args.js';
 import { splitContext, type RunContext } from './context.js';
 import { emitAndExit, guardStdout } from './emit.js';
-import { ModuleError, errorMessage, oneLine } from './errors.js';
+import { ModuleError, errorMessage, exceptionOf, oneLine } from './errors.js';
 import { abortOnSignals } from './interrupt.js';
 import { scrubArgumentValues } from './no-log.js';
 import { makeValidator, type CompiledValidator } from './validate.js';
@@ -52,7 +52,7 @@ export function failure(error: unknown, context: RunContext | undefined): Record
   const extra = error instanceof ModuleError ? error.extra : {};
   // changed: true in extra is a failure after something was changed (an image published): the handlers must still run.
   const result: Record<string, unknown> = { changed: false, ...extra, failed: true, msg: oneLine(errorMessage(error)) };
-  if ((context?.verbosity ?? 0) >= 3 && error instanceof Error && error.stack) result.exception = error.stack;
+  if ((context?.verbosity ?? 0) >= 3 && error instanceof Error) result.exception = exceptionOf(error);
   return result;
 }
 

@@ -1,6 +1,6 @@
 // Tells a raw disk image from a bare filesystem image, and finds its partitions, without loop devices or mounts.
 import { promises as fs } from 'node:fs';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError, hasCode } from '../runtime/errors.js';
 import { blkidProbe, sfdiskTable, type SfdiskPartition } from './blkid.js';
 
 export interface Partition {
@@ -60,7 +60,7 @@ export async function probeFile(path: string): Promise<Probe> {
     const stat = await fs.stat(path);
     if (stat.isDirectory()) throw new ModuleError(`${path} is a directory, not a disk or filesystem image`);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    if (hasCode(error, 'ENOENT')) {
       throw new ModuleError(`${path} does not exist; give a chroot directory, a raw disk or a filesystem image`);
     }
     throw error;

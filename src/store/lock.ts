@@ -47,7 +47,7 @@ export async function acquireLock(request: LockRequest): Promise<LockOutcome> {
     if (line === 'waiting') request.onWait?.();
     return line !== 'waiting';
   }).catch((error) => {
-    throw new ModuleError(`Cannot take the lock ${request.file}: ${(error as Error).message}`);
+    throw new ModuleError(`Cannot take the lock ${request.file}: ${(error as Error).message}`, { cause: error });
   });
   if (last === 'locked') {
     return {

@@ -1,7 +1,7 @@
 // Where an image and its companions live under BASE/images, in one place so no module spells a path differently.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError, errorCode } from '../runtime/errors.js';
 
 export interface ImagePaths {
   imagesDir: string;
@@ -55,7 +55,7 @@ export function ensureImagesDir(paths: ImagePaths, baseOption = 'base_dir'): voi
       if (dir === first || dir === path.dirname(dir)) break;
     }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ModuleError(`Cannot create ${paths.imagesDir} (${code}); check option ${baseOption} and that it is writable`);
+    const code = errorCode(error) ?? 'error';
+    throw new ModuleError(`Cannot create ${paths.imagesDir} (${code}); check option ${baseOption} and that it is writable`, { cause: error });
   }
 }

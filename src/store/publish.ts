@@ -1,7 +1,7 @@
 // Publishes a finished image with renames only, so NAME.img always names a complete image and is never rewritten in place.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError, errorCode } from '../runtime/errors.js';
 import { crashPoint } from '../runtime/crashpoint.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { numberedPath, type Generation, type ImageFiles } from './generations.js';
@@ -13,7 +13,7 @@ import { statePath, writeState, type ImageState } from './state.js';
 import { tempPathFor } from './temp-file.js';
 
 function describe(error: unknown, what: string): ModuleError {
-  const code = (error as NodeJS.ErrnoException).code;
+  const code = errorCode(error);
   const hint = code === 'ENOSPC' ? 'no space left on the images filesystem; free some space' : `${code ?? 'error'}`;
   return new ModuleError(`Cannot publish ${what}: ${hint}`);
 }

@@ -7,6 +7,7 @@ import type { ResolvedSource } from '../source/resolve.js';
 import { readRegularFile } from './read-file.js';
 import { checkState } from './state-check.js';
 import { writeFileAtomic } from './temp-file.js';
+import { errorCode, hasCode } from '../runtime/errors.js';
 
 export const STATE_FORMAT = 'ltsp-image-state/1';
 
@@ -114,8 +115,8 @@ export function readState(image: string): StateRead {
   try {
     text = readRegularFile(file);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { missing: true };
-    return { invalid: `cannot read ${file}: ${(error as NodeJS.ErrnoException).code}` };
+    if (hasCode(error, 'ENOENT')) return { missing: true };
+    return { invalid: `cannot read ${file}: ${errorCode(error)}` };
   }
   try {
     const parsed: unknown = JSON.parse(text);

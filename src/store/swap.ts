@@ -1,6 +1,6 @@
 // Makes another generation the active image with renames only: NAME.img always names a complete image, never missing for an instant.
 import fs from 'node:fs';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError, errorCode } from '../runtime/errors.js';
 import { crashPoint } from '../runtime/crashpoint.js';
 import { failpoint } from '../runtime/failpoint.js';
 import { clearJournal, writeJournal } from './journal.js';
@@ -65,8 +65,8 @@ export async function activate(paths: ImagePaths, target: Generation, others: Ge
     fsyncPath(paths.imagesDir);
   } catch (error) {
     if (error instanceof ModuleError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new ModuleError(`Cannot make ${target.file} the active image (${code}); check the images directory`);
+    const code = errorCode(error) ?? 'error';
+    throw new ModuleError(`Cannot make ${target.file} the active image (${code}); check the images directory`, { cause: error });
   }
   const states = new Map<string, ImageState | null>([[paths.image, recorded(target)]]);
   for (const [g, file] of where) states.set(file, recorded(g));

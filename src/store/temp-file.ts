@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { crashPoint } from '../runtime/crashpoint.js';
+import { hasCode } from '../runtime/errors.js';
 
 /** Create only, never through a symlink, never an existing entry. */
 export const EXCLUSIVE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
@@ -84,7 +85,7 @@ export function moveAsideUnlessRegular(file: string): string | null {
   try {
     fs.renameSync(file, aside);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if (hasCode(error, 'ENOENT')) return null;
     throw error;
   }
   return `${file} was ${stat.isSymbolicLink() ? 'a symlink' : stat.isDirectory() ? 'a directory' : 'not a regular file'}, which this module never makes: moved it to ${aside}`;
@@ -95,7 +96,7 @@ export function moveInto(from: string, target: string): void {
   try {
     fs.renameSync(from, target);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    if (!hasCode(error, 'EXDEV')) throw error;
     copyFileAtomic(from, target);
     fs.rmSync(from, { force: true });
   }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { ImagePaths } from './paths.js';
 import { readRegularFile } from './read-file.js';
 import { writeFileAtomic } from './temp-file.js';
+import { errorCode } from '../runtime/errors.js';
 
 const VERDICT_FORMAT = 'ltsp-image-verdict/1';
 
@@ -39,7 +40,7 @@ export function readVerdict(paths: ImagePaths): VerdictRead {
   try {
     text = readRegularFile(paths.verdict);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
+    const code = errorCode(error);
     return code === 'ENOENT' ? { verdict: null } : { invalid: `cannot read ${paths.verdict}: ${code}` };
   }
   try {

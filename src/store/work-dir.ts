@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { tempsIn } from './temp-file.js';
+import { hasCode } from '../runtime/errors.js';
 
 /** Where everything of a run lives in its work dir: the one place that spells the layout. */
 export interface WorkDirLayout {
@@ -86,7 +87,7 @@ function rmdirWhenFree(dir: string): void {
       fs.rmdirSync(dir);
       return;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EBUSY' || attempt >= 100) throw error;
+      if (!hasCode(error, 'EBUSY') || attempt >= 100) throw error;
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
     }
   }

@@ -7,6 +7,15 @@ import { execa } from 'execa';
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const bundleDir = path.join(projectRoot, 'bundle');
 export const node18 = path.join(projectRoot, 'node_modules/node/bin/node');
+/** The bundles with the crash and fail points, which the released ones compile out (scripts/bundle.mjs). */
+export const faultsBundleDir = path.join(projectRoot, 'dist/faults');
+/** The variables that arm those points (src/runtime/crashpoint.ts, failpoint.ts). */
+export const FAULT_VARIABLES = ['LTSP_IMAGE_CRASH_AT', 'LTSP_IMAGE_FAILPOINT'];
+
+/** The bundle a run uses: the released one, or the one with the fault points when `env` arms one. */
+export function moduleFile(name: string, env: Record<string, string> = {}): string {
+  return path.join(FAULT_VARIABLES.some((v) => env[v] !== undefined) ? faultsBundleDir : bundleDir, name);
+}
 
 export interface ModuleRun {
   code: number;
@@ -36,7 +45,7 @@ export function parseSingleJson(stdout: string): ModuleRun['result'] {
 }
 
 export async function runModule(name: string, input: unknown, options: RunOptions = {}): Promise<ModuleRun> {
-  const file = options.file ?? path.join(bundleDir, name);
+  const file = options.file ?? moduleFile(name, options.env);
   const stdin = typeof input === 'string' || Buffer.isBuffer(input) ? input : JSON.stringify(input);
   const child = await execa(options.node ?? process.execPath, [...(options.prefix ?? []), file, ...(options.argv ?? [])], {
     input: options.argv?.length && !options.stdinToo ? undefined : stdin,

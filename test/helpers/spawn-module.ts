@@ -1,8 +1,7 @@
 // Starts a module in the background (for kill, SIGTERM and concurrency tests) and waits for a failpoint or a process to appear.
 import fs from 'node:fs';
-import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { bundleDir, parseSingleJson, type ModuleRun } from './run-module.js';
+import { moduleFile, parseSingleJson, type ModuleRun } from './run-module.js';
 import { RUN_MARK } from './tmp.js';
 
 export interface Background {
@@ -23,7 +22,7 @@ export async function killStarted(): Promise<void> {
 }
 
 export function startModule(name: string, args: Record<string, unknown>, env: Record<string, string> = {}): Background {
-  const child = execa(process.execPath, [path.join(bundleDir, name)], {
+  const child = execa(process.execPath, [moduleFile(name, env)], {
     input: JSON.stringify(args),
     reject: false,
     encoding: 'utf8',
