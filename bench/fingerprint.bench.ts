@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileExcludes } from '../src/fingerprint/exclude-matcher.js';
+import { compileExcludes } from '../src/match/exclude-matcher.js';
 import { computeFingerprint } from '../src/fingerprint/fingerprint.js';
 import { BUILTIN_EXCLUDES } from '../src/squashfs/builtin-excludes.js';
 import { BENCH, MEMORY, SPEED, ensureTree, findOnce, median } from './lib.js';

@@ -40,7 +40,7 @@ const sharedBuiltins = {
 };
 
 /**
- * The variables that arm the fault tests' crash and fail points (src/runtime/crashpoint.ts, failpoint.ts). The released
+ * The variables that arm the fault tests' crash and fail points (src/core/crashpoint.ts, failpoint.ts). The released
  * bundles read them as undefined, so the points and the variables are compiled out; the tests' copies in dist/faults
  * keep them (test/helpers/run-module.ts picks those when a test arms a point).
  */

@@ -7,6 +7,7 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "Most tests mount filesystems and need root; without root they are skipped (CI=true makes them fail instead). Run as root for the full suite." >&2
 fi
 node scripts/generate.mjs --check
+node scripts/check-layers.mjs
 npm run --silent build >&2
 # No arguments: every test; otherwise the given compiled test files (dist/test/DIR/FILE.test.js), with mocha's options.
 if (($# == 0)); then set -- 'dist/test/**/*.test.js'; fi

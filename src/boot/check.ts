@@ -1,12 +1,12 @@
 // The boot check of a new image, before it is published: boot it as a client would, and keep it as NAME.img.failed when it does not come up.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
-import { fsyncPath } from '../store/fsync.js';
+import { ModuleError } from '../core/errors.js';
+import { fsyncPath } from '../fs/fsync.js';
 import { clientConfigFiles } from './client-config.js';
 import { writeCpio } from './cpio.js';
 import { bootClient, type BootResult } from './qemu.js';
-import { workDirLayout } from '../store/work-dir.js';
+import { workDirLayout } from '../layout/work-dir.js';
 
 /** The `boot` of the result. */
 export interface BootReport {

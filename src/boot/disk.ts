@@ -3,8 +3,8 @@ import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { diesWithParent } from './orphan.js';
-import type { WorkDirLayout } from '../store/work-dir.js';
-import { hasCode } from '../runtime/errors.js';
+import type { WorkDirLayout } from '../layout/work-dir.js';
+import { hasCode } from '../core/errors.js';
 
 const MIB = 1024 * 1024;
 

@@ -1,8 +1,8 @@
 // ltsp_image_info's boot check of a published image: what clients load from TFTP, booted from a copy, so nothing under the images dir is written.
 import fs from 'node:fs';
 import { kernelDestinations } from '../kernel/compare.js';
-import type { ImagePaths } from '../store/paths.js';
-import { makeWorkDir, newInfoWorkDirPath, removeWorkDir } from '../store/work-dir.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { makeWorkDir, newInfoWorkDirPath, removeWorkDir } from '../layout/work-dir.js';
 import { bootImage, type BootReport } from './check.js';
 
 /** `ltspImg` comes from checkBootRequirements, called once before the images are looked at. */

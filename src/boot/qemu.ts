@@ -6,7 +6,7 @@ import { detectAccel, type Accel } from './accel.js';
 import { consoleMarkers, consoleTail, fatalSign, MARKER } from './console.js';
 import { imagesDisk } from './disk.js';
 import { concatInitrds } from './initrd.js';
-import { workDirLayout } from '../store/work-dir.js';
+import { workDirLayout } from '../layout/work-dir.js';
 import { diesWithParent } from './orphan.js';
 
 export interface BootOptions {

@@ -1,8 +1,8 @@
 // What a boot check needs, checked before minutes of mksquashfs: QEMU, the tools around it, and LTSP's ltsp.img in TFTP.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
-import { findExecutable } from '../runtime/executable.js';
+import { ModuleError } from '../core/errors.js';
+import { findExecutable } from '../core/executable.js';
 import { QEMU } from './qemu.js';
 
 /** Where `ltsp initrd` writes the initrd every LTSP client loads first. */

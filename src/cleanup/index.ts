@@ -9,7 +9,7 @@ import { TRUNCATED_FILES, truncateFiles } from './truncate.js';
 import type { CleanupContext, CleanupStep, StepOutcome } from './types.js';
 import { removeUsers } from './users.js';
 import { pathMatcher, pathMatcherIn } from './path-patterns.js';
-import { errorMessage, ModuleError } from '../runtime/errors.js';
+import { errorMessage, ModuleError } from '../core/errors.js';
 
 export type { CleanupContext, CleanupStep } from './types.js';
 

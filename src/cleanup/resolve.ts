@@ -2,7 +2,7 @@
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import { skipReason, type TreeEntry } from './tree-fs.js';
-import { hasCode } from '../runtime/errors.js';
+import { hasCode } from '../core/errors.js';
 import { isDot, isDotDot, joinBytes, relBytes, rootBytes, showRel, splitBytes, type TreeRel } from './tree-path.js';
 
 /** As Linux's MAXSYMLINKS: more links than this on one path is a loop. */

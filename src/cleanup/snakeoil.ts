@@ -1,7 +1,7 @@
 // The snakeoil TLS key is the server's private key; clients get their own so that they cannot impersonate the server's services.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findExecutable } from '../runtime/executable.js';
+import { findExecutable } from '../core/executable.js';
 import { runHostCommand, withScratchDir } from './host-tools.js';
 import { inspect, readRegular, replaceRegular, skipReason, type FileOwnership } from './tree-fs.js';
 import { joinDetail, type StepOutcome } from './types.js';

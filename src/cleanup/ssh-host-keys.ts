@@ -1,11 +1,11 @@
 // Clients booted from an image with the server's ssh host keys could impersonate the server to anyone who trusts it.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findExecutable } from '../runtime/executable.js';
+import { findExecutable } from '../core/executable.js';
 import { runHostCommand, withScratchDir } from './host-tools.js';
 import { describeSkips, inspect, removeEntry, replaceRegular, type TreeEntry } from './tree-fs.js';
 import { countedList, joinDetail, type CleanupContext, type StepOutcome } from './types.js';
-import { errorMessage } from '../runtime/errors.js';
+import { errorMessage } from '../core/errors.js';
 
 /** The key types the reference tool looks for, in its order. */
 export const SSH_HOST_KEY_TYPES = ['dsa', 'ecdsa', 'ed25519', 'rsa'] as const;

@@ -6,7 +6,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { copiedUp, sameInode } from './copy-up.js';
 import { joinBytes, rootBytes, segments, showRel, treePath, type TreeRel } from './tree-path.js';
-import { hasCode } from '../runtime/errors.js';
+import { hasCode } from '../core/errors.js';
 
 /** What lstat says about a tree path, checking every parent directory on the way. */
 export type TreeEntry =

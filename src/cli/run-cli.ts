@@ -2,7 +2,7 @@
 import { emitJson, printOut } from '../runtime/emit.js';
 import { splitContext } from '../runtime/context.js';
 import { abortOnSignals } from '../runtime/interrupt.js';
-import { errorMessage } from '../runtime/errors.js';
+import { errorMessage } from '../core/errors.js';
 import { failure, withCommonFields, type ModuleDefinition, type ModuleResult, type RunResult } from '../runtime/module.js';
 import { makeValidator } from '../runtime/validate.js';
 import { quietProgress, type Progress } from '../report/progress.js';

@@ -1,12 +1,12 @@
 // Content checksums for checksum-mode fingerprints, remembered per file version so an unchanged file is read once, not on every run.
 import fs from 'node:fs';
-import { sha256Fd } from '../store/sha256.js';
+import { sha256Fd } from '../fs/sha256.js';
 import { comparePaths, printablePath, type Entry } from './entry.js';
 import { TreeChangedError } from './listing.js';
 import { reachable } from './long-path.js';
 import { escapePath, splitLine } from './manifest-line.js';
 import { GzipFileWriter, LineCursor, readLines } from './manifest.js';
-import { errorCode } from '../runtime/errors.js';
+import { errorCode } from '../core/errors.js';
 
 const HEADER = 'ltsp-image-checksums 1';
 const VANISHED = ['ENOENT', 'ELOOP', 'ENXIO', 'ENOTDIR'];

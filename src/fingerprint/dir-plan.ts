@@ -1,9 +1,9 @@
 // Decides, ahead of the listing, which directories a walk will enter and in what order, so find can be kept busy instead of waiting for each answer.
 import fs from 'node:fs';
-import { EXCLUDED, type ExcludeMatcher, type MatchState } from './exclude-matcher.js';
+import { EXCLUDED, type ExcludeMatcher, type MatchState } from '../match/exclude-matcher.js';
 import { fsPath, joinPath } from './listing.js';
 import { LONGEST_PATH, reachable } from './long-path.js';
-import { errorCode } from '../runtime/errors.js';
+import { errorCode } from '../core/errors.js';
 
 export interface PlannedDir {
   /** Path relative to the source root (latin1); '' for the root. */

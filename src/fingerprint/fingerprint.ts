@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { bytesOf, pathComponents, printablePath, type Entry } from './entry.js';
 import { ChecksumCache, sha256TreeFile } from './checksum-cache.js';
-import type { ExcludeMatcher } from './exclude-matcher.js';
+import type { ExcludeMatcher } from '../match/exclude-matcher.js';
 import { fsPath, joinPath, TreeChangedError } from './listing.js';
 import { LineBuilder, type FingerprintMode, type LineFacts } from './manifest-line.js';
 import { LinkGroups } from './link-groups.js';

@@ -4,8 +4,8 @@ import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { comparePaths, printablePath } from './entry.js';
 import { splitLine } from './manifest-line.js';
-import { fsyncPath } from '../store/fsync.js';
-import { EXCLUSIVE, tempPathFor } from '../store/temp-file.js';
+import { fsyncPath } from '../fs/fsync.js';
+import { EXCLUSIVE, tempPathFor } from '../fs/temp-file.js';
 
 /** Writes gzip text to a temporary file beside `file` and renames it into place on commit, so readers never see half a file. */
 export class GzipFileWriter {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Entry } from './entry.js';
 import { entryFromStats, fsPath, joinPath, TreeChangedError, type Block, type Lister } from './listing.js';
 import { reachable } from './long-path.js';
-import { hasCode } from '../runtime/errors.js';
+import { hasCode } from '../core/errors.js';
 
 // Directories queued ahead of take(): listing happens in take(), so a short queue is all the walk needs.
 const AHEAD = 64;

@@ -1,8 +1,7 @@
 // Walks an image's source trees into a fingerprint and manifest, and compares two manifests for the drift report.
 import fs from 'node:fs';
-import type { LtspImageResult } from '../generated/ltsp_image.js';
 import type { ResolvedSource } from '../source/resolve.js';
-import { compileExcludes } from './exclude-matcher.js';
+import { compileExcludes } from '../match/exclude-matcher.js';
 import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
 import { diffManifests, UnreadableManifestError } from './manifest.js';
 import type { XattrOptions } from './xattr-gate.js';
@@ -55,8 +54,15 @@ export interface StreamCheck {
   keep(): void;
 }
 
-/** Counts and first paths of what changed, as ltsp_image's result declares it. */
-export type Drift = NonNullable<LtspImageResult['drift']>;
+/** Counts and first paths of what changed (the results' `drift` has this shape; the schemas declare it for them). */
+export interface Drift {
+  added: number;
+  removed: number;
+  modified: number;
+  added_paths: string[];
+  removed_paths: string[];
+  modified_paths: string[];
+}
 
 /** Image paths whose content a later stacked source covers. */
 function hiddenBy(sources: ResolvedSource[], index: number): string[] {

@@ -1,7 +1,7 @@
 // Walks an image source the way the built image will show it: mksquashfs's excludes applied, submounts left empty, entries in a fixed order, in bounded memory.
 import fs from 'node:fs';
 import { Entry, pathComponents } from './entry.js';
-import { EXCLUDED, type ExcludeMatcher, type MatchState } from './exclude-matcher.js';
+import { EXCLUDED, type ExcludeMatcher, type MatchState } from '../match/exclude-matcher.js';
 import { entered, planDirectories, stored, type PlanContext, type PlannedDir } from './dir-plan.js';
 import { FindLister, findCanList } from './find-lister.js';
 import { TreeChangedError, type Lister } from './listing.js';

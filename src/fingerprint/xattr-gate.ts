@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { Entry } from './entry.js';
-import { writeFileAtomic } from '../store/temp-file.js';
+import { writeFileAtomic } from '../fs/temp-file.js';
 
 // 4: every entry the walk saw is recorded (3 recorded only some, and took the rest for having none by their ctime).
 const HEADER = 'ltsp-image-xattrs 4';

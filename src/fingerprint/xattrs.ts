@@ -2,8 +2,8 @@
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import crypto from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { findExecutable } from '../runtime/executable.js';
-import { ModuleError } from '../runtime/errors.js';
+import { findExecutable } from '../core/executable.js';
+import { ModuleError } from '../core/errors.js';
 
 /** One attribute: its name's bytes (latin1) and its value. */
 export interface Xattr {

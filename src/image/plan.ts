@@ -1,16 +1,16 @@
 // Inspects the world into a plain-data BuildPlan: which sources, which image, which excludes and which exact mksquashfs argv.
 import type { LtspImageOptions } from '../generated/ltsp_image.js';
 import { parseKernelPattern } from '../kernel/table.js';
-import { ModuleError } from '../runtime/errors.js';
-import { failpoint } from '../runtime/failpoint.js';
+import { ModuleError } from '../core/errors.js';
+import { failpoint } from '../core/failpoint.js';
 import { checkMksquashfs, ionicePrefix, splitParams, squashCommand, type SquashCommand } from '../squashfs/command.js';
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { checkParams } from '../squashfs/params.js';
 import { refuseNonConvergent } from '../source/converge.js';
 import { resolveSources, type ResolvedSource } from '../source/resolve.js';
-import { imagePaths, type ImagePaths } from '../store/paths.js';
+import { imagePaths, type ImagePaths } from '../layout/paths.js';
 import { checkDirOption } from '../store/dirs.js';
-import { newWorkDirPath, workDirLayout } from '../store/work-dir.js';
+import { newWorkDirPath, workDirLayout } from '../layout/work-dir.js';
 
 export type Options = Required<Omit<LtspImageOptions, 'image_name'>> & Pick<LtspImageOptions, 'image_name'>;
 

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { kernelDestinations } from '../kernel/compare.js';
-import { ModuleError, errorCode } from '../runtime/errors.js';
+import { ModuleError, errorCode } from '../core/errors.js';
 
-/** NAME_MAX, less what a temp name adds around the file name (see store/temp-file.ts). */
+/** NAME_MAX, less what a temp name adds around the file name (see fs/temp-file.ts). */
 const LONGEST_NAME = 255 - '..123456789abc.tmp'.length;
 
 function lstatIfAny(file: string): fs.Stats | undefined {

@@ -3,16 +3,16 @@ import fs from 'node:fs';
 import { mksquashfsArgv, withSourceTime } from '../squashfs/command.js';
 import type { LtspImageOptions, LtspImageResult } from '../generated/ltsp_image.js';
 import { installKernelFromImage } from '../steps/kernel-from-image.js';
-import { aroundApplet } from '../ltsp-conf/around-applet.js';
+import { aroundApplet } from '../steps/around-applet.js';
 import { Durations } from '../report/durations.js';
 import { formatBytes, formatSeconds } from '../report/format.js';
-import { ModuleError, errorMessage } from '../runtime/errors.js';
+import { ModuleError, errorMessage } from '../core/errors.js';
 import type { ModuleContext, RunResult } from '../runtime/module.js';
 import type { HeldLock } from '../store/lock.js';
-import { ensureImagesDir } from '../store/paths.js';
+import { ensureImagesDir } from '../layout/paths.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
-import { moveInto } from '../store/temp-file.js';
-import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../store/work-dir.js';
+import { moveInto } from '../fs/temp-file.js';
+import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../layout/work-dir.js';
 import { startWorker } from '../namespace/run-worker.js';
 import { applyBuild } from './apply.js';
 import { StreamMovedError } from './stream-beside.js';
@@ -23,8 +23,8 @@ import { planBuild, type BuildPlan, type Options } from './plan.js';
 import { activeSize, driftLine, keptNote, recordMetrics, reproducibility, sourceReport, summary } from './report.js';
 import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 import { checkBootRequirements, checkFailedPath } from '../boot/requirements.js';
-import { checkModeNote, readinessLine } from '../readiness/step.js';
-import { packagesDiff, packagesWouldChange, reportFacts } from '../packages/report.js';
+import { checkModeNote, readinessLine } from '../steps/readiness.js';
+import { packagesDiff, packagesWouldChange, reportFacts } from '../steps/packages-report.js';
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<RunResult<LtspImageResult>> {

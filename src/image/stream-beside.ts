@@ -1,7 +1,7 @@
 // The source's stat stream read again while the worker builds: it vouches for the record a build keeps, or for the record a forced build trusted.
 import type { StreamCheck } from '../fingerprint/sources.js';
 import type { StartedWorker } from '../namespace/run-worker.js';
-import { errorMessage } from '../runtime/errors.js';
+import { errorMessage } from '../core/errors.js';
 
 /** A build that took the walk record's word found the stream moved beside it: nothing was published; the caller walks and builds again. */
 export class StreamMovedError extends Error {

@@ -14,9 +14,9 @@ import { displacedAt, dueForPruning, keptBecause } from '../store/prune.js';
 import type { PruneRecord } from '../store/state.js';
 import { ltspImageSchema } from '../generated/ltsp_image.js';
 import { buildOptions, sourceSpec } from './declared.js';
-import type { ImagePaths } from '../store/paths.js';
+import type { ImagePaths } from '../layout/paths.js';
 import { readVerdict } from '../store/verdict.js';
-import { makeWorkDir, newInfoWorkDirPath, removeWorkDir, workDirLayout } from '../store/work-dir.js';
+import { makeWorkDir, newInfoWorkDirPath, removeWorkDir, workDirLayout } from '../layout/work-dir.js';
 
 /** One image as ltsp_image_info returns it: the schema's item, so the result, its docs and the CLI's table agree. */
 export type ImageInfo = NonNullable<LtspImageInfoResult['images']>[number];

@@ -2,12 +2,12 @@
 import fs from 'node:fs';
 import type { LtspImageInfoOptions, LtspImageInfoResult } from '../generated/ltsp_image_info.js';
 import { withLtspConf } from '../ltsp-conf/read.js';
-import { ModuleError, errorCode, hasCode } from '../runtime/errors.js';
+import { ModuleError, errorCode, hasCode } from '../core/errors.js';
 import type { ModuleContext, RunResult } from '../runtime/module.js';
 import { checkImageName } from '../source/image-name.js';
-import { imagePaths } from '../store/paths.js';
+import { imagePaths } from '../layout/paths.js';
 import { checkDirOption } from '../store/dirs.js';
-import { removeDeadInfoWorkDirs } from '../store/work-dir.js';
+import { removeDeadInfoWorkDirs } from '../layout/work-dir.js';
 import { inspectImage, type ImageInfo } from './inspect.js';
 import { statusLine } from './status-line.js';
 import { bootPublished } from '../boot/info-check.js';

@@ -1,6 +1,6 @@
 // One line per image that an admin reads at night: which generation is active, since when and why, whether it was boot-checked, and what is pending.
 import type { BootReport } from '../boot/check.js';
-import { readinessLine } from '../readiness/step.js';
+import { readinessLine } from '../steps/readiness.js';
 import type { ImageInfo } from './inspect.js';
 
 function minute(iso: string | null | undefined): string {

@@ -1,5 +1,5 @@
 // Sed regexes and shell globs share POSIX bracket expressions ([a-z], [^x], [[:digit:]]), so one translator serves both.
-import { cClass, cClassSource } from '../fingerprint/c-locale.js';
+import { cClass, cClassSource } from '../match/c-locale.js';
 
 /** Characters that must be escaped to stand for themselves in a JS RegExp (u flag) outside a class. */
 const REGEXP_SYNTAX = new Set(['^', '$', '\\', '.', '*', '+', '?', '(', ')', '[', ']', '{', '}', '|', '/']);

@@ -1,7 +1,7 @@
 // TFTP can be repaired without rebuilding the image only if we can tell whether its kernel copies are still current.
 import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { statIfAny } from '../store/stat.js';
+import { statIfAny } from '../fs/stat.js';
 
 /** Large enough to compare a 100 MB initrd quickly, small enough to keep memory flat. */
 const CHUNK = 1 << 20;

@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { escapeLiteral, translateBracket } from './bracket.js';
 import { resolveInRoot } from './resolve-in-root.js';
-import { errorCode } from '../runtime/errors.js';
+import { errorCode } from '../core/errors.js';
 
 /** A pattern component: plain text to append, or a regex to test directory entries against. */
 export type GlobComponent = { literal: string } | { regex: RegExp; matchesDotFiles: boolean };

@@ -4,7 +4,7 @@ import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { kernelDestinations, sameContent } from './compare.js';
-import { hasCode } from '../runtime/errors.js';
+import { hasCode } from '../core/errors.js';
 
 /** World-readable, as `install -m 644` leaves it, so tftpd and HTTP servers running as other users can serve it. */
 /** What a TFTP server needs to serve the pair, and what the module repairs a hand-changed mode to. */

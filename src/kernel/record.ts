@@ -1,6 +1,6 @@
 // Remembers which kernel and initrd an image carries, so a later run can repair TFTP without reading the image.
 import fs from 'node:fs';
-import { sha256File } from '../store/sha256.js';
+import { sha256File } from '../fs/sha256.js';
 import { kernelDestinations } from './compare.js';
 import { FILE_MODE } from './install.js';
 

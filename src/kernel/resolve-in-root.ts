@@ -1,7 +1,7 @@
 // An image tree is untrusted: its symlinks must resolve as if the tree were "/", so no link can reach the host's files.
 import { lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { hasCode } from '../runtime/errors.js';
+import { hasCode } from '../core/errors.js';
 
 /** Linux's MAXSYMLINKS: a path that needs more hops would fail with ELOOP on the booted client too. */
 export const MAX_SYMLINK_HOPS = 40;

@@ -1,6 +1,6 @@
 // Runs ltsp.conf's PRE_IMAGE_* / POST_IMAGE_* hooks as `ltsp image` does (sh, alphabetical), from the text read at the start (which only root could have written).
-import { ModuleError, errorMessage } from '../runtime/errors.js';
-import { runInOwnGroup, type GroupRun } from '../runtime/process-group.js';
+import { ModuleError, errorMessage } from '../core/errors.js';
+import { runInOwnGroup, type GroupRun } from '../core/process-group.js';
 import type { LtspConf } from './read.js';
 
 export type HookPhase = 'PRE' | 'POST';

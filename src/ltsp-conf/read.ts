@@ -1,7 +1,7 @@
 // Applies /etc/ltsp/ltsp.conf (or the ltsp_conf option's file) to ltsp_image's options: explicit options win over it, it wins over defaults.
 import fs from 'node:fs';
 import os from 'node:os';
-import { readConfigFile } from '../runtime/config-file.js';
+import { readConfigFile } from '../core/config-file.js';
 import { evaluateForImage, type Evaluation } from './evaluate.js';
 import { serverNetwork } from './network.js';
 import { splitSections } from './sections.js';

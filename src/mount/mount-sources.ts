@@ -1,12 +1,12 @@
 // Assembles the image root inside the private namespace: every source read-only, each overlaid on one tmpfs so cleanup never touches it.
 import fs from 'node:fs';
 import { execa } from 'execa';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { serveRaw } from '../source/vm-serve.js';
 import { bindMountArgv, loopMountArgv, overlayMountArgv } from './mount-options.js';
 import { mkdirInside } from './safe-path.js';
-import type { WorkDirLayout } from '../store/work-dir.js';
+import type { WorkDirLayout } from '../layout/work-dir.js';
 
 async function run(argv: string[]): Promise<void> {
   const result = await execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });

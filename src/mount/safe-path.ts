@@ -1,7 +1,7 @@
 // Creates a directory inside an untrusted image tree without ever following a symlink out of it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 
 export function mkdirInside(root: string, rel: string): string {
   let current = root;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ResolvedSource } from '../source/resolve.js';
-import type { WorkDirLayout } from '../store/work-dir.js';
+import type { WorkDirLayout } from '../layout/work-dir.js';
 
 function entries(dir: string, rel = ''): string[] {
   const out: string[] = [];

@@ -1,7 +1,7 @@
 // A private mount namespace where `/` is no mount point (a build chroot, Ansible's chroot connection): unshare's own `--propagation private` fails there with EINVAL.
 import fs from 'node:fs';
-import { findExecutable } from '../runtime/executable.js';
-import { ModuleError } from '../runtime/errors.js';
+import { findExecutable } from '../core/executable.js';
+import { ModuleError } from '../core/errors.js';
 
 /**
  * Makes every mount of the new namespace private, then runs argv[1:]. A chroot's root is a directory on some mount

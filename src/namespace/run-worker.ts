@@ -1,8 +1,8 @@
 // Starts the namespace worker (this same program, re-executed under unshare) and turns its events into a result or a clear failure.
 import { execa } from 'execa';
-import { ModuleError, oneLine } from '../runtime/errors.js';
+import { ModuleError, oneLine } from '../core/errors.js';
 import { WORKER_FLAG, type WorkerEvent, type WorkerJob } from './protocol.js';
-import { onLines } from '../runtime/lines.js';
+import { onLines } from '../core/lines.js';
 import { privateRootPrefix, rootIsMountPoint } from './private-root.js';
 
 /** unshare gives the worker its own mount and PID namespaces; --kill-child takes it down if unshare dies. */

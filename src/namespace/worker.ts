@@ -3,22 +3,22 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { isContentDiscardedIn, runCleanup } from '../cleanup/index.js';
-import { compileExcludes } from '../fingerprint/exclude-matcher.js';
+import { compileExcludes } from '../match/exclude-matcher.js';
 import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel, type KernelMatch } from '../kernel/find.js';
 import { readinessFacts } from '../readiness/facts.js';
 import { mountSources } from '../mount/mount-sources.js';
 import { stabilizeTimes } from '../mount/stable-times.js';
-import { errorMessage, ModuleError, oneLine } from '../runtime/errors.js';
+import { errorMessage, ModuleError, oneLine } from '../core/errors.js';
 import { formatBytes } from '../report/format.js';
-import { failpoint } from '../runtime/failpoint.js';
+import { failpoint } from '../core/failpoint.js';
 import { mksquashfsArgv, type SquashCommand } from '../squashfs/command.js';
 import { squashRun } from '../squashfs/direct.js';
 import { onPseudoTerminal, ProgressReader } from '../squashfs/progress.js';
 import { squashWarnings } from '../squashfs/warnings.js';
 import type { StagedKernel, WorkerEvent, WorkerJob, WorkerPhase } from './protocol.js';
-import { workDirLayout, type WorkDirLayout } from '../store/work-dir.js';
-import { onLines } from '../runtime/lines.js';
+import { workDirLayout, type WorkDirLayout } from '../layout/work-dir.js';
+import { onLines } from '../core/lines.js';
 
 function send(event: WorkerEvent): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);

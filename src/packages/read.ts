@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { inspect, readRegular } from '../cleanup/tree-fs.js';
-import { compileExcludes } from '../fingerprint/exclude-matcher.js';
+import { compileExcludes } from '../match/exclude-matcher.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { parseStatus, type Package } from './status.js';
 

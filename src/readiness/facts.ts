@@ -1,7 +1,7 @@
 // What the readiness check needs from the image tree, read inside the namespace worker where the built tree is mounted.
 import fs from 'node:fs';
 import { resolveInRoot } from '../kernel/resolve-in-root.js';
-import { errorMessage } from '../runtime/errors.js';
+import { errorMessage } from '../core/errors.js';
 import { listInitramfs } from './initramfs.js';
 import { kernelVersion } from './kernel-version.js';
 

@@ -1,5 +1,5 @@
 // Prometheus text-format metrics for node_exporter's textfile collector, written atomically so a scrape never sees half a file.
-import { removeStaleTemps, writeFileAtomic } from '../store/temp-file.js';
+import { removeStaleTemps, writeFileAtomic } from '../fs/temp-file.js';
 
 export type RunResult = 'ok' | 'changed' | 'failed';
 

@@ -1,10 +1,10 @@
 // Decides what a revert must do: the desired state is "the generation `steps` before the newest is active".
 import type { LtspImageRevertOptions } from '../generated/ltsp_image_revert.js';
 import { parseKernelPattern } from '../kernel/table.js';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 import { checkImageName, deriveImageName } from '../source/image-name.js';
 import { allGenerations, readImageFiles, type Generation } from '../store/generations.js';
-import { imagePaths, type ImagePaths } from '../store/paths.js';
+import { imagePaths, type ImagePaths } from '../layout/paths.js';
 import { checkDirOption } from '../store/dirs.js';
 
 export type RevertOptions = Required<LtspImageRevertOptions>;

@@ -1,6 +1,6 @@
 // The ltsp_image_revert module: plan, stop there in check mode or when already reverted, else swap by renames and reinstall the kernel.
 import fs from 'node:fs';
-import { aroundApplet } from '../ltsp-conf/around-applet.js';
+import { aroundApplet } from '../steps/around-applet.js';
 import type { LtspImageRevertOptions, LtspImageRevertResult } from '../generated/ltsp_image_revert.js';
 import { installKernelFromImage, type InstalledKernel } from '../steps/kernel-from-image.js';
 import type { ModuleContext, RunResult } from '../runtime/module.js';
@@ -8,7 +8,7 @@ import { lockImage } from '../steps/locks.js';
 import type { Generation } from '../store/generations.js';
 import { removeLeftovers, worthWarning } from '../store/leftovers.js';
 import { activate } from '../store/swap.js';
-import { removeStaleWorkDirs } from '../store/work-dir.js';
+import { removeStaleWorkDirs } from '../layout/work-dir.js';
 import { planRevert, revertPaths, type RevertOptions, type RevertPlan } from './plan.js';
 
 function describe(g: Generation | null): string {

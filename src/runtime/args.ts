@@ -1,6 +1,6 @@
 // Reads the module arguments the way Ansible (WANT_JSON: a file named by argv) and plain runners (stdin) hand them over.
 import fs from 'node:fs';
-import { ModuleError, errorCode } from './errors.js';
+import { ModuleError, errorCode } from '../core/errors.js';
 
 export type RawArgs = Record<string, unknown>;
 

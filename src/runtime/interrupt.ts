@@ -1,5 +1,5 @@
 // Turns SIGTERM, SIGINT (Ctrl-C) and SIGHUP into an abort, so long phases stop their children and clean up instead of dying mid-way.
-import { ModuleError } from './errors.js';
+import { ModuleError } from '../core/errors.js';
 
 export function abortOnSignals(): AbortSignal {
   const controller = new AbortController();

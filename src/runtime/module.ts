@@ -2,7 +2,7 @@
 import { readArgs, type RawArgs } from './args.js';
 import { splitContext, type RunContext } from './context.js';
 import { emitAndExit, guardStdout } from './emit.js';
-import { ModuleError, errorMessage, exceptionOf, oneLine } from './errors.js';
+import { ModuleError, errorMessage, exceptionOf, oneLine } from '../core/errors.js';
 import { abortOnSignals } from './interrupt.js';
 import { scrubArgumentValues } from './no-log.js';
 import { makeValidator, type CompiledValidator } from './validate.js';

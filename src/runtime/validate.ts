@@ -1,7 +1,7 @@
 // Validates options with the validator generated from the module's schema (defaults applied) and turns its errors into one line that names the option and the fix.
 import type { ErrorObject } from 'ajv';
 import { coerceStrings } from './coerce.js';
-import { ModuleError } from './errors.js';
+import { ModuleError } from '../core/errors.js';
 import { RUNTIME_KEYS } from './context.js';
 
 interface OptionsSchema {

@@ -1,6 +1,6 @@
 // Runs blkid and sfdisk on an image file and parses their output, so probe.ts can reason about plain data.
 import { execa } from 'execa';
-import { ModuleError, oneLine } from '../runtime/errors.js';
+import { ModuleError, oneLine } from '../core/errors.js';
 
 /** `blkid -o export` keys, e.g. { TYPE: 'ext4', UUID: '...' } or { PTTYPE: 'gpt' }; empty when blkid found nothing. */
 export type BlkidTags = Record<string, string>;

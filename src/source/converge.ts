@@ -1,10 +1,10 @@
 // Refuses sources that can never converge: an image rebuilt from its own file, or one whose images dir ends up inside itself.
 import fs from 'node:fs';
 import path from 'node:path';
-import { compileExcludes } from '../fingerprint/exclude-matcher.js';
-import { ModuleError } from '../runtime/errors.js';
-import type { ImagePaths } from '../store/paths.js';
-import { statIfAny, UNREACHABLE } from '../store/stat.js';
+import { compileExcludes } from '../match/exclude-matcher.js';
+import { ModuleError } from '../core/errors.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { statIfAny, UNREACHABLE } from '../fs/stat.js';
 import type { ResolvedSource } from './resolve.js';
 
 /** The image's own files: NAME.img, NAME.img.old, NAME.img.GENERATION and the like, as (dev, ino) pairs. */

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { withLtspConf } from '../ltsp-conf/read.js';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 
 /** Beyond this many, the reference wants ALL_IMAGES=1 before building them all. */
 export const MAX_IMPLICIT_IMAGES = 3;

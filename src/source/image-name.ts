@@ -1,7 +1,7 @@
 // Derives and checks the exported image's name, which becomes a file name, a TFTP directory and an iPXE menu entry.
 import os from 'node:os';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 
 const SAFE = /^[A-Za-z0-9_+@~:][A-Za-z0-9_.+@~:-]*$/;
 

@@ -1,6 +1,6 @@
 // Tells a raw disk image from a bare filesystem image, and finds its partitions, without loop devices or mounts.
 import { promises as fs } from 'node:fs';
-import { ModuleError, hasCode } from '../runtime/errors.js';
+import { ModuleError, hasCode } from '../core/errors.js';
 import { blkidProbe, sfdiskTable, type SfdiskPartition } from './blkid.js';
 
 export interface Partition {

@@ -1,8 +1,8 @@
 // Finds each source on disk the way `ltsp image` looks them up, and tells a chroot directory from a raw disk or a filesystem file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
-import { statIfAny, UNREACHABLE } from '../store/stat.js';
+import { ModuleError } from '../core/errors.js';
+import { statIfAny, UNREACHABLE } from '../fs/stat.js';
 import { checkImageName, deriveImageName } from './image-name.js';
 import { choosePartition, probeFile, type Probe } from './probe.js';
 import { parseSourceSpecs, type SourceSpec } from './spec.js';

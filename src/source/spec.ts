@@ -1,5 +1,5 @@
 // Parses the `name` option: one source, or stacked sources `img1,opts1,,img2,opts2` with their special options.
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 
 export interface SourceSpec {
   /** As written by the user: a simple name, or a path. */

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { ModuleError, oneLine } from '../runtime/errors.js';
+import { ModuleError, oneLine } from '../core/errors.js';
 
 /** The formats read through qemu-storage-daemon; 'raw' files are loop-mounted directly. */
 export const VM_FORMATS = ['qcow2', 'vdi', 'vmdk', 'vhdx'] as const;

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { diesWithParent } from '../boot/orphan.js';
-import { ModuleError, oneLine } from '../runtime/errors.js';
+import { ModuleError, oneLine } from '../core/errors.js';
 import { INSTALL_QEMU, type VmFormat } from './vm-disk.js';
 
 export interface ServedDisk {

@@ -1,7 +1,7 @@
 // Builds the mksquashfs argv (never a shell line) with the reference's low-priority prefix and the user's parameters.
 import { execaSync } from 'execa';
-import { ModuleError } from '../runtime/errors.js';
-import { findExecutable } from '../runtime/executable.js';
+import { ModuleError } from '../core/errors.js';
+import { findExecutable } from '../core/executable.js';
 
 function works(argv: string[]): boolean {
   try {

@@ -1,10 +1,10 @@
 // Lets mksquashfs read a lone directory source itself instead of the overlay (overlayfs lookups cost most on trees of many small files): what cleanup changed on the overlay is excluded from the source and given back as pseudo files.
 import fs from 'node:fs';
 import path from 'node:path';
-import { compileExcludes, type ExcludeMatcher } from '../fingerprint/exclude-matcher.js';
+import { compileExcludes, type ExcludeMatcher } from '../match/exclude-matcher.js';
 import { readXattrsSync } from '../fingerprint/xattrs.js';
 import { bindSourceReadOnly } from '../mount/mount-sources.js';
-import { workDirLayout } from '../store/work-dir.js';
+import { workDirLayout } from '../layout/work-dir.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { LAST_SQUASHFS_TIME, type SquashCommand } from './command.js';
 import { forcesOverlay } from './params.js';

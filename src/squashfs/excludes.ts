@@ -1,7 +1,7 @@
 // Computes the effective exclude list exactly as the reference does: (base list minus OMIT) plus ADD, comments dropped, sorted, unique; plus mksquashfs_params' -e paths.
 import fs from 'node:fs';
 import path from 'node:path';
-import { readConfigFile } from '../runtime/config-file.js';
+import { readConfigFile } from '../core/config-file.js';
 import { BUILTIN_EXCLUDES } from './builtin-excludes.js';
 
 export const SYSTEM_EXCLUDES_FILE = '/etc/ltsp/image.excludes';

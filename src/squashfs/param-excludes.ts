@@ -1,5 +1,5 @@
 // The paths after mksquashfs_params' -e become lines of the image's exclude file: mksquashfs -wildcards reads both alike, but only for a path that reads the same as a line.
-import { parseExcludeLine } from '../fingerprint/exclude-lines.js';
+import { parseExcludeLine } from '../match/exclude-lines.js';
 
 const FIX = 'give paths relative to the image root, such as var/cache/foo or "... core" for any depth';
 

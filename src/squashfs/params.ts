@@ -1,5 +1,5 @@
 // Which mksquashfs parameters a user may add: an allowlist of the options of mksquashfs 4.5 and 4.6 that only change how the source is compressed and laid out, each value checked; anything else is refused, saying why.
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 import { checkExcludePath } from './param-excludes.js';
 import { COMPRESSOR_OPTIONS, COMPRESSORS, DEFAULT_BLOCK_SIZE, blockSize, bytes, id, integer, memory, mode, oneOf, time, type ParamContext, type ValueCheck } from './param-values.js';
 

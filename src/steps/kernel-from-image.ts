@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { StagedKernel } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
-import { makeWorkDir, newWorkDirPath, removeWorkDir } from '../store/work-dir.js';
+import { makeWorkDir, newWorkDirPath, removeWorkDir } from '../layout/work-dir.js';
 import { installKernel } from '../kernel/install.js';
 
 /** The result's `kernel`, the same for every module: where the pair went in TFTP and where it was in the image. */

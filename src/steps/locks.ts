@@ -4,8 +4,8 @@ import { entryProblem, inspect } from '../cleanup/tree-fs.js';
 import type { ModuleContext } from '../runtime/module.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { acquireLock, type HeldLock } from '../store/lock.js';
-import type { ImagePaths } from '../store/paths.js';
-import { moveAsideUnlessRegular } from '../store/temp-file.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { moveAsideUnlessRegular } from '../fs/temp-file.js';
 
 export async function lockImage(paths: ImagePaths, timeout: number, context: ModuleContext): Promise<HeldLock> {
   const moved = moveAsideUnlessRegular(paths.lock);

@@ -6,7 +6,7 @@ import { scanTrees, walkRoots, type ScanOptions, type SourceScan } from '../fing
 import type { WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
 import type { ResolvedSource } from '../source/resolve.js';
-import { workDirLayout } from '../store/work-dir.js';
+import { workDirLayout } from '../layout/work-dir.js';
 import { scanWithShortcut, type ShortcutOptions } from './walk-shortcut.js';
 
 export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'contentDiscarded'> {

@@ -7,7 +7,7 @@ import { statDigest } from '../fingerprint/stat-stream.js';
 import type { XattrOptions } from '../fingerprint/xattr-gate.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { TOOL_VERSION } from '../generated/version.js';
-import { writeFileAtomic } from '../store/temp-file.js';
+import { writeFileAtomic } from '../fs/temp-file.js';
 
 // 2: records say what only the overlay hides (overlayOnly), which a build without a walk takes from them.
 const FORMAT = 'ltsp-image-walk-record 2';

@@ -1,7 +1,7 @@
 // Checks a directory option before anything is written: absolute, and either a directory or creatable below a directory.
 import path from 'node:path';
-import { ModuleError } from '../runtime/errors.js';
-import { statIfAny } from './stat.js';
+import { ModuleError } from '../core/errors.js';
+import { statIfAny } from '../fs/stat.js';
 
 export function checkDirOption(dir: string, option: string): string {
   if (!path.isAbsolute(dir)) throw new ModuleError(`Option ${option} must be an absolute path, got ${JSON.stringify(dir)}`);

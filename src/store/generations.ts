@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { identityOf, readState, statePath, writeState, type ImageState } from './state.js';
-import type { ImagePaths } from './paths.js';
-import { crashPoint } from '../runtime/crashpoint.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { crashPoint } from '../core/crashpoint.js';
 
 export interface Generation {
   file: string;

@@ -1,12 +1,12 @@
 // Every build record a publish or revert moves is written to one journal first, so a SIGKILL between its renames never loses a record: the next run puts each back beside its image.
 import fs from 'node:fs';
 import path from 'node:path';
-import { crashPoint } from '../runtime/crashpoint.js';
-import { readRegularFile } from './read-file.js';
+import { crashPoint } from '../core/crashpoint.js';
+import { readRegularFile } from '../fs/read-file.js';
 import { checkState } from './state-check.js';
 import { identityOf, readState, statePath, writeState, type ImageState } from './state.js';
-import type { ImagePaths } from './paths.js';
-import { writeFileAtomic } from './temp-file.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { writeFileAtomic } from '../fs/temp-file.js';
 
 export function journalPath(paths: ImagePaths): string {
   return path.join(paths.imagesDir, `.${path.basename(paths.image)}.journal.json`);

@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { numberedPath } from './generations.js';
 import { journalPath, replayJournal } from './journal.js';
-import type { ImagePaths } from './paths.js';
-import { sameInode } from './stat.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { sameInode } from '../fs/stat.js';
 import { readState, statePath } from './state.js';
 import { holdPath } from './swap.js';
-import { moveAsideUnlessRegular, tempsIn } from './temp-file.js';
+import { moveAsideUnlessRegular, tempsIn } from '../fs/temp-file.js';
 
 /**
  * A revert killed between its renames leaves the former active image only under the hold name: give it back

@@ -1,8 +1,8 @@
 // Kernel-released locks (fcntl, via a child that holds them): a killed run can never leave a stale lock behind.
 import { execa, type ResultPromise } from 'execa';
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 import { LOCK_HELPER } from './lock-helper.js';
-import { onLines } from '../runtime/lines.js';
+import { onLines } from '../core/lines.js';
 
 export interface HeldLock {
   file: string;

@@ -1,9 +1,9 @@
 // Keeps each build's source manifest in the images dir under its generation, and drops the ones no image refers to.
 import fs from 'node:fs';
 import path from 'node:path';
-import { crashPoint } from '../runtime/crashpoint.js';
-import type { ImagePaths } from './paths.js';
-import { moveInto } from './temp-file.js';
+import { crashPoint } from '../core/crashpoint.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { moveInto } from '../fs/temp-file.js';
 import { readState } from './state.js';
 
 export function manifestName(imageName: string, generation: number): string {

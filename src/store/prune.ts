@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { Generation, ImageFiles } from './generations.js';
 import { holdersOf } from './in-use.js';
 import { statePath, type PruneRecord } from './state.js';
-import { crashPoint } from '../runtime/crashpoint.js';
+import { crashPoint } from '../core/crashpoint.js';
 
 /**
  * keep: backups to keep, 1 is the reference layout (NAME.img.old only); keepDays: also remove numbered generations built

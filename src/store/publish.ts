@@ -1,16 +1,16 @@
 // Publishes a finished image with renames only, so NAME.img always names a complete image and is never rewritten in place.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError, errorCode } from '../runtime/errors.js';
-import { crashPoint } from '../runtime/crashpoint.js';
-import { failpoint } from '../runtime/failpoint.js';
+import { ModuleError, errorCode } from '../core/errors.js';
+import { crashPoint } from '../core/crashpoint.js';
+import { failpoint } from '../core/failpoint.js';
 import { numberedPath, type Generation, type ImageFiles } from './generations.js';
-import { fsyncPath } from './fsync.js';
-import type { ImagePaths } from './paths.js';
-import { sameInode } from './stat.js';
+import { fsyncPath } from '../fs/fsync.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { sameInode } from '../fs/stat.js';
 import { clearJournal, writeJournal } from './journal.js';
 import { statePath, writeState, type ImageState } from './state.js';
-import { tempPathFor } from './temp-file.js';
+import { tempPathFor } from '../fs/temp-file.js';
 
 function describe(error: unknown, what: string): ModuleError {
   const code = errorCode(error);

@@ -4,10 +4,10 @@ import type { KernelRecord } from '../kernel/record.js';
 import type { PackageChanges } from '../packages/changes.js';
 import type { Growth } from '../packages/growth.js';
 import type { ResolvedSource } from '../source/resolve.js';
-import { readRegularFile } from './read-file.js';
+import { readRegularFile } from '../fs/read-file.js';
 import { checkState } from './state-check.js';
-import { writeFileAtomic } from './temp-file.js';
-import { errorCode, hasCode } from '../runtime/errors.js';
+import { writeFileAtomic } from '../fs/temp-file.js';
+import { errorCode, hasCode } from '../core/errors.js';
 
 export const STATE_FORMAT = 'ltsp-image-state/1';
 

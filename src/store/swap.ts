@@ -1,12 +1,12 @@
 // Makes another generation the active image with renames only: NAME.img always names a complete image, never missing for an instant.
 import fs from 'node:fs';
-import { ModuleError, errorCode } from '../runtime/errors.js';
-import { crashPoint } from '../runtime/crashpoint.js';
-import { failpoint } from '../runtime/failpoint.js';
+import { ModuleError, errorCode } from '../core/errors.js';
+import { crashPoint } from '../core/crashpoint.js';
+import { failpoint } from '../core/failpoint.js';
 import { clearJournal, writeJournal } from './journal.js';
 import { numberedPath, placeStates, type Generation } from './generations.js';
-import { fsyncPath } from './fsync.js';
-import type { ImagePaths } from './paths.js';
+import { fsyncPath } from '../fs/fsync.js';
+import type { ImagePaths } from '../layout/paths.js';
 import type { ImageState } from './state.js';
 
 /** The temp name the active image is hard-linked to while its replacement is renamed over NAME.img. */

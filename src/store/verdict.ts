@@ -1,9 +1,9 @@
 // A failed boot check outlives its run: the source state it rejected is recorded beside NAME.img.failed, so no later run (another playbook, a night without boot_check) publishes that state unchecked.
 import fs from 'node:fs';
-import type { ImagePaths } from './paths.js';
-import { readRegularFile } from './read-file.js';
-import { writeFileAtomic } from './temp-file.js';
-import { errorCode } from '../runtime/errors.js';
+import type { ImagePaths } from '../layout/paths.js';
+import { readRegularFile } from '../fs/read-file.js';
+import { writeFileAtomic } from '../fs/temp-file.js';
+import { errorCode } from '../core/errors.js';
 
 const VERDICT_FORMAT = 'ltsp-image-verdict/1';
 

@@ -4,7 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { workDirPrefix } from '../../src/store/work-dir.js';
+import { workDirPrefix } from '../../src/layout/work-dir.js';
 import { clientChroot } from '../helpers/boot/client-chroot.js';
 import { ltspInitrd } from '../helpers/boot/initrd.js';
 import { hostSnapshot, type HostSnapshot } from '../helpers/image.js';

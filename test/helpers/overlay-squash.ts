@@ -1,13 +1,13 @@
 // Builds an image the way builds did before mksquashfs read sources directly (cleanup on the overlay, mksquashfs on the overlay), for tests that prove both give the same bytes. Run inside `unshare --mount`.
 import { execa } from 'execa';
 import { runCleanup } from '../../src/cleanup/index.js';
-import { compileExcludes, type ExcludeMatcher } from '../../src/fingerprint/exclude-matcher.js';
+import { compileExcludes, type ExcludeMatcher } from '../../src/match/exclude-matcher.js';
 import { mountSources } from '../../src/mount/mount-sources.js';
 import { stabilizeTimes } from '../../src/mount/stable-times.js';
 import { mksquashfsArgv, type SquashCommand } from '../../src/squashfs/command.js';
 import { planDirectRead } from '../../src/squashfs/direct.js';
 import type { ResolvedSource } from '../../src/source/resolve.js';
-import { makeWorkDir, workDirLayout, type WorkDirLayout } from '../../src/store/work-dir.js';
+import { makeWorkDir, workDirLayout, type WorkDirLayout } from '../../src/layout/work-dir.js';
 
 export interface OverlaySquashJob {
   workDir: string;

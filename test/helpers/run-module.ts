@@ -9,7 +9,7 @@ export const bundleDir = path.join(projectRoot, 'bundle');
 export const node18 = path.join(projectRoot, 'node_modules/node/bin/node');
 /** The bundles with the crash and fail points, which the released ones compile out (scripts/bundle.mjs). */
 export const faultsBundleDir = path.join(projectRoot, 'dist/faults');
-/** The variables that arm those points (src/runtime/crashpoint.ts, failpoint.ts). */
+/** The variables that arm those points (src/core/crashpoint.ts, failpoint.ts). */
 export const FAULT_VARIABLES = ['LTSP_IMAGE_CRASH_AT', 'LTSP_IMAGE_FAILPOINT'];
 
 /** The bundle a run uses: the released one, or the one with the fault points when `env` arms one. */

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { sha256File } from '../../src/store/sha256.js';
+import { sha256File } from '../../src/fs/sha256.js';
 import { linkAndXattrDifferences } from '../helpers/image-links.js';
 import { unpackImage } from '../helpers/image.js';
 

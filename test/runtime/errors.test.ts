@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { errorCode, hasCode, ModuleError } from '../../src/runtime/errors.js';
+import { errorCode, hasCode, ModuleError } from '../../src/core/errors.js';
 import { runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { workDirPrefix } from '../../src/store/work-dir.js';
+import { workDirPrefix } from '../../src/layout/work-dir.js';
 import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
 import { filesContaining, listImage, unpackImage } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';

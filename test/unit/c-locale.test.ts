@@ -1,6 +1,6 @@
 // One table of C-locale classes serves glibc-exact excludes and the kernel patterns' RegExps: both readings must agree on every byte.
 import assert from 'node:assert/strict';
-import { C_CLASSES, cClass, cClassSource } from '../../src/fingerprint/c-locale.js';
+import { C_CLASSES, cClass, cClassSource } from '../../src/match/c-locale.js';
 import { translateBracket } from '../../src/kernel/bracket.js';
 
 describe('C locale classes', () => {

@@ -8,7 +8,7 @@ import { CLEANUP_FORMAT_VERSION, CLEANUP_STEPS, CLEANUP_TRUNCATED, isContentDisc
 import { DEFAULT_ID_RANGES, parseLoginDefs, parseLoginDefsNumber } from '../../src/cleanup/login-defs.js';
 import { keepCommentLines, printerNames } from '../../src/cleanup/printers.js';
 import { commonNameFrom } from '../../src/cleanup/snakeoil.js';
-import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
+import { compileExcludes } from '../../src/match/exclude-matcher.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
+import { compileExcludes } from '../../src/match/exclude-matcher.js';
 import { planDirectRead, squashRun } from '../../src/squashfs/direct.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { compileExcludes, EXCLUDED, type ExcludeMatcher, type MatchState } from '../../src/fingerprint/exclude-matcher.js';
-import { parseExcludeLine } from '../../src/fingerprint/exclude-lines.js';
-import { fnmatch } from '../../src/fingerprint/fnmatch.js';
+import { compileExcludes, EXCLUDED, type ExcludeMatcher, type MatchState } from '../../src/match/exclude-matcher.js';
+import { parseExcludeLine } from '../../src/match/exclude-lines.js';
+import { fnmatch } from '../../src/match/fnmatch.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { removeAllScratch, scratchDir } from '../helpers/tmp.js';
 

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import sinon from 'sinon';
 import { sha256TreeFile } from '../../src/fingerprint/checksum-cache.js';
 import type { Entry } from '../../src/fingerprint/entry.js';
-import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
+import { compileExcludes } from '../../src/match/exclude-matcher.js';
 import { computeFingerprint, type FingerprintOptions } from '../../src/fingerprint/fingerprint.js';
 import { diffManifests, readLines } from '../../src/fingerprint/manifest.js';
 import { unescapePath } from '../../src/fingerprint/manifest-line.js';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncPathAsync } from '../../src/store/fsync.js';
-import { sha256Fd, sha256File } from '../../src/store/sha256.js';
+import { fsyncPathAsync } from '../../src/fs/fsync.js';
+import { sha256Fd, sha256File } from '../../src/fs/sha256.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 describe('sha256 of files', function () {

@@ -11,7 +11,7 @@ import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import type { ResolvedSource } from '../../src/source/resolve.js';
 import { fingerprintSources } from '../../src/steps/scan-sources.js';
 import { scanWithShortcut } from '../../src/steps/walk-shortcut.js';
-import { makeWorkDir } from '../../src/store/work-dir.js';
+import { makeWorkDir } from '../../src/layout/work-dir.js';
 import { requireRoot } from '../helpers/root.js';
 import { settle } from '../helpers/settle.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Entry } from '../../src/fingerprint/entry.js';
-import { compileExcludes } from '../../src/fingerprint/exclude-matcher.js';
+import { compileExcludes } from '../../src/match/exclude-matcher.js';
 import { computeFingerprint, type FingerprintOptions } from '../../src/fingerprint/fingerprint.js';
 import { diffManifests } from '../../src/fingerprint/manifest.js';
 import { readRecord, XattrGate, type XattrRecord } from '../../src/fingerprint/xattr-gate.js';

@@ -1,8 +1,8 @@
 // Wraps one run the way `ltsp image` wraps its applet, building or reverting (-r): ltsp.conf applied to the options, PRE hooks before, POST hooks after.
-import { ModuleError } from '../runtime/errors.js';
+import { ModuleError } from '../core/errors.js';
 import type { ModuleContext } from '../runtime/module.js';
-import { runHooks, hooksOf, type AppletVerb, type HookRun } from './hooks.js';
-import { withLtspConf } from './read.js';
+import { runHooks, hooksOf, type AppletVerb, type HookRun } from '../ltsp-conf/hooks.js';
+import { withLtspConf } from '../ltsp-conf/read.js';
 
 interface DirOptions {
   ltsp_conf?: string | null;

@@ -2,10 +2,10 @@
 import type { ModuleContext } from '../runtime/module.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import type { Generation } from '../store/generations.js';
-import { growthLine, growthWarning, changesAgainst, type PackageFacts } from './build-step.js';
-import type { PackageChanges } from './changes.js';
-import { packagesInSources } from './read.js';
-import { decodeList } from './status.js';
+import { growthLine, growthWarning, changesAgainst, type PackageFacts } from './packages.js';
+import type { PackageChanges } from '../packages/changes.js';
+import { packagesInSources } from '../packages/read.js';
+import { decodeList } from '../packages/status.js';
 
 export interface PackageReport {
   packages?: PackageChanges;

@@ -2,10 +2,10 @@
 import type { StagedKernel } from '../namespace/protocol.js';
 import type { Durations } from '../report/durations.js';
 import type { ModuleContext } from '../runtime/module.js';
-import type { ImagePaths } from '../store/paths.js';
+import type { ImagePaths } from '../layout/paths.js';
 import { writeVerdict } from '../store/verdict.js';
-import { bootCheck, type BootReport } from './check.js';
-import { ltspImgPath } from './requirements.js';
+import { bootCheck, type BootReport } from '../boot/check.js';
+import { ltspImgPath } from '../boot/requirements.js';
 
 export type { BootReport };
 

@@ -1,6 +1,6 @@
 // stat(2) for "is anything there?" questions: a missing path, and the errors that only mean "not reachable this way", give undefined.
 import fs from 'node:fs';
-import { hasCode } from '../runtime/errors.js';
+import { hasCode } from '../core/errors.js';
 
 /** Errors that only mean a path cannot be followed (a symlink loop, too long, a file used as a dir, no access): as good as missing, as the reference's `test -e` sees it. */
 export const UNREACHABLE: readonly string[] = ['ELOOP', 'ENAMETOOLONG', 'ENOTDIR', 'EACCES'];

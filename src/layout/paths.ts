@@ -1,7 +1,7 @@
 // Where an image and its companions live under BASE/images, in one place so no module spells a path differently.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ModuleError, errorCode } from '../runtime/errors.js';
+import { ModuleError, errorCode } from '../core/errors.js';
 
 export interface ImagePaths {
   imagesDir: string;

@@ -1,10 +1,10 @@
 // What a build learns about its packages and size once mksquashfs wrote the image, against the generation it replaces.
 import type { Generation } from '../store/generations.js';
 import { formatBytes } from '../report/format.js';
-import { changesLine, comparePackages, type PackageChanges } from './changes.js';
-import { growthOf, topLevelSizes, type Growth } from './growth.js';
-import { packagesInImage, type PackageRead } from './read.js';
-import { decodeList, encodeList, type Package } from './status.js';
+import { changesLine, comparePackages, type PackageChanges } from '../packages/changes.js';
+import { growthOf, topLevelSizes, type Growth } from '../packages/growth.js';
+import { packagesInImage, type PackageRead } from '../packages/read.js';
+import { decodeList, encodeList, type Package } from '../packages/status.js';
 
 export interface PackageFacts {
   /** The compact list (see encodeList), or null when the image has no readable dpkg status. */

@@ -2,8 +2,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { crashPoint } from '../runtime/crashpoint.js';
-import { hasCode } from '../runtime/errors.js';
+import { crashPoint } from '../core/crashpoint.js';
+import { hasCode } from '../core/errors.js';
 
 /** Create only, never through a symlink, never an existing entry. */
 export const EXCLUSIVE = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;

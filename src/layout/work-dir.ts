@@ -3,8 +3,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tempsIn } from './temp-file.js';
-import { hasCode } from '../runtime/errors.js';
+import { tempsIn } from '../fs/temp-file.js';
+import { hasCode } from '../core/errors.js';
 
 /** Where everything of a run lives in its work dir: the one place that spells the layout. */
 export interface WorkDirLayout {

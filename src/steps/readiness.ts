@@ -1,9 +1,9 @@
 // The readiness check as a step of ltsp_image's apply: after mksquashfs, before the boot check and publishing.
 import fs from 'node:fs';
 import type { ModuleContext } from '../runtime/module.js';
-import { ModuleError } from '../runtime/errors.js';
-import { evaluateReadiness, type ReadinessReport } from './evaluate.js';
-import type { ReadinessFacts } from './facts.js';
+import { ModuleError } from '../core/errors.js';
+import { evaluateReadiness, type ReadinessReport } from '../readiness/evaluate.js';
+import type { ReadinessFacts } from '../readiness/facts.js';
 
 export type { ReadinessReport };
 export type ReadinessMode = 'fail' | 'warn' | 'off';
