@@ -136,8 +136,11 @@ export interface ManifestDiff {
   modified: DiffPart;
 }
 
+/** How many paths of each kind (added, removed, modified) a drift names; the results' docs say the same number. */
+export const DRIFT_PATHS = 20;
+
 /** Which image paths two manifests disagree on, read side by side in their shared sort order; stops when `signal` aborts. */
-export async function diffManifests(oldFile: string, newFile: string, limit = 20, signal?: AbortSignal): Promise<ManifestDiff> {
+export async function diffManifests(oldFile: string, newFile: string, limit = DRIFT_PATHS, signal?: AbortSignal): Promise<ManifestDiff> {
   const result: ManifestDiff = { added: { count: 0, paths: [] }, removed: { count: 0, paths: [] }, modified: { count: 0, paths: [] } };
   const note = (part: DiffPart, path: string): void => {
     if (part.count++ < limit) part.paths.push(printablePath(path));

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from '../match/exclude-matcher.js';
 import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
-import { diffManifests, UnreadableManifestError } from './manifest.js';
+import { DRIFT_PATHS, diffManifests, UnreadableManifestError } from './manifest.js';
 import type { XattrOptions } from './xattr-gate.js';
 
 export type CompareMode = 'mtime' | 'checksum';
@@ -95,7 +95,6 @@ export async function scanTrees(
 export interface DriftInput {
   oldManifest: string;
   newManifest: string;
-  limit: number;
   oldIdentities?: string[];
   newIdentities?: string[];
   signal: AbortSignal;
@@ -104,10 +103,10 @@ export interface DriftInput {
 }
 
 export async function manifestDrift(input: DriftInput): Promise<Drift | undefined> {
-  const { oldManifest, newManifest, limit, oldIdentities = [], newIdentities = [] } = input;
+  const { oldManifest, newManifest, oldIdentities = [], newIdentities = [] } = input;
   let diff = null;
   try {
-    diff = fs.existsSync(oldManifest) ? await diffManifests(oldManifest, newManifest, limit, input.signal) : null;
+    diff = fs.existsSync(oldManifest) ? await diffManifests(oldManifest, newManifest, DRIFT_PATHS, input.signal) : null;
   } catch (error) {
     if (!(error instanceof UnreadableManifestError)) throw error;
     input.warn(error.message);
@@ -120,6 +119,6 @@ export async function manifestDrift(input: DriftInput): Promise<Drift | undefine
     modified: (diff?.modified.count ?? 0) + changedFiles.length,
     added_paths: diff?.added.paths ?? [],
     removed_paths: diff?.removed.paths ?? [],
-    modified_paths: [...changedFiles, ...(diff?.modified.paths ?? [])].slice(0, limit),
+    modified_paths: [...changedFiles, ...(diff?.modified.paths ?? [])].slice(0, DRIFT_PATHS),
   };
 }

@@ -20,7 +20,7 @@ import { pruneGenerations, type Kept, type Pruned } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
 import { fsyncPathAsync } from '../fs/fsync.js';
 import { sha256File } from '../fs/sha256.js';
-import { identityOf, type ImageState } from '../store/state.js';
+import { identityOf, STATE_FORMAT, type ImageState } from '../store/state.js';
 import { clearVerdict } from '../store/verdict.js';
 import type { Drift, StreamCheck } from '../fingerprint/sources.js';
 import { packageFacts, type PackageFacts } from '../steps/packages.js';
@@ -108,7 +108,7 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
   const builtAt = new Date().toISOString();
   const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges, size: identity.size, sizeDelta: facts.growth.delta, packages: facts.packages ? facts.packagesSummary : null };
   return {
-    format: 'ltsp-image-state/1',
+    format: STATE_FORMAT,
     toolVersion: TOOL_VERSION,
     imageName: plan.imageName,
     generation: build.generation,

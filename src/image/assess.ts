@@ -110,7 +110,6 @@ export async function assess(
       ? await manifestDrift({
           oldManifest: previousManifest,
           newManifest: manifest,
-          limit: 20,
           oldIdentities: decision.previous?.sourceIdentities ?? [],
           newIdentities: scan.identities,
           signal: context.signal,

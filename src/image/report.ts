@@ -35,7 +35,7 @@ export function activeSize(files: ImageFiles): { size?: number } {
   return size === undefined ? {} : { size };
 }
 
-/** The drifted paths for the journal: +added -removed ~modified, the first 20 of each, and how many more. */
+/** The drifted paths for the journal: +added -removed ~modified, the first DRIFT_PATHS of each, and how many more. */
 export function driftLine(drift: Drift): string {
   const part = (mark: string, paths: string[], total: number) => [...paths.map((p) => `${mark}${p}`), ...(total > paths.length ? [`(${total - paths.length} more ${mark})`] : [])];
   return [...part('+', drift.added_paths, drift.added), ...part('-', drift.removed_paths, drift.removed), ...part('~', drift.modified_paths, drift.modified)].join(' ') || 'none';

@@ -83,7 +83,7 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
     // A record from before xattrs (or link groups) were compared matches the digest without them: the source did not drift.
     if ((!state.xattrsCompared ? scan.legacy : !state.linksCompared ? scan.unlinked : scan.digest) === state.fingerprint) return { drifted: false, digest: scan.digest };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
-    const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, limit: 20, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
+    const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
     return { drifted: true, digest: scan.digest, ...(drift ? { drift } : {}) };
   } finally {
     removeWorkDir(workDir);

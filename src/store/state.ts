@@ -121,7 +121,7 @@ export function readState(image: string): StateRead {
   try {
     const parsed: unknown = JSON.parse(text);
     const format = (parsed as { format?: unknown })?.format;
-    if (typeof format === 'string' && format.startsWith('ltsp-image-state/') && format !== STATE_FORMAT) {
+    if (typeof format === 'string' && format.startsWith(STATE_FORMAT.replace(/\d+$/, '')) && format !== STATE_FORMAT) {
       return { invalid: `${file} has format ${format}, which this version does not know` };
     }
     const wrong = checkState(parsed);
