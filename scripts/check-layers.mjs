@@ -89,8 +89,20 @@ export function checkLayers(src) {
   return { problems, folders: folders.length, edges: [...edges.values()].reduce((n, tos) => n + tos.size, 0) };
 }
 
+/** What each library folder imports, as README's Development shows it: a Markdown table, the libraries in LIBRARY's order. */
+function table(src) {
+  const edges = folderEdges(src);
+  const rows = LIBRARY.map((folder) => [folder, [...(edges.get(folder)?.keys() ?? [])].sort().map((to) => `\`${to}\``).join(', ') || 'nothing of `src/`']);
+  return ['| library | imports |', '|---|---|', ...rows.map(([folder, to]) => `| \`${folder}\` | ${to} |`)].join('\n');
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const src = path.resolve(process.argv[2] ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src'));
+  const args = process.argv.slice(2);
+  const src = path.resolve(args.find((a) => !a.startsWith('--')) ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src'));
+  if (args.includes('--table')) {
+    console.log(table(src));
+    process.exit(0);
+  }
   const { problems, folders, edges } = checkLayers(src);
   for (const problem of problems) console.error(problem);
   if (problems.length) process.exit(1);

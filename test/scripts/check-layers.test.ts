@@ -36,6 +36,12 @@ describe('check-layers', () => {
     assert.match(run.stderr, /no loop, no library importing orchestration/);
   });
 
+  it("is what README's Development shows", async () => {
+    const table = await execa(process.execPath, [SCRIPT, '--table']);
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    assert.ok(readme.includes(`${String(table.stdout).trim()}\n`), `README's layer table is stale; put in this one:\n${table.stdout}`);
+  });
+
   it('names a loop between folders, with an import that makes each step', async () => {
     const run = await check(tree({ 'fs/a.ts': "import { b } from '../core/b.js';", 'core/b.ts': "import type { A } from '../fs/a.js';" }));
     assert.equal(run.code, 1);
