@@ -14,10 +14,13 @@ export class ModuleError extends Error {
   }
 }
 
+/** Causes shown at most: a chain that loops back on itself still ends. */
+const MAX_CAUSES = 10;
+
 /** The result's `exception` at -vvv, as Ansible modules give it: the stack, the error it wraps first (as Python chains them). */
 export function exceptionOf(error: Error): string {
   const chain: string[] = [];
-  for (let e: unknown = error; e !== undefined && chain.length < 10; e = e instanceof Error ? e.cause : undefined) {
+  for (let e: unknown = error; e !== undefined && chain.length < MAX_CAUSES; e = e instanceof Error ? e.cause : undefined) {
     chain.unshift(e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e));
   }
   return chain.join('\n\nThe above error was the direct cause of the following error:\n\n');
