@@ -233,9 +233,15 @@ describe('image source fingerprint', () => {
       ['the last file removed', async () => fs.unlinkSync(Buffer.from(`${tree}/${await lastFile()}`, 'latin1'))],
     ];
     for (const [label, change] of changes) {
-      await change();
-      await fp(opts);
-      assert.notEqual(fs.statSync(cacheFile).ino, before, `${label}: the cache is rewritten`);
+      // Held open, the old cache's inode cannot be freed and handed to the new one, which would look like no rewrite.
+      const old = fs.openSync(cacheFile, 'r');
+      try {
+        await change();
+        await fp(opts);
+        assert.notEqual(fs.statSync(cacheFile).ino, fs.fstatSync(old).ino, `${label}: the cache is rewritten`);
+      } finally {
+        fs.closeSync(old);
+      }
       const incremental = await text();
       fs.rmSync(cacheFile);
       await fp(opts);
