@@ -128,7 +128,16 @@ describe('the fleet over SSH: nightly output and status', function () {
     const run = await play(path.join(projectRoot, 'examples/playbooks/status.yml'));
     fs.writeFileSync(path.join(projectRoot, '.scratch/fleet-ssh-status.txt'), run.out);
     assert.equal(run.code, 0, run.out);
-    assert.match(run.out, /"chroot: generation 2, built \S+ \S+ \(config_changed; no package changed\), not boot-checked, source unchanged"/);
-    assert.match(run.out, /"late: generation 1, built \S+ \S+ \(missing\), not boot-checked, source unchanged"/);
+    const lines = run.out.split('TASK [Where each image stands]')[1]!.split('\n\n')[0]!.split('\n').slice(1).sort();
+    const built = String.raw`built \d{4}-\d\d-\d\d \d\d:\d\d`;
+    const expected = [
+      `alpha\\] => \\(item=chroot: generation 2, ${built} \\(config_changed; no package changed\\)`,
+      `beta\\] => \\(item=annex: generation 1, ${built} \\(missing\\)`,
+      `beta\\] => \\(item=chroot: generation 1, ${built} \\(missing\\)`,
+      `gamma\\] => \\(item=chroot: generation 1, ${built} \\(missing\\)`,
+      `gamma\\] => \\(item=late: generation 1, ${built} \\(missing\\)`,
+    ];
+    assert.equal(lines.length, expected.length, lines.join('\n'));
+    lines.forEach((l, i) => assert.match(l, new RegExp(`^ok: \\[${expected[i]}, not boot-checked, source unchanged\\)$`)));
   });
 });
