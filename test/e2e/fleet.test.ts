@@ -149,8 +149,8 @@ describe('collection and example playbooks', function () {
     assert.equal(shown.source, `${path.join(dir, 'srv/ltsp/chroot')},,${path.join(dir, 'srv/ltsp/extra')},subdir=opt`);
     assert.deepEqual((shown.options as { mksquashfs_params: string[] }).mksquashfs_params, ['-comp', 'zstd']);
     assert.equal(shown.reason, 'source_changed');
-    const history = shown.history as { generation: number; reason: string; drift: { added: number; modified: number } | null }[];
-    assert.deepEqual(history.map((h) => [h.generation, h.reason]), [[2, 'source_changed'], [1, 'missing']]);
+    const history = shown.history as { generation: number; reason: string; drift: { added: number; modified: number } | null; boot_checked: unknown }[];
+    assert.deepEqual(history.map((h) => [h.generation, h.reason, h.boot_checked]), [[2, 'source_changed', null], [1, 'missing', null]], 'published without a boot check');
     assert.deepEqual(history[0]?.drift, { added: 1, removed: 0, modified: 1 });
   });
 
