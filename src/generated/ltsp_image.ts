@@ -135,6 +135,10 @@ export interface LtspImageResult {
    */
   comment: string;
   /**
+   * The module's exit status, 1, when it failed: a task that sets C(failed_when) (which overwrites C(failed)) still tells a failure by it.
+   */
+  rc?: number;
+  /**
    * Warnings, such as a missing package manager lock or kernel.
    */
   warnings?: string[];
@@ -674,6 +678,12 @@ export const ltspImageSchema: Record<string, unknown> = {
           "type": "string",
           "description": "The same text as C(msg), for Salt's stateful command protocol.",
           "x-returned": "always"
+        },
+        "rc": {
+          "type": "integer",
+          "description": "The module's exit status, 1, when it failed: a task that sets C(failed_when) (which overwrites C(failed)) still tells a failure by it.",
+          "x-returned": "on failure",
+          "x-sample": 1
         },
         "warnings": {
           "type": "array",

@@ -51,11 +51,15 @@ export interface LtspImageInfoResult {
    */
   comment: string;
   /**
+   * The module's exit status, 1, when it failed: a task that sets C(failed_when) (which overwrites C(failed)) still tells a failure by it.
+   */
+  rc?: number;
+  /**
    * Warnings.
    */
   warnings?: string[];
   /**
-   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes), C(size) and C(size_delta) in bytes against the build before, and C(packages), the package changelog line of that build, null when it had none to compare), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, built with the active image's recorded options, so C(ltsp_image) with those options will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).
+   * One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes), C(size) and C(size_delta) in bytes against the build before, and C(packages), the package changelog line of that build, null when it had none to compare, and C(boot_checked), the boot check it passed before it was published (C(at), C(seconds), C(accel)), null when it was published unchecked), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, built with the active image's recorded options, so C(ltsp_image) with those options will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).
    */
   images?: {
     name: string;
@@ -99,6 +103,14 @@ export interface LtspImageInfoResult {
       size?: number | null;
       size_delta?: number | null;
       packages?: string | null;
+      /**
+       * The boot check this build passed before it was published (a build the check rejects is never published: see C(rejected)); null when it was published unchecked.
+       */
+      boot_checked?: {
+        at: string;
+        seconds: number;
+        accel: string;
+      } | null;
     }[];
     kernel_installed: boolean;
     drifted: boolean | null;
@@ -291,6 +303,12 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
           "description": "The same text as C(msg), for Salt.",
           "x-returned": "always"
         },
+        "rc": {
+          "type": "integer",
+          "description": "The module's exit status, 1, when it failed: a task that sets C(failed_when) (which overwrites C(failed)) still tells a failure by it.",
+          "x-returned": "on failure",
+          "x-sample": 1
+        },
         "warnings": {
           "type": "array",
           "items": {
@@ -301,7 +319,7 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
         },
         "images": {
           "type": "array",
-          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes), C(size) and C(size_delta) in bytes against the build before, and C(packages), the package changelog line of that build, null when it had none to compare), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, built with the active image's recorded options, so C(ltsp_image) with those options will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).",
+          "description": "One entry per image: C(name), C(path), C(size), C(generation), C(built_at), C(build_seconds), C(reason) (why the active image was built), C(source) (the sources as C(ltsp_image)'s C(name) takes them, stacked sources and their options such as C(subdir=) included), C(sources) (the same, one entry per source), C(options) (the recorded build settings: C(mksquashfs_params), C(cleanup), C(overlay), C(kernel_initrd), C(compare)), C(generations) (every image kept, newest first, with C(path), C(generation), C(built_at), C(size), C(active), C(reason), C(drift) counts, C(displaced_at) (when it stopped being C(NAME.img), null for the active image) and C(kept_because) (for a numbered generation that C(keep) no longer needs: the process or loop device holding it, or the C(prune_grace) it is under; null otherwise)), C(history) (the last 20 builds, newest first, kept generations or not: C(generation), C(built_at), C(build_seconds), C(reason), C(drift) counts, C(config_changes), C(size) and C(size_delta) in bytes against the build before, and C(packages), the package changelog line of that build, null when it had none to compare, and C(boot_checked), the boot check it passed before it was published (C(at), C(seconds), C(accel)), null when it was published unchecked), C(kernel_installed), C(drifted) (true, false, or null when unknown), C(drift) (counts and first paths, when drifted), and C(held) (true when a revert holds the image: its source is the one of the newer build the revert moved away from, built with the active image's recorded options, so C(ltsp_image) with those options will not rebuild it) with C(held_reason), C(readiness) (the readiness check it was published with: C(checked), C(problems), C(warnings)), and C(boot) with C(boot_check) (C(accel), C(seconds), C(reached), C(ended), C(console_tail)).",
           "x-returned": "always",
           "items": {
             "type": "object",
@@ -528,6 +546,30 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                         "string",
                         "null"
                       ]
+                    },
+                    "boot_checked": {
+                      "properties": {
+                        "at": {
+                          "type": "string"
+                        },
+                        "seconds": {
+                          "type": "number"
+                        },
+                        "accel": {
+                          "type": "string"
+                        }
+                      },
+                      "required": [
+                        "at",
+                        "seconds",
+                        "accel"
+                      ],
+                      "additionalProperties": false,
+                      "type": [
+                        "object",
+                        "null"
+                      ],
+                      "description": "The boot check this build passed before it was published (a build the check rejects is never published: see C(rejected)); null when it was published unchecked."
                     }
                   }
                 }
@@ -592,11 +634,6 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                 "description": "The image in one line, as the admin reads it at night (msg has the same lines): generation, when and why it was built, boot-checked or not, whether its source drifted or it is held after a revert, a build its boot check rejected."
               },
               "boot_checked": {
-                "type": [
-                  "object",
-                  "null"
-                ],
-                "description": "The boot check the active image passed before it was published (when, how long, kvm or tcg); null when it was published unchecked.",
                 "properties": {
                   "at": {
                     "type": "string"
@@ -613,7 +650,12 @@ export const ltspImageInfoSchema: Record<string, unknown> = {
                   "seconds",
                   "accel"
                 ],
-                "additionalProperties": false
+                "additionalProperties": false,
+                "type": [
+                  "object",
+                  "null"
+                ],
+                "description": "The boot check the active image passed before it was published (when, how long, kvm or tcg); null when it was published unchecked."
               },
               "readiness": {
                 "type": [

@@ -55,6 +55,10 @@ export interface LtspImageRevertResult {
    */
   comment: string;
   /**
+   * The module's exit status, 1, when it failed: a task that sets C(failed_when) (which overwrites C(failed)) still tells a failure by it.
+   */
+  rc?: number;
+  /**
    * Warnings.
    */
   warnings?: string[];
@@ -235,6 +239,12 @@ export const ltspImageRevertSchema: Record<string, unknown> = {
           "type": "string",
           "description": "The same text as C(msg), for Salt's stateful command protocol.",
           "x-returned": "always"
+        },
+        "rc": {
+          "type": "integer",
+          "description": "The module's exit status, 1, when it failed: a task that sets C(failed_when) (which overwrites C(failed)) still tells a failure by it.",
+          "x-returned": "on failure",
+          "x-sample": 1
         },
         "warnings": {
           "type": "array",

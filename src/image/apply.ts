@@ -106,7 +106,8 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
   if (!identity) throw new Error(`${plan.paths.tmp} vanished before it was published`);
   const drift = build.drift ? { added: build.drift.added, removed: build.drift.removed, modified: build.drift.modified } : null;
   const builtAt = new Date().toISOString();
-  const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges, size: identity.size, sizeDelta: facts.growth.delta, packages: facts.packages ? facts.packagesSummary : null };
+  const bootCheck = boot ? { at: builtAt, seconds: boot.seconds, accel: boot.accel } : null;
+  const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges, size: identity.size, sizeDelta: facts.growth.delta, packages: facts.packages ? facts.packagesSummary : null, bootCheck };
   return {
     format: STATE_FORMAT,
     toolVersion: TOOL_VERSION,
@@ -131,7 +132,7 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     drift,
     configChanges: build.configChanges,
     history: withHistory(build.files, entry),
-    bootCheck: boot ? { at: builtAt, seconds: boot.seconds, accel: boot.accel } : null,
+    bootCheck,
     readiness,
     packageList: facts.packageList,
     packages: facts.packages,

@@ -51,7 +51,8 @@ function finish(result: Record<string, unknown>, context: RunContext | undefined
 export function failure(error: unknown, context: RunContext | undefined): Record<string, unknown> {
   const extra = error instanceof ModuleError ? error.extra : {};
   // changed: true in extra is a failure after something was changed (an image published): the handlers must still run.
-  const result: Record<string, unknown> = { changed: false, ...extra, failed: true, msg: oneLine(errorMessage(error)) };
+  // rc, the exit status, says "failed" to a task that sets failed_when (the build role), which overwrites failed.
+  const result: Record<string, unknown> = { changed: false, ...extra, failed: true, rc: 1, msg: oneLine(errorMessage(error)) };
   if ((context?.verbosity ?? 0) >= 3 && error instanceof Error) result.exception = exceptionOf(error);
   return result;
 }

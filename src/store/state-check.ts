@@ -32,7 +32,7 @@ const pruneRecord: Check = (v) => {
 const readiness: Check = (v) => isObject(v) && ['checked', 'problems', 'warnings'].every((k) => listOf(isString)((v as Record<string, unknown>)[k]));
 const historyEntry: Check = (v) => {
   const e = v as Record<string, unknown>;
-  return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges) && optional(count)(e.size) && optional(Number.isSafeInteger as Check)(e.sizeDelta) && optional(isString)(e.packages);
+  return isObject(v) && Number.isSafeInteger(e.generation) && date(e.builtAt) && seconds(e.buildSeconds) && optional(isString)(e.reason) && optional(driftCounts)(e.drift) && optional(listOf(isString))(e.configChanges) && optional(count)(e.size) && optional(Number.isSafeInteger as Check)(e.sizeDelta) && optional(isString)(e.packages) && optional(bootCheck)(e.bootCheck);
 };
 
 const change: Check = (v) => isObject(v) && ['name', 'from', 'to'].every((k) => isString((v as Record<string, unknown>)[k]));

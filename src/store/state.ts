@@ -100,6 +100,8 @@ export interface BuildHistoryEntry {
   size?: number | null;
   sizeDelta?: number | null;
   packages?: string | null;
+  /** The boot check this build passed before it was published; null: published unchecked (absent in older states). */
+  bootCheck?: BootCheckRecord | null;
 }
 
 export type StateRead = { state: ImageState } | { missing: true } | { invalid: string };

@@ -127,8 +127,13 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     const before = [...statTree(path.join(base, 'images')), ...statTree(tftp)];
     const run = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, name: 'client', drift: false, boot_check: true, boot_timeout: BOOT_TIMEOUT_S });
     assert.equal(run.code, 0, run.stdout);
-    const boot = (run.result.images as { boot: { reached: boolean; seconds: number; accel: string; console_tail: string } }[])[0]!.boot;
+    type Checked = { at: string; seconds: number; accel: string } | null;
+    const shown = (run.result.images as { boot: { reached: boolean; seconds: number; accel: string; console_tail: string }; boot_checked: Checked; history: { boot_checked: Checked }[] }[])[0]!;
+    const boot = shown.boot;
     console.log(`      info boot check: multi-user.target reached in ${boot.seconds} s (${boot.accel})`);
+    // The history says which build passed a boot check before it was published: the active one did.
+    assert.ok(shown.boot_checked, 'the active image was published after its boot check');
+    assert.deepEqual(shown.history[0]?.boot_checked, shown.boot_checked);
     assert.equal(boot.reached, true, boot.console_tail);
     assert.match(String(run.result.msg), /, 0 failed the boot check$/m);
     assert.match(String(run.result.msg), /^client: generation \d+, built .* boot-checked in [\d.]+ s \((kvm|tcg)\), boots now/m);
