@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(squashfs-tools ansible-core ansible-lint util-linux mount fdisk e2fsprogs dosfstools openssh-client openssh-server openssl perl debootstrap systemd python3 tmux ltsp qemu-system-x86 qemu-utils cpio libcap2-bin)
+APT_PACKAGES=(squashfs-tools ansible-core ansible-lint util-linux mount fdisk e2fsprogs dosfstools openssh-client openssh-server openssl perl debootstrap systemd python3 tmux ltsp qemu-system-x86 qemu-utils cpio libcap2-bin cryptsetup-bin btrfs-progs)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -163,6 +163,10 @@ export interface LtspImageResult {
      * The VM disk format qemu-img found (qcow2, vdi, vmdk, vhdx); absent for a raw disk or filesystem file.
      */
     format?: "qcow2" | "vdi" | "vmdk" | "vhdx";
+    /**
+     * The entry of the VM's etc/fstab that mounts this partition, for a partition added because the first source's fstab mounts it on /boot, /usr, /var, /opt or /home.
+     */
+    fstab?: string;
     options?: string[];
   }[];
   /**
@@ -745,6 +749,10 @@ export const ltspImageSchema: Record<string, unknown> = {
                   "vmdk",
                   "vhdx"
                 ]
+              },
+              "fstab": {
+                "type": "string",
+                "description": "The entry of the VM's etc/fstab that mounts this partition, for a partition added because the first source's fstab mounts it on /boot, /usr, /var, /opt or /home."
               },
               "options": {
                 "type": "array",

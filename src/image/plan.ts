@@ -7,7 +7,9 @@ import { checkMksquashfs, ionicePrefix, splitParams, squashCommand, type SquashC
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { checkParams } from '../squashfs/params.js';
 import { refuseNonConvergent } from '../source/converge.js';
-import { resolveSources, type ResolvedSource } from '../source/resolve.js';
+import { readDiskFstab } from '../steps/disk-fstab.js';
+import { resolveSources, type ResolvedSource, type ResolvedSources } from '../source/resolve.js';
+import { applyFstab, emptiedBy } from '../source/split-disk.js';
 import { imagePaths, type ImagePaths } from '../layout/paths.js';
 import { checkDirOption } from '../store/dirs.js';
 import { newWorkDirPath, workDirLayout } from '../layout/work-dir.js';
@@ -36,16 +38,26 @@ export function checkOptions(options: Options): void {
   if (options.kernel_initrd) parseKernelPattern(options.kernel_initrd);
 }
 
-export async function planBuild(options: Options): Promise<BuildPlan> {
+/** A partitioned disk's first source comes with the partitions its own fstab mounts on system directories (see split-disk.ts). */
+async function withFstabMounts(resolved: ResolvedSources, excludes: string[], signal: AbortSignal): Promise<ResolvedSource[]> {
+  const root = resolved.sources[0]!;
+  if (!resolved.partitions || root.kind !== 'disk') return resolved.sources;
+  const files = await readDiskFstab(root, resolved.imageName, signal);
+  return applyFstab(resolved.sources, resolved.partitions, files, emptiedBy(excludes));
+}
+
+export async function planBuild(options: Options, signal: AbortSignal): Promise<BuildPlan> {
   await failpoint('resolve');
   const baseDir = checkDirOption(options.base_dir, 'base_dir');
   const tftpDir = checkDirOption(options.tftp_dir, 'tftp_dir');
   checkOptions(options);
-  const { imageName, sources } = await resolveSources(options.name, baseDir, options.image_name);
+  const resolved = await resolveSources(options.name, baseDir, options.image_name);
+  const imageName = resolved.imageName;
   const paths = imagePaths(baseDir, tftpDir, imageName);
   const { params, excludes: fromParams } = checkParams(splitParams(options.mksquashfs_params));
   const excludes = effectiveExcludes(options, fromParams);
   checkMksquashfs();
+  const sources = await withFstabMounts(resolved, excludes, signal);
   refuseNonConvergent(sources, paths, imageName, excludes);
   const workDir = newWorkDirPath(imageName, paths.imagesDir);
   const layout = workDirLayout(workDir);

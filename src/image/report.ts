@@ -18,6 +18,7 @@ export function sourceReport(plan: BuildPlan) {
     ...(s.partition ? { partition: s.partition } : {}),
     ...(s.fstype ? { fstype: s.fstype } : {}),
     ...(s.format ? { format: s.format } : {}),
+    ...(s.fstab ? { fstab: s.fstab } : {}),
     ...(s.options.length ? { options: s.options } : {}),
   }));
 }

@@ -60,7 +60,7 @@ export async function runLtspImage(input: LtspImageOptions, context: ModuleConte
 
 async function build(options: Options, context: ModuleContext, planned: (plan: BuildPlan) => void): Promise<RunResult<LtspImageResult>> {
   const durations = new Durations(context.progress);
-  const plan = await durations.time('resolve', () => planBuild(options));
+  const plan = await durations.time('resolve', () => planBuild(options, context.signal));
   if (options.metrics_file) checkMetricsFile(options.metrics_file);
   if (options.kernel) checkKernelDestinations(plan.paths.tftpDir, plan.imageName);
   if (options.boot_check) {

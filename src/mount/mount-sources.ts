@@ -34,14 +34,18 @@ function setRootAttributes(from: string, to: string): void {
   fs.utimesSync(to, stat.atime, stat.mtime);
 }
 
-/** A VM disk is loop-mounted from the raw view its daemon serves; the daemon dies with this namespace worker. */
-async function loopMount(source: ResolvedSource, target: string): Promise<void> {
-  const file = source.format ? (await serveRaw(source.path, source.format, false)).path : source.path;
-  await run(loopMountArgv({ ...source, path: file }, target));
+/**
+ * A VM disk is loop-mounted from the raw view its daemon serves; the daemon dies with this namespace worker. The
+ * partitions of one disk share its daemon: the export stands over the disk file, which a second daemon would read raw.
+ */
+async function loopMount(source: ResolvedSource, target: string, served: Map<string, string>): Promise<void> {
+  if (source.format && !served.has(source.path)) served.set(source.path, (await serveRaw(source.path, source.format, false)).path);
+  await run(loopMountArgv({ ...source, path: served.get(source.path) ?? source.path }, target));
 }
 
 export async function mountSources(layout: WorkDirLayout, sources: ResolvedSource[], overlay: boolean): Promise<string> {
   const root = mkdir(layout.root);
+  const served = new Map<string, string>();
   if (overlay) {
     mkdir(layout.tmpfs);
     await run(['mount', '-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', layout.tmpfs]);
@@ -49,13 +53,13 @@ export async function mountSources(layout: WorkDirLayout, sources: ResolvedSourc
   for (const [index, source] of sources.entries()) {
     const target = index === 0 ? root : mkdirInside(root, source.subdir ?? '');
     if (!overlay) {
-      await (source.kind === 'directory' ? run(bindMountArgv(source, target)) : loopMount(source, target));
+      await (source.kind === 'directory' ? run(bindMountArgv(source, target)) : loopMount(source, target, served));
       continue;
     }
     let lower = source.path;
     if (source.kind !== 'directory') {
       lower = mkdir(layout.lower(index));
-      await loopMount(source, lower);
+      await loopMount(source, lower, served);
     }
     const upper = mkdir(layout.upper(index));
     const work = mkdir(layout.work(index));

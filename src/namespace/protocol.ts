@@ -3,6 +3,7 @@ import type { CleanupStep } from '../cleanup/index.js';
 import type { SquashCommand } from '../squashfs/command.js';
 import type { ReadinessFacts } from '../readiness/facts.js';
 import type { ResolvedSource } from '../source/resolve.js';
+import type { FstabFiles } from '../source/split-disk.js';
 
 export const WORKER_FLAG = '--ltsp-namespace-worker';
 
@@ -22,6 +23,8 @@ export interface WorkerJob {
   mksquashfs: SquashCommand | null;
   /** Look for the kernel and initrd and copy them to workDir/kernel; null skips it. */
   kernel: { userPattern: string | null } | null;
+  /** Read the VM's etc/fstab from the mounted first source (see source/split-disk.ts) and report it. */
+  fstab?: boolean;
   /** Read what the readiness check judges (src/readiness/) from the built tree and the kernel pair found. */
   readiness?: boolean;
   /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */
@@ -48,6 +51,7 @@ export type WorkerEvent =
   | { type: 'cleanup'; steps: CleanupStep[] }
   | { type: 'kernel'; kernel: StagedKernel | null }
   | { type: 'readiness'; facts: ReadinessFacts }
+  | ({ type: 'fstab' } & FstabFiles)
   /** The mksquashfs argv the worker runs, the direct read's root, excludes and pseudo file included. */
   | { type: 'squash'; argv: string[] }
   /** What mksquashfs left out of the image and said so (its stderr), for the result's warnings. */

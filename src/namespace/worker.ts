@@ -7,6 +7,7 @@ import { compileExcludes } from '../match/exclude-matcher.js';
 import { scanTrees, walkRoots } from '../fingerprint/sources.js';
 import { findKernel, type KernelMatch } from '../kernel/find.js';
 import { readinessFacts } from '../readiness/facts.js';
+import { readFstabs } from '../mount/fstab-files.js';
 import { mountSources } from '../mount/mount-sources.js';
 import { stabilizeTimes } from '../mount/stable-times.js';
 import { errorMessage, ModuleError, oneLine } from '../core/errors.js';
@@ -123,6 +124,7 @@ export async function workerMain(): Promise<void> {
     process.stdin.resume();
     const layout = workDirLayout(job.workDir);
     const root = await timed('mount', () => mountSources(layout, job.sources, job.overlay), state);
+    if (job.fstab) send({ type: 'fstab', ...(await readFstabs(root)) });
     if (job.scan) {
       const scan = job.scan;
       const roots = walkRoots(job.sources, (s, i) => (i === 0 ? root : path.join(root, s.subdir ?? '')));

@@ -10,10 +10,15 @@ export interface SfdiskPartition {
   size: number;
   type: string;
   node?: string;
+  /** GPT only: the partition's own UUID and name (PARTUUID=, PARTLABEL= in fstab). */
+  uuid?: string;
+  name?: string;
 }
 
 export interface SfdiskTable {
   label: string;
+  /** The disk identifier: a GUID for gpt, 0x-prefixed hex for dos (its partitions' PARTUUID is ID-NN). */
+  id?: string;
   device?: string;
   sectorsize?: number;
   partitions?: SfdiskPartition[];

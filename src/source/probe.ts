@@ -1,7 +1,7 @@
 // Tells a raw disk image from a bare filesystem image, and finds its partitions, without loop devices or mounts.
 import { promises as fs } from 'node:fs';
 import { ModuleError, hasCode } from '../core/errors.js';
-import { blkidProbe, sfdiskTable, type SfdiskPartition } from './blkid.js';
+import { blkidProbe, sfdiskTable, type SfdiskPartition, type SfdiskTable } from './blkid.js';
 
 export interface Partition {
   number: number;
@@ -13,6 +13,17 @@ export interface Partition {
   type: string;
   /** What blkid found inside, e.g. 'ext4', 'vfat', 'swap'; null when it found nothing. */
   fstype: string | null;
+  /** How a VM's fstab may name it: only the names it has. */
+  ids: PartitionIds;
+}
+
+export interface PartitionIds {
+  /** The filesystem's UUID= and LABEL=, as blkid reads them. */
+  uuid?: string;
+  label?: string;
+  /** PARTUUID= and PARTLABEL=, from the partition table. */
+  partuuid?: string;
+  partlabel?: string;
 }
 
 /** `path` is the probed file, set by probeFile; it only makes error messages name the file. */
@@ -26,7 +37,18 @@ const DOS_ESP = 'ef';
 const DOS_SWAP = '82';
 const DOS_EXTENDED = ['5', 'f', '85'];
 /** Signatures of containers that hold a filesystem but cannot be mounted as one. */
-const CONTAINERS = ['LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'zfs_member', 'bcache'];
+export const CONTAINERS = ['LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'zfs_member', 'bcache'];
+
+/** A dos partition's PARTUUID is the disk identifier and its number in two hex digits, as the kernel and blkid spell it. */
+function partitionIds(tags: Record<string, string>, part: SfdiskPartition, table: SfdiskTable, number: number): PartitionIds {
+  const ids: PartitionIds = {};
+  if (tags.UUID) ids.uuid = tags.UUID;
+  if (tags.LABEL) ids.label = tags.LABEL;
+  if (table.label === 'gpt' && part.uuid) ids.partuuid = part.uuid.toLowerCase();
+  if (table.label === 'dos' && table.id) ids.partuuid = `${table.id.replace(/^0x/, '').padStart(8, '0')}-${number.toString(16).padStart(2, '0')}`.toLowerCase();
+  if (part.name) ids.partlabel = part.name;
+  return ids;
+}
 
 function partitionNumber(part: SfdiskPartition, device: string | undefined, index: number): number {
   const node = part.node ?? '';
@@ -48,7 +70,8 @@ async function probeDisk(path: string, table: 'gpt' | 'dos'): Promise<Probe> {
       const type = part.type.toLowerCase();
       const extended = table === 'dos' && DOS_EXTENDED.includes(type);
       const tags = extended || size === 0 ? {} : await blkidProbe(path, { offset, size });
-      return { number: partitionNumber(part, sf.device, index), offset, size, type, fstype: tags.TYPE ?? null };
+      const number = partitionNumber(part, sf.device, index);
+      return { number, offset, size, type, fstype: tags.TYPE ?? null, ids: partitionIds(tags, part, sf, number) };
     }),
   );
   return { kind: 'disk', table, partitions, path };

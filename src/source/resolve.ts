@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ModuleError } from '../core/errors.js';
 import { statIfAny, UNREACHABLE } from '../fs/stat.js';
 import { checkImageName, deriveImageName } from './image-name.js';
-import { choosePartition, probeFile, type Probe } from './probe.js';
+import { choosePartition, probeFile, type Partition, type Probe } from './probe.js';
 import { parseSourceSpecs, type SourceSpec } from './spec.js';
 import { vmDisk, type VmFormat } from './vm-disk.js';
 import { serveRaw } from './vm-serve.js';
@@ -26,11 +26,15 @@ export interface ResolvedSource {
   format?: VmFormat;
   /** The other files a VM disk reads (backing files, extents), which its identity covers too. */
   chain?: string[];
+  /** The VM's fstab entry that mounts this partition, for a source that the first one's etc/fstab added (see split-disk.ts). */
+  fstab?: string;
 }
 
 export interface ResolvedSources {
   imageName: string;
   sources: ResolvedSource[];
+  /** The partitions of the first source when it is a partitioned disk: where its etc/fstab's other mounts are looked for. */
+  partitions: Partition[] | null;
 }
 
 const statOrNull = (p: string) => statIfAny(p, UNREACHABLE);
@@ -94,7 +98,7 @@ async function probeServed(located: string, format: VmFormat): Promise<Probe> {
   }
 }
 
-async function classify(spec: SourceSpec, located: string): Promise<ResolvedSource> {
+async function classify(spec: SourceSpec, located: string): Promise<{ source: ResolvedSource; partitions: Partition[] | null }> {
   const stat = statOrNull(located);
   const base = { spec: spec.spec, path: located, options: spec.options, ...(spec.subdir ? { subdir: spec.subdir } : {}) };
   if (!stat) {
@@ -102,7 +106,7 @@ async function classify(spec: SourceSpec, located: string): Promise<ResolvedSour
     if (lstat?.isSymbolicLink()) throw new ModuleError(`Image source ${located} is a dangling or looping symlink: point it at a chroot directory or a disk image`);
     throw new ModuleError(`Image does not exist: ${located}`);
   }
-  if (stat.isDirectory()) return { ...base, kind: 'directory' };
+  if (stat.isDirectory()) return { source: { ...base, kind: 'directory' }, partitions: null };
   if (!stat.isFile() && !stat.isBlockDevice()) {
     throw new ModuleError(`Image source ${located} is neither a directory nor a disk image file: give a chroot directory, a raw disk or a filesystem image`);
   }
@@ -111,21 +115,24 @@ async function classify(spec: SourceSpec, located: string): Promise<ResolvedSour
   if (vm) Object.assign(base, { format: vm.format, chain: vm.files });
   if (probe.kind === 'filesystem') {
     if (spec.partition) throw new ModuleError(`Option name: partition=${spec.partition} given, but ${located} is a bare ${probe.fstype} filesystem without a partition table`);
-    return { ...base, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype };
+    return { source: { ...base, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype }, partitions: null };
   }
   const part = choosePartition(probe, spec.partition);
   const fstype = spec.fstype ?? part.fstype;
   if (!fstype) throw new ModuleError(`Partition ${part.number} of ${located} has no recognisable filesystem; give fstype=TYPE or another partition=N`);
-  return { ...base, kind: 'disk', fstype, partition: part.number, offset: part.offset, sizelimit: part.size };
+  return { source: { ...base, kind: 'disk', fstype, partition: part.number, offset: part.offset, sizelimit: part.size }, partitions: probe.partitions };
 }
 
 export async function resolveSources(name: string, baseDir: string, imageName: string | null | undefined, cwd = process.cwd()): Promise<ResolvedSources> {
   const specs = parseSourceSpecs(name);
   const sources: ResolvedSource[] = [];
+  let partitions: Partition[] | null = null;
   for (const [index, spec] of specs.entries()) {
-    sources.push(await classify(spec, locate(spec, index, baseDir, cwd, sources[0])));
+    const classified = await classify(spec, locate(spec, index, baseDir, cwd, sources[0]));
+    sources.push(classified.source);
+    if (index === 0) partitions = classified.partitions;
   }
   const first = sources[0]!;
   const chosen = imageName ?? deriveImageName(isPath(specs[0]!.spec) ? first.path : specs[0]!.spec, first.kind !== 'directory');
-  return { imageName: checkImageName(chosen, imageName ? 'image_name' : 'name'), sources };
+  return { imageName: checkImageName(chosen, imageName ? 'image_name' : 'name'), sources, partitions };
 }

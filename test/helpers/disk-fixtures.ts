@@ -42,20 +42,20 @@ export async function hasMkfsVfat(): Promise<boolean> {
 }
 
 /** A bare ext4 filesystem in file holding a copy of tree (owners, modes, links, xattrs), sized from du plus margin. */
-export async function makeExt4Image(tree: string, file: string, label = 'root'): Promise<Ext4Image> {
+export async function makeExt4Image(tree: string, file: string, label = 'root', uuid?: string): Promise<Ext4Image> {
   const used = await duNumber(['-s', '-B1', tree]);
   const inodes = await duNumber(['-s', '--inodes', tree]);
   const size = Math.ceil((used * 1.25 + 32 * MiB) / MiB) * MiB;
   await fs.rm(file, { force: true });
   await execa(
     'mkfs.ext4',
-    ['-q', '-F', '-b', '4096', '-N', String(Math.ceil(inodes * 1.25) + 1024), '-L', label, '-d', tree, file, `${size / MiB}M`],
+    ['-q', '-F', '-b', '4096', '-N', String(Math.ceil(inodes * 1.25) + 1024), '-L', label, ...(uuid ? ['-U', uuid] : []), '-d', tree, file, `${size / MiB}M`],
     { stdin: 'ignore' },
   );
   return { file, size };
 }
 
-async function blankFile(file: string, size: number): Promise<void> {
+export async function blankFile(file: string, size: number): Promise<void> {
   await fs.rm(file, { force: true });
   const handle = await fs.open(file, 'w', 0o600);
   await handle.truncate(size);
@@ -63,12 +63,12 @@ async function blankFile(file: string, size: number): Promise<void> {
 }
 
 /** Copies a partition image into the disk at a MiB-aligned byte offset, keeping holes. */
-async function copyAt(part: string, disk: string, offset: number): Promise<void> {
+export async function copyAt(part: string, disk: string, offset: number): Promise<void> {
   if (offset % MiB !== 0) throw new Error(`offset ${offset} is not MiB aligned`);
   await execa('dd', [`if=${part}`, `of=${disk}`, 'bs=1M', `seek=${offset / MiB}`, 'conv=notrunc,sparse', 'status=none']);
 }
 
-async function partitionDisk(file: string, size: number, script: string): Promise<void> {
+export async function partitionDisk(file: string, size: number, script: string): Promise<void> {
   await blankFile(file, size);
   await execa('sfdisk', ['--quiet', '--no-reread', '--no-tell-kernel', file], { input: script });
 }

@@ -2,10 +2,13 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { choosePartition, mountOptionsFor, probeFile, type Probe } from '../../src/source/probe.js';
+import { choosePartition, mountOptionsFor, probeFile, type Partition, type Probe } from '../../src/source/probe.js';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { makeDosDisk, makeExt4Image, makeGptDisk, type DiskFixture } from '../helpers/disk-fixtures.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+/** The fixtures know offsets and types; the UUIDs mkfs drew are checked on their own. */
+const withoutIds = ({ ids: _ids, ...rest }: Partition) => rest;
 
 describe('source/probe', function () {
   let dir: string;
@@ -32,7 +35,11 @@ describe('source/probe', function () {
     const probe = await probeFile(gpt.file);
     assert.equal(probe.kind, 'disk');
     assert.equal(probe.kind === 'disk' && probe.table, 'gpt');
-    assert.deepEqual(probe.kind === 'disk' && probe.partitions, gpt.partitions);
+    assert.deepEqual(probe.kind === 'disk' && probe.partitions.map(withoutIds), gpt.partitions);
+    const root = probe.kind === 'disk' ? probe.partitions[1]! : undefined;
+    assert.equal(root?.ids.label, 'root');
+    assert.equal(root?.ids.partlabel, 'root');
+    assert.match(root?.ids.partuuid ?? '', /^[0-9a-f-]{36}$/);
     const chosen = choosePartition(probe);
     assert.equal(chosen.number, 2);
     assert.equal(chosen.offset, 9 * 1024 * 1024);
@@ -42,7 +49,8 @@ describe('source/probe', function () {
 
   it('reads a DOS disk and skips the swap partition', async function () {
     const probe = await probeFile(dos.file);
-    assert.deepEqual(probe, { kind: 'disk', table: 'dos', partitions: dos.partitions, path: dos.file });
+    assert.deepEqual(probe.kind === 'disk' && { ...probe, partitions: probe.partitions.map(withoutIds) }, { kind: 'disk', table: 'dos', partitions: dos.partitions, path: dos.file });
+    assert.match(probe.kind === 'disk' ? probe.partitions[1]!.ids.partuuid ?? '' : '', /^[0-9a-f]{8}-02$/);
     assert.equal(choosePartition(probe).number, 2);
   });
 
@@ -82,8 +90,8 @@ describe('source/probe', function () {
       table: 'gpt',
       path: '/x/disk.img',
       partitions: [
-        { number: 1, offset: 1048576, size: 8388608, type: 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b', fstype: 'vfat' },
-        { number: 2, offset: 9437184, size: 8388608, type: '0657fd6d-a4ab-43c4-84e5-0933c84b4f4f', fstype: 'swap' },
+        { number: 1, offset: 1048576, size: 8388608, type: 'c12a7328-f81f-11d2-ba4b-00a0c93ec93b', fstype: 'vfat', ids: {} },
+        { number: 2, offset: 9437184, size: 8388608, type: '0657fd6d-a4ab-43c4-84e5-0933c84b4f4f', fstype: 'swap', ids: {} },
       ],
     };
     assert.throws(() => choosePartition(probe), {

@@ -1,0 +1,136 @@
+// Disks whose tree spans partitions build the image their tree does as a directory: the VM's own fstab says where /boot and /var are.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
+import { assertNothingLeaked, hostSnapshot, imagePaths, type HostSnapshot } from '../helpers/image.js';
+import { requireRoot } from '../helpers/root.js';
+import { assertFailed, runModule } from '../helpers/run-module.js';
+import { waitFor } from '../helpers/settle.js';
+import { waitForProcess } from '../helpers/spawn-module.js';
+import { makeSplitDisk, type SplitPartition } from '../helpers/split-disk.js';
+import { removeScratch, scratchDir } from '../helpers/tmp.js';
+
+const BOOT_UUID = '3f2a3c1e-5b8d-4d6e-9a70-1c2b3d4e5f60';
+const ESP_UUID = 'ABCD-1234';
+const LAYOUT: SplitPartition[] = [
+  { where: 'boot/efi', label: 'EFI', kind: 'vfat', uuid: ESP_UUID },
+  { where: '', label: 'root' },
+  { where: 'boot', label: 'boot', uuid: BOOT_UUID },
+  { where: 'var', label: 'var-part' },
+];
+/** As installers write it: by UUID and LABEL, with swap, a tmpfs and the ESP (which stays out of the image) beside the system partitions. */
+const FSTAB = `# <file system> <mount point> <type> <options> <dump> <pass>
+LABEL=root / ext4 errors=remount-ro 0 1
+UUID=${BOOT_UUID} /boot ext4 defaults 0 2
+UUID=${ESP_UUID.toLowerCase()} /boot/efi vfat umask=0077 0 1
+LABEL=var-part /var ext4 defaults 0 2
+/swapfile none swap sw 0 0
+tmpfs /tmp tmpfs defaults 0 0
+`;
+
+/** Each partition has its own lost+found, as the VM sees it; the directory has none. */
+const withoutLostFound = (paths: string[]) => paths.filter((p) => !p.split('/').includes('lost+found')).sort();
+
+describe('disks whose tree spans partitions', function () {
+  let scratch: string;
+  let base: string;
+  let tftp: string;
+  let fixture: ChrootFixture;
+  let raw: string;
+  let baseline: HostSnapshot;
+  const build = (args: Record<string, unknown>) => runModule('ltsp_image', { base_dir: base, tftp_dir: tftp, ...args });
+  const disk = (name: string, parts: SplitPartition[], fstab: string) => makeSplitDisk(fixture.root, path.join(scratch, name), parts, fstab);
+
+  before(async function () {
+    requireRoot(this);
+    scratch = await scratchDir('split-disks-');
+    base = path.join(scratch, 'srv/ltsp');
+    tftp = path.join(scratch, 'srv/tftp');
+    fixture = await makeChrootFixture(path.join(base, 'tree'));
+    fs.mkdirSync(path.join(fixture.root, 'boot/efi'));
+    // Without it, cleanup makes a new snakeoil key and every build differs.
+    fs.rmSync(path.join(fixture.root, 'etc/ssl/private/ssl-cert-snakeoil.key'));
+    fs.writeFileSync(path.join(fixture.root, 'etc/fstab'), FSTAB);
+    raw = path.join(scratch, 'split.raw');
+    await makeSplitDisk(fixture.root, raw, LAYOUT, FSTAB);
+    baseline = await hostSnapshot();
+  });
+  after(async () => {
+    if (scratch) await removeScratch(scratch);
+  });
+  afterEach(async function () {
+    if (baseline) await assertNothingLeaked(baseline);
+  });
+
+  it('builds a raw and a qcow2 disk with separate /boot and /var as the directory, kernel included, the ESP left out', async () => {
+    const fromTree = await build({ name: 'tree' });
+    assert.equal(fromTree.code, 0, fromTree.stdout);
+    const expected = withoutLostFound(await imagePaths(String(fromTree.result.image)));
+    const fromRaw = await build({ name: raw, image_name: 'raw' });
+    assert.equal(fromRaw.code, 0, fromRaw.stdout);
+    assert.deepEqual(withoutLostFound(await imagePaths(String(fromRaw.result.image))), expected);
+    const sources = fromRaw.result.source as { partition: number; subdir?: string; fstab?: string }[];
+    assert.deepEqual(sources.map((s) => [s.partition, s.subdir ?? '']), [[2, ''], [3, 'boot'], [4, 'var']]);
+    assert.equal(sources[1]!.fstab, `UUID=${BOOT_UUID} /boot ext4 defaults 0 2`);
+    assert.ok(fs.existsSync(path.join(tftp, 'ltsp/raw', 'vmlinuz')), 'no kernel from the /boot partition');
+
+    const qcow2 = path.join(scratch, 'split.qcow2');
+    await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
+    fs.utimesSync(qcow2, fs.statSync(raw).atime, fs.statSync(raw).mtime);
+    const fromQcow2 = await build({ name: qcow2, image_name: 'qcow2' });
+    assert.equal(fromQcow2.code, 0, fromQcow2.stdout);
+    assert.ok(fs.readFileSync(String(fromQcow2.result.image)).equals(fs.readFileSync(String(fromRaw.result.image))), 'the qcow2 image differs from the raw disk\'s');
+  });
+
+  it('rebuilds when a file on the /var partition changed, in checksum mode', async () => {
+    const copy = path.join(scratch, 'var-change.raw');
+    fs.copyFileSync(raw, copy);
+    const again = () => build({ name: copy, image_name: 'var-change', compare: 'checksum' });
+    assert.equal((await again()).code, 0);
+    assert.equal((await again()).result.changed, false, 'an untouched split disk was rebuilt');
+    const tree = path.join(scratch, 'var-changed-tree');
+    await execa('cp', ['-a', fixture.root, tree]);
+    fs.writeFileSync(path.join(tree, 'var/lib/changed-by-the-vm'), 'x\n');
+    await makeSplitDisk(tree, copy, LAYOUT, FSTAB);
+    const rebuilt = await again();
+    assert.equal(rebuilt.result.changed, true, 'a change on the /var partition went unnoticed');
+    assert.ok((await imagePaths(String(rebuilt.result.image))).includes('var/lib/changed-by-the-vm'));
+  });
+
+  it('refuses an fstab entry whose filesystem is not on the disk, naming it and what to do', async () => {
+    const missing = FSTAB.replace(`UUID=${BOOT_UUID} /boot`, 'UUID=0badc0de-0000-4000-8000-000000000000 /boot');
+    const file = await disk('missing.raw', LAYOUT, missing).then(() => path.join(scratch, 'missing.raw'));
+    const run = await build({ name: file, image_name: 'missing' });
+    assertFailed(run, /etc\/fstab mounts \/boot from "UUID=0badc0de-0000-4000-8000-000000000000 \/boot ext4 defaults 0 2", which names UUID=0badc0de.*no partition of this disk has .*stacked source \(.*,,\/PATH,subdir=boot\)/);
+    assert.equal(fs.existsSync(path.join(base, 'images/missing.img')), false);
+  });
+
+  it('refuses a LUKS partition the fstab mounts, naming the partition and how to open it', async () => {
+    const parts: SplitPartition[] = [{ where: '', label: 'root' }, { where: 'var', label: 'crypt', kind: 'luks' }];
+    const fstab = 'LABEL=root / ext4 defaults 0 1\nPARTLABEL=crypt /var ext4 defaults 0 2\n';
+    const file = path.join(scratch, 'luks.raw');
+    await makeSplitDisk(fixture.root, file, parts, fstab);
+    assertFailed(await build({ name: file, image_name: 'luks' }), /mounts \/var from "PARTLABEL=crypt .*", which is partition 2, LUKS-encrypted: open it .*cryptsetup open --readonly/);
+    assert.equal(fs.existsSync(path.join(base, 'images/luks.img')), false);
+  });
+
+  it('leaves no mount, loop device or daemon when the module is SIGKILLed with a split qcow2 mounted', async () => {
+    const qcow2 = path.join(scratch, 'split.qcow2');
+    const child = execa(process.execPath, [path.resolve('bundle/ltsp_image')], {
+      input: JSON.stringify({ name: qcow2, image_name: 'killed', base_dir: base, tftp_dir: tftp }),
+      env: { LTSP_IMAGE_FAILPOINT: 'mksquashfs' },
+      reject: false,
+    });
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor(() => stderr.includes('failpoint mksquashfs reached'), 'every partition mounted');
+    await waitForProcess(`^qemu-storage-daemon .*${qcow2.replace(/[.+]/g, '\\$&')}`);
+    child.kill('SIGKILL');
+    await child;
+    await assertNothingLeaked(baseline, { workDirs: false });
+    const next = await build({ name: qcow2, image_name: 'killed' });
+    assert.equal(next.code, 0, next.stdout);
+  });
+});
