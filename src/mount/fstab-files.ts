@@ -1,5 +1,6 @@
 // Reads etc/fstab from a mounted root partition, never following a symlink: a VM's disk may link it to any file of the build host.
-import { inspect, listDirectory, readRegular } from '../cleanup/tree-fs.js';
+import fs from 'node:fs/promises';
+import { inspect, readRegular } from '../cleanup/tree-fs.js';
 import type { FstabFiles } from '../source/split-disk.js';
 
 /** A real fstab is a few KiB; a bigger one is not read into memory. */
@@ -18,8 +19,9 @@ async function readInside(root: string, rel: string): Promise<string | null> {
 export async function readFstabs(root: string): Promise<FstabFiles> {
   const own = await readInside(root, 'etc/fstab');
   if (own !== null) return { root: own, subvolumes: [] };
-  const listed = await listDirectory(root, '');
-  const dirs = Array.isArray(listed) ? listed.filter((d) => d.isDirectory()).map((d) => d.name.toString('utf8')).sort().slice(0, MOST_DIRS) : [];
+  // The root is our own mount point; its entries' types come from d_type, so a symlinked "directory" is no directory here.
+  const listed = await fs.readdir(root, { withFileTypes: true });
+  const dirs = listed.filter((d) => d.isDirectory()).map((d) => d.name).sort().slice(0, MOST_DIRS);
   const subvolumes: FstabFiles['subvolumes'] = [];
   for (const dir of dirs) {
     const text = await readInside(root, `${dir}/etc/fstab`);

@@ -33,7 +33,7 @@ function byId(partitions: Partition[], key: keyof Partition['ids'], value: strin
   if (found.length === 1) return { partition: found[0]! };
   if (found.length > 1) return { missing: `matches partitions ${found.map((p) => p.number).join(' and ')} of this disk alike (cloned filesystems?)` };
   const known = partitions.filter((part) => part.ids[key]).map((part) => `${part.number} has ${key.toUpperCase()}=${part.ids[key]}`);
-  return { missing: `names ${device}, which no partition of this disk has (${known.join(', ') || `none has a ${key.toUpperCase()}`})` };
+  return { missing: `names ${device}, but no partition of this disk has it (${known.join(', ') || `none has a ${key.toUpperCase()}`})` };
 }
 
 /**

@@ -41,7 +41,12 @@ describe('disks whose tree spans partitions', function () {
   let raw: string;
   let baseline: HostSnapshot;
   const build = (args: Record<string, unknown>) => runModule('ltsp_image', { base_dir: base, tftp_dir: tftp, ...args });
-  const disk = (name: string, parts: SplitPartition[], fstab: string) => makeSplitDisk(fixture.root, path.join(scratch, name), parts, fstab);
+  let fromTree: Promise<string[]> | undefined;
+  /** The paths of the image the tree gives as a directory, built once. */
+  const treePaths = () => (fromTree ??= build({ name: 'tree' }).then((run) => {
+    assert.equal(run.code, 0, run.stdout);
+    return imagePaths(String(run.result.image)).then(withoutLostFound);
+  }));
 
   before(async function () {
     requireRoot(this);
@@ -65,9 +70,7 @@ describe('disks whose tree spans partitions', function () {
   });
 
   it('builds a raw and a qcow2 disk with separate /boot and /var as the directory, kernel included, the ESP left out', async () => {
-    const fromTree = await build({ name: 'tree' });
-    assert.equal(fromTree.code, 0, fromTree.stdout);
-    const expected = withoutLostFound(await imagePaths(String(fromTree.result.image)));
+    const expected = await treePaths();
     const fromRaw = await build({ name: raw, image_name: 'raw' });
     assert.equal(fromRaw.code, 0, fromRaw.stdout);
     assert.deepEqual(withoutLostFound(await imagePaths(String(fromRaw.result.image))), expected);
@@ -99,11 +102,30 @@ describe('disks whose tree spans partitions', function () {
     assert.ok((await imagePaths(String(rebuilt.result.image))).includes('var/lib/changed-by-the-vm'));
   });
 
+  it('builds a btrfs root in subvolume @ with /var in @var, /home (excluded) never mounted, as the directory', async () => {
+    const system = '6d1f0c3a-2b4e-4f5a-8c9d-0e1f2a3b4c5d';
+    const parts: SplitPartition[] = [
+      { where: '', label: 'system', kind: 'btrfs', uuid: system, subvolumes: { '@': '', '@var': 'var', '@home': 'home' } },
+      { where: 'boot', label: 'boot', uuid: BOOT_UUID },
+    ];
+    const fstab = `UUID=${system} / btrfs defaults,subvol=@ 0 0\nUUID=${BOOT_UUID} /boot ext4 defaults 0 2\n` +
+      `UUID=${system} /var btrfs defaults,subvol=/@var 0 0\nUUID=${system} /home btrfs defaults,subvol=@home 0 0\n`;
+    const file = path.join(scratch, 'btrfs.raw');
+    await makeSplitDisk(fixture.root, file, parts, fstab);
+    const run = await build({ name: file, image_name: 'btrfs' });
+    assert.equal(run.code, 0, run.stdout);
+    const sources = run.result.source as { partition: number; subdir?: string; options?: string[] }[];
+    assert.deepEqual(sources.map((s) => [s.partition, s.subdir ?? '', s.options ?? []]), [[1, '', ['subvol=@']], [2, 'boot', []], [1, 'var', ['subvol=@var']]]);
+    assert.deepEqual(withoutLostFound(await imagePaths(String(run.result.image))), await treePaths());
+    assert.ok(fs.existsSync(path.join(tftp, 'ltsp/btrfs', 'vmlinuz')), 'no kernel from the /boot partition');
+  });
+
   it('refuses an fstab entry whose filesystem is not on the disk, naming it and what to do', async () => {
     const missing = FSTAB.replace(`UUID=${BOOT_UUID} /boot`, 'UUID=0badc0de-0000-4000-8000-000000000000 /boot');
-    const file = await disk('missing.raw', LAYOUT, missing).then(() => path.join(scratch, 'missing.raw'));
+    const file = path.join(scratch, 'missing.raw');
+    await makeSplitDisk(fixture.root, file, LAYOUT, missing);
     const run = await build({ name: file, image_name: 'missing' });
-    assertFailed(run, /etc\/fstab mounts \/boot from "UUID=0badc0de-0000-4000-8000-000000000000 \/boot ext4 defaults 0 2", which names UUID=0badc0de.*no partition of this disk has .*stacked source \(.*,,\/PATH,subdir=boot\)/);
+    assertFailed(run, /etc\/fstab mounts \/boot from "UUID=0badc0de-0000-4000-8000-000000000000 \/boot ext4 defaults 0 2", which names UUID=0badc0de.*, but no partition of this disk has it .*stacked source \(.*,,\/PATH,subdir=boot\)/);
     assert.equal(fs.existsSync(path.join(base, 'images/missing.img')), false);
   });
 

@@ -10,9 +10,29 @@ const MiB = 1024 * 1024;
 export interface SplitPartition {
   where: string;
   label: string;
-  /** ext4 (the default): a copy of that part of the tree; luks: a LUKS container; vfat: an empty ESP with this volume id. */
-  kind?: 'ext4' | 'luks' | 'vfat';
+  /** ext4 (the default): a copy of that part of the tree; luks: a LUKS container; vfat: an empty ESP with this volume id; btrfs: `subvolumes`. */
+  kind?: 'ext4' | 'luks' | 'vfat' | 'btrfs';
   uuid?: string;
+  /** btrfs: each subvolume's name and the part of the tree it holds, as Ubuntu's installer makes @ for / and @home for /home. */
+  subvolumes?: Record<string, string>;
+}
+
+/** The parts of the tree a partition holds. */
+function wheres(part: SplitPartition): string[] {
+  if (part.kind === 'btrfs') return Object.values(part.subvolumes ?? {});
+  return (part.kind ?? 'ext4') === 'ext4' ? [part.where] : [];
+}
+
+/** btrfs-progs 6.2 makes no subvolume at mkfs time: they are made, and filled, on a loop mount in a namespace of its own. */
+async function btrfsImage(file: string, part: SplitPartition, trees: Map<string, string>): Promise<void> {
+  await blankFile(file, 256 * MiB);
+  await execa('mkfs.btrfs', ['-q', '-L', part.label, ...(part.uuid ? ['-U', part.uuid] : []), file]);
+  const mnt = `${file}.mnt`;
+  fs.mkdirSync(mnt);
+  const pairs = Object.entries(part.subvolumes ?? {}).flatMap(([name, where]) => [name, trees.get(where)!]);
+  const script = 'mount -o loop "$1" "$2"; m=$2; shift 2; while [ $# -gt 0 ]; do btrfs -q subvolume create "$m/$1"; cp -a "$2/." "$m/$1/"; shift 2; done; umount "$m"';
+  await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-ec', script, 'sh', file, mnt, ...pairs]);
+  fs.rmdirSync(mnt);
 }
 
 async function luksImage(file: string): Promise<void> {
@@ -46,7 +66,7 @@ export async function makeSplitDisk(tree: string, file: string, parts: SplitPart
     await execa('cp', ['-a', tree, rootCopy]);
     const trees = new Map<string, string>([['', rootCopy]]);
     for (const [i, part] of parts.entries()) {
-      if (part.where && (part.kind ?? 'ext4') === 'ext4') trees.set(part.where, path.join(work, `tree${i}`));
+      for (const [j, where] of wheres(part).entries()) if (where) trees.set(where, path.join(work, `tree${i}-${j}`));
     }
     // Deepest first, so boot/efi leaves boot before boot itself moves.
     for (const [where, to] of [...trees].filter(([w]) => w).sort((a, b) => b[0].length - a[0].length)) split(rootCopy, where, to);
@@ -56,6 +76,7 @@ export async function makeSplitDisk(tree: string, file: string, parts: SplitPart
       const image = path.join(work, `p${i + 1}`);
       if (part.kind === 'luks') await luksImage(image);
       else if (part.kind === 'vfat') await vfatImage(image, part.uuid!);
+      else if (part.kind === 'btrfs') await btrfsImage(image, part, trees);
       else await makeExt4Image(trees.get(part.where)!, image, part.label, part.uuid);
       images.push(image);
     }
