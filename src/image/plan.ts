@@ -7,9 +7,8 @@ import { checkMksquashfs, ionicePrefix, splitParams, squashCommand, type SquashC
 import { effectiveExcludes } from '../squashfs/excludes.js';
 import { checkParams } from '../squashfs/params.js';
 import { refuseNonConvergent } from '../source/converge.js';
-import { readDiskFstab } from '../steps/disk-fstab.js';
-import { resolveSources, type ResolvedSource, type ResolvedSources } from '../source/resolve.js';
-import { applyFstab, emptiedBy } from '../source/split-disk.js';
+import { withFstabMounts } from '../steps/disk-fstab.js';
+import { resolveSources, type ResolvedSource } from '../source/resolve.js';
 import { imagePaths, type ImagePaths } from '../layout/paths.js';
 import { checkDirOption } from '../store/dirs.js';
 import { newWorkDirPath, workDirLayout } from '../layout/work-dir.js';
@@ -36,14 +35,6 @@ export function checkOptions(options: Options): void {
     throw new ModuleError('Options freeze and force contradict each other: drop force to leave the image alone, or drop freeze to rebuild it');
   }
   if (options.kernel_initrd) parseKernelPattern(options.kernel_initrd);
-}
-
-/** A partitioned disk's first source comes with the partitions its own fstab mounts on system directories (see split-disk.ts). */
-async function withFstabMounts(resolved: ResolvedSources, excludes: string[], signal: AbortSignal): Promise<ResolvedSource[]> {
-  const root = resolved.sources[0]!;
-  if (!resolved.partitions || root.kind !== 'disk') return resolved.sources;
-  const files = await readDiskFstab(root, resolved.imageName, signal);
-  return applyFstab(resolved.sources, resolved.partitions, files, emptiedBy(excludes));
 }
 
 export async function planBuild(options: Options, signal: AbortSignal): Promise<BuildPlan> {

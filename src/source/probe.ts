@@ -112,6 +112,11 @@ function unusable(part: Partition): string | null {
   return null;
 }
 
+/** The partitions that may hold the root, in disk order: not EFI, swap, an extended partition or a container. */
+export function usablePartitions(partitions: Partition[]): Partition[] {
+  return partitions.filter((part) => unusable(part) === null);
+}
+
 /** The partition numbered `wanted`; else the first one that is not EFI, swap, or without a mountable filesystem. */
 export function choosePartition(probe: Probe, wanted?: number): Partition {
   const where = probe.path ?? 'the disk image';
@@ -129,7 +134,7 @@ export function choosePartition(probe: Probe, wanted?: number): Partition {
     if (!found) throw new ModuleError(`partition=${wanted} not found in ${where} (it has partitions ${numbers || 'none'})`);
     return found;
   }
-  const usable = probe.partitions.find((part) => unusable(part) === null);
+  const usable = usablePartitions(probe.partitions)[0];
   if (usable) return usable;
   const reasons = probe.partitions.map((part) => unusable(part)).join(', ');
   const found = probe.partitions.length === 0 ? 'found 0' : `found ${probe.partitions.length} (${reasons})`;

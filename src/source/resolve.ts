@@ -33,8 +33,14 @@ export interface ResolvedSource {
 export interface ResolvedSources {
   imageName: string;
   sources: ResolvedSource[];
-  /** The partitions of the first source when it is a partitioned disk: where its etc/fstab's other mounts are looked for. */
-  partitions: Partition[] | null;
+  /** The first source's disk when it is partitioned: where its etc/fstab's other mounts are looked for. */
+  disk: DiskLayout | null;
+}
+
+export interface DiskLayout {
+  partitions: Partition[];
+  /** The root partition was named with partition=N, not taken as the first usable one. */
+  given: boolean;
 }
 
 const statOrNull = (p: string) => statIfAny(p, UNREACHABLE);
@@ -98,7 +104,7 @@ async function probeServed(located: string, format: VmFormat): Promise<Probe> {
   }
 }
 
-async function classify(spec: SourceSpec, located: string): Promise<{ source: ResolvedSource; partitions: Partition[] | null }> {
+async function classify(spec: SourceSpec, located: string): Promise<{ source: ResolvedSource; disk: DiskLayout | null }> {
   const stat = statOrNull(located);
   const base = { spec: spec.spec, path: located, options: spec.options, ...(spec.subdir ? { subdir: spec.subdir } : {}) };
   if (!stat) {
@@ -106,7 +112,7 @@ async function classify(spec: SourceSpec, located: string): Promise<{ source: Re
     if (lstat?.isSymbolicLink()) throw new ModuleError(`Image source ${located} is a dangling or looping symlink: point it at a chroot directory or a disk image`);
     throw new ModuleError(`Image does not exist: ${located}`);
   }
-  if (stat.isDirectory()) return { source: { ...base, kind: 'directory' }, partitions: null };
+  if (stat.isDirectory()) return { source: { ...base, kind: 'directory' }, disk: null };
   if (!stat.isFile() && !stat.isBlockDevice()) {
     throw new ModuleError(`Image source ${located} is neither a directory nor a disk image file: give a chroot directory, a raw disk or a filesystem image`);
   }
@@ -115,24 +121,24 @@ async function classify(spec: SourceSpec, located: string): Promise<{ source: Re
   if (vm) Object.assign(base, { format: vm.format, chain: vm.files });
   if (probe.kind === 'filesystem') {
     if (spec.partition) throw new ModuleError(`Option name: partition=${spec.partition} given, but ${located} is a bare ${probe.fstype} filesystem without a partition table`);
-    return { source: { ...base, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype }, partitions: null };
+    return { source: { ...base, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype }, disk: null };
   }
   const part = choosePartition(probe, spec.partition);
   const fstype = spec.fstype ?? part.fstype;
   if (!fstype) throw new ModuleError(`Partition ${part.number} of ${located} has no recognisable filesystem; give fstype=TYPE or another partition=N`);
-  return { source: { ...base, kind: 'disk', fstype, partition: part.number, offset: part.offset, sizelimit: part.size }, partitions: probe.partitions };
+  return { source: { ...base, kind: 'disk', fstype, partition: part.number, offset: part.offset, sizelimit: part.size }, disk: { partitions: probe.partitions, given: spec.partition !== undefined } };
 }
 
 export async function resolveSources(name: string, baseDir: string, imageName: string | null | undefined, cwd = process.cwd()): Promise<ResolvedSources> {
   const specs = parseSourceSpecs(name);
   const sources: ResolvedSource[] = [];
-  let partitions: Partition[] | null = null;
+  let disk: DiskLayout | null = null;
   for (const [index, spec] of specs.entries()) {
     const classified = await classify(spec, locate(spec, index, baseDir, cwd, sources[0]));
     sources.push(classified.source);
-    if (index === 0) partitions = classified.partitions;
+    if (index === 0) disk = classified.disk;
   }
   const first = sources[0]!;
   const chosen = imageName ?? deriveImageName(isPath(specs[0]!.spec) ? first.path : specs[0]!.spec, first.kind !== 'directory');
-  return { imageName: checkImageName(chosen, imageName ? 'image_name' : 'name'), sources, partitions };
+  return { imageName: checkImageName(chosen, imageName ? 'image_name' : 'name'), sources, disk };
 }

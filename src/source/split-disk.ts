@@ -62,6 +62,11 @@ function partitionSource(root: ResolvedSource, entry: FstabEntry, part: Partitio
  * the VM mounts under a system directory, parents first. A directory the user stacks a source on (subdir=) is
  * theirs, with all below it; one the excludes empty (`home/*`) is not mounted at all.
  */
+/** Whether the files read from a partition include a root's fstab: it is the VM's root partition. */
+export function holdsRoot(root: ResolvedSource, files: FstabFiles): boolean {
+  return rootFstab(root, files) !== null;
+}
+
 export function applyFstab(sources: ResolvedSource[], partitions: Partition[], files: FstabFiles, excluded: (where: string) => boolean): ResolvedSource[] {
   const [root, ...stacked] = sources as [ResolvedSource, ...ResolvedSource[]];
   const found = rootFstab(root, files);

@@ -1,14 +1,15 @@
 // Reads the VM's etc/fstab from a disk's root partition, mounted read-only in a namespace worker of its own that takes every mount with it.
 import { runWorker } from '../namespace/run-worker.js';
 import { makeWorkDir, newInfoWorkDirPath, removeWorkDir } from '../layout/work-dir.js';
-import type { ResolvedSource } from '../source/resolve.js';
-import type { FstabFiles } from '../source/split-disk.js';
+import { usablePartitions } from '../source/probe.js';
+import type { ResolvedSource, ResolvedSources } from '../source/resolve.js';
+import { applyFstab, emptiedBy, holdsRoot, type FstabFiles } from '../source/split-disk.js';
 
 /**
  * Runs before the image lock is taken, so its work dir names its owner as ltsp_image_info's do: a locked run's
  * sweep of stale work dirs never takes it for a killed run's.
  */
-export async function readDiskFstab(root: ResolvedSource, imageName: string, signal: AbortSignal): Promise<FstabFiles> {
+async function readDiskFstab(root: ResolvedSource, imageName: string, signal: AbortSignal): Promise<FstabFiles> {
   const workDir = newInfoWorkDirPath(imageName);
   makeWorkDir(workDir, []);
   try {
@@ -20,4 +21,21 @@ export async function readDiskFstab(root: ResolvedSource, imageName: string, sig
   } finally {
     removeWorkDir(workDir);
   }
+}
+
+/**
+ * The sources with the partitions the VM's own fstab mounts on system directories (see split-disk.ts). Installers
+ * often put /boot before the root: without partition=N the root is the first usable partition that holds an fstab,
+ * and the first usable one, as before, when none does.
+ */
+export async function withFstabMounts(resolved: ResolvedSources, excludes: string[], signal: AbortSignal): Promise<ResolvedSource[]> {
+  const [first, ...stacked] = resolved.sources as [ResolvedSource, ...ResolvedSource[]];
+  if (!resolved.disk || first.kind !== 'disk') return resolved.sources;
+  const later = usablePartitions(resolved.disk.partitions).filter((p) => p.number > (first.partition ?? 0));
+  const candidates = resolved.disk.given ? [first] : [first, ...later.map((p) => ({ ...first, partition: p.number, offset: p.offset, sizelimit: p.size, fstype: p.fstype ?? undefined }))];
+  for (const candidate of candidates) {
+    const files = await readDiskFstab(candidate, resolved.imageName, signal);
+    if (holdsRoot(candidate, files)) return applyFstab([candidate, ...stacked], resolved.disk.partitions, files, emptiedBy(excludes));
+  }
+  return resolved.sources;
 }

@@ -14,10 +14,11 @@ import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 const BOOT_UUID = '3f2a3c1e-5b8d-4d6e-9a70-1c2b3d4e5f60';
 const ESP_UUID = 'ABCD-1234';
+/** Ubuntu's order: the ESP, then /boot before the root, so the first usable partition is not the root. */
 const LAYOUT: SplitPartition[] = [
   { where: 'boot/efi', label: 'EFI', kind: 'vfat', uuid: ESP_UUID },
-  { where: '', label: 'root' },
   { where: 'boot', label: 'boot', uuid: BOOT_UUID },
+  { where: '', label: 'root' },
   { where: 'var', label: 'var-part' },
 ];
 /** As installers write it: by UUID and LABEL, with swap, a tmpfs and the ESP (which stays out of the image) beside the system partitions. */
@@ -69,13 +70,13 @@ describe('disks whose tree spans partitions', function () {
     if (baseline) await assertNothingLeaked(baseline);
   });
 
-  it('builds a raw and a qcow2 disk with separate /boot and /var as the directory, kernel included, the ESP left out', async () => {
+  it('finds the root after /boot and builds a raw and a qcow2 disk with separate /boot and /var as the directory, ESP left out', async () => {
     const expected = await treePaths();
     const fromRaw = await build({ name: raw, image_name: 'raw' });
     assert.equal(fromRaw.code, 0, fromRaw.stdout);
     assert.deepEqual(withoutLostFound(await imagePaths(String(fromRaw.result.image))), expected);
     const sources = fromRaw.result.source as { partition: number; subdir?: string; fstab?: string }[];
-    assert.deepEqual(sources.map((s) => [s.partition, s.subdir ?? '']), [[2, ''], [3, 'boot'], [4, 'var']]);
+    assert.deepEqual(sources.map((s) => [s.partition, s.subdir ?? '']), [[3, ''], [2, 'boot'], [4, 'var']]);
     assert.equal(sources[1]!.fstab, `UUID=${BOOT_UUID} /boot ext4 defaults 0 2`);
     assert.ok(fs.existsSync(path.join(tftp, 'ltsp/raw', 'vmlinuz')), 'no kernel from the /boot partition');
 
