@@ -7,8 +7,7 @@ import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture
 import { assertNothingLeaked, hostSnapshot, imagePaths, type HostSnapshot } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
-import { waitFor } from '../helpers/settle.js';
-import { waitForProcess } from '../helpers/spawn-module.js';
+import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { makeSplitDisk, type SplitPartition } from '../helpers/split-disk.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
@@ -40,6 +39,7 @@ describe('disks whose tree spans partitions', function () {
   let tftp: string;
   let fixture: ChrootFixture;
   let raw: string;
+  let qcow2: string;
   let baseline: HostSnapshot;
   const build = (args: Record<string, unknown>) => runModule('ltsp_image', { base_dir: base, tftp_dir: tftp, ...args });
   let fromTree: Promise<string[]> | undefined;
@@ -61,12 +61,16 @@ describe('disks whose tree spans partitions', function () {
     fs.writeFileSync(path.join(fixture.root, 'etc/fstab'), FSTAB);
     raw = path.join(scratch, 'split.raw');
     await makeSplitDisk(fixture.root, raw, LAYOUT, FSTAB);
+    qcow2 = path.join(scratch, 'split.qcow2');
+    await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
+    fs.utimesSync(qcow2, fs.statSync(raw).atime, fs.statSync(raw).mtime);
     baseline = await hostSnapshot();
   });
   after(async () => {
     if (scratch) await removeScratch(scratch);
   });
   afterEach(async function () {
+    await killStarted();
     if (baseline) await assertNothingLeaked(baseline);
   });
 
@@ -80,9 +84,6 @@ describe('disks whose tree spans partitions', function () {
     assert.equal(sources[1]!.fstab, `UUID=${BOOT_UUID} /boot ext4 defaults 0 2`);
     assert.ok(fs.existsSync(path.join(tftp, 'ltsp/raw', 'vmlinuz')), 'no kernel from the /boot partition');
 
-    const qcow2 = path.join(scratch, 'split.qcow2');
-    await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
-    fs.utimesSync(qcow2, fs.statSync(raw).atime, fs.statSync(raw).mtime);
     const fromQcow2 = await build({ name: qcow2, image_name: 'qcow2' });
     assert.equal(fromQcow2.code, 0, fromQcow2.stdout);
     assert.ok(fs.readFileSync(String(fromQcow2.result.image)).equals(fs.readFileSync(String(fromRaw.result.image))), 'the qcow2 image differs from the raw disk\'s');
@@ -139,19 +140,14 @@ describe('disks whose tree spans partitions', function () {
     assert.equal(fs.existsSync(path.join(base, 'images/luks.img')), false);
   });
 
-  it('leaves no mount, loop device or daemon when the module is SIGKILLed with a split qcow2 mounted', async () => {
-    const qcow2 = path.join(scratch, 'split.qcow2');
-    const child = execa(process.execPath, [path.resolve('bundle/ltsp_image')], {
-      input: JSON.stringify({ name: qcow2, image_name: 'killed', base_dir: base, tftp_dir: tftp }),
-      env: { LTSP_IMAGE_FAILPOINT: 'mksquashfs' },
-      reject: false,
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    await waitFor(() => stderr.includes('failpoint mksquashfs reached'), 'every partition mounted');
-    await waitForProcess(`^qemu-storage-daemon .*${qcow2.replace(/[.+]/g, '\\$&')}`);
-    child.kill('SIGKILL');
-    await child;
+  it('leaves no mount, loop device or daemon when the module is SIGKILLed with every partition of a split qcow2 mounted', async () => {
+    const run = startModule('ltsp_image', { name: qcow2, image_name: 'killed', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'cleanup' });
+    await run.reached('cleanup');
+    const loops = (await execa('losetup', ['-a'])).stdout.split('\n').filter((line) => line.includes(qcow2));
+    assert.equal(loops.length, 3, `the root, /boot and /var partitions are not all loop-mounted: ${loops.join('; ')}`);
+    assert.ok((await hostSnapshot()).processes.some((p) => p.startsWith('qemu-storage-daemon')), 'no qemu-storage-daemon serves the qcow2');
+    run.child.kill('SIGKILL');
+    await run.child;
     await assertNothingLeaked(baseline, { workDirs: false });
     const next = await build({ name: qcow2, image_name: 'killed' });
     assert.equal(next.code, 0, next.stdout);
