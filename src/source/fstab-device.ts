@@ -56,5 +56,5 @@ export function findDevice(device: string, partitions: Partition[], rootDevice: 
   if (/^\/dev\/(mapper\/|md|dm-|zd)|^\/dev\/[^/]+\/[^/]+$/.test(device)) {
     return { missing: `names ${device}, a volume (LVM, LUKS, RAID or ZFS) that ltsp_image does not open` };
   }
-  return { missing: `names ${device}, which is not a partition of this disk (a network or bind mount?)` };
+  return { missing: `names ${device}, not a partition of this disk (a network or bind mount?)` };
 }

@@ -141,7 +141,11 @@ export function choosePartition(probe: Probe, wanted?: number): Partition {
   throw new ModuleError(`No usable partition in ${where}: ${found}; name one with partition=N`);
 }
 
-/** Read-only mount options; `noload` keeps ext3/ext4 from replaying (writing) a journal on a read-only source. */
+/**
+ * Read-only mount options: `noload` keeps ext3/ext4 from replaying (writing) a journal on a read-only source, and
+ * `rescue=nologreplay` lets btrfs mount a disk a VM left with a log to replay, which a read-only device refuses.
+ */
 export function mountOptionsFor(fstype: string): string {
-  return ['ext2', 'ext3', 'ext4'].includes(fstype) ? 'ro,noload' : 'ro';
+  if (['ext2', 'ext3', 'ext4'].includes(fstype)) return 'ro,noload';
+  return fstype === 'btrfs' ? 'ro,rescue=nologreplay' : 'ro';
 }

@@ -105,8 +105,9 @@ describe('source/probe', function () {
     });
   });
 
-  it('mounts ext2/3/4 with noload and everything else plain read-only', function () {
+  it('mounts ext2/3/4 with noload, btrfs without log replay and everything else plain read-only', function () {
     for (const fstype of ['ext2', 'ext3', 'ext4']) assert.equal(mountOptionsFor(fstype), 'ro,noload');
-    for (const fstype of ['squashfs', 'iso9660', 'vfat', 'xfs', 'btrfs']) assert.equal(mountOptionsFor(fstype), 'ro');
+    assert.equal(mountOptionsFor('btrfs'), 'ro,rescue=nologreplay');
+    for (const fstype of ['squashfs', 'iso9660', 'vfat', 'xfs']) assert.equal(mountOptionsFor(fstype), 'ro');
   });
 });
