@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import { CLEANUP_FORMAT_VERSION } from '../cleanup/index.js';
 import { ltspImageAffectsImage, type LtspImageOptions } from '../generated/ltsp_image.js';
+import { kindOf, type RecordedSource } from '../source/kinds.js';
 import type { ResolvedSource } from '../source/resolve.js';
 
 /** Changes whenever the module changes what it puts into an image, so old images get rebuilt once; so far only cleanup steps have. */
@@ -13,7 +14,7 @@ export type ImageOptions = { [K in ImageOption]-?: Exclude<LtspImageOptions[K], 
 
 export interface BuildConfig extends ImageOptions {
   format_version: number;
-  sources: { path: string; kind: string; subdir: string | null; partition: number | null; fstype: string | null; options: string[] }[];
+  sources: RecordedSource[];
   excludes_sha256: string;
 }
 
@@ -21,14 +22,7 @@ export interface BuildConfig extends ImageOptions {
 export function buildConfig(sources: ResolvedSource[], excludes: string[], options: ImageOptions): BuildConfig {
   return {
     format_version: IMAGE_FORMAT_VERSION,
-    sources: sources.map((s) => ({
-      path: s.path,
-      kind: s.kind,
-      subdir: s.subdir ?? null,
-      partition: s.partition ?? null,
-      fstype: s.fstype ?? null,
-      options: s.options,
-    })),
+    sources: sources.map((s) => kindOf(s).recorded(s)),
     excludes_sha256: crypto.createHash('sha256').update(excludes.join('\n')).digest('hex'),
     ...imageOptions(options),
   };

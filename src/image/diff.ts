@@ -5,7 +5,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { Drift } from '../fingerprint/sources.js';
 import { readXattrsSync, storedNames } from '../fingerprint/xattrs.js';
-import type { ResolvedSource } from '../source/resolve.js';
+import { hostTree, type ResolvedSource } from '../source/kinds.js';
 
 /** Small enough to hash for the diff; bigger files show size and time only. */
 const HASH_LIMIT = 1 << 20;
@@ -57,8 +57,9 @@ async function inImage(image: string, paths: string[]): Promise<Facts> {
 /** The directory source a path of the image comes from: the last stacked source whose subdir holds it. */
 function sourceFile(sources: ResolvedSource[], file: string): string | null {
   const source = [...sources].reverse().find((s) => !s.subdir || file === s.subdir || file.startsWith(`${s.subdir}/`));
-  if (!source || source.kind !== 'directory') return null;
-  return path.join(source.path, source.subdir ? file.slice(source.subdir.length + 1) : file);
+  const tree = source ? hostTree(source) : null;
+  if (!source || tree === null) return null;
+  return path.join(tree, source.subdir ? file.slice(source.subdir.length + 1) : file);
 }
 
 /** The same facts for the source as it is now, with the names of its extended attributes (the image's cannot be listed). */

@@ -7,20 +7,24 @@ import { writeMetrics, type RunResult } from '../report/metrics.js';
 import type { ModuleResult } from '../runtime/module.js';
 import { readImageFiles, type ImageFiles } from '../store/generations.js';
 import type { Kept } from '../store/prune.js';
+import { kindOf } from '../source/kinds.js';
 import type { Decision } from './decide.js';
 import type { BuildPlan } from './plan.js';
 
 export function sourceReport(plan: BuildPlan) {
-  return plan.sources.map((s) => ({
-    path: s.path,
-    kind: s.kind,
-    ...(s.subdir ? { subdir: s.subdir } : {}),
-    ...(s.partition ? { partition: s.partition } : {}),
-    ...(s.fstype ? { fstype: s.fstype } : {}),
-    ...(s.format ? { format: s.format } : {}),
-    ...(s.fstab ? { fstab: s.fstab } : {}),
-    ...(s.options.length ? { options: s.options } : {}),
-  }));
+  return plan.sources.map((s) => {
+    const { partition, fstype } = kindOf(s).recorded(s);
+    return {
+      path: s.path,
+      kind: s.kind,
+      ...(s.subdir ? { subdir: s.subdir } : {}),
+      ...(partition ? { partition } : {}),
+      ...(fstype ? { fstype } : {}),
+      ...(s.kind !== 'directory' && s.format ? { format: s.format } : {}),
+      ...(s.kind === 'disk' && s.fstab ? { fstab: s.fstab } : {}),
+      ...(s.options.length ? { options: s.options } : {}),
+    };
+  });
 }
 
 /** Cleanup that had to generate a key makes every build differ; the report says so. */

@@ -4,7 +4,8 @@ import { execa } from 'execa';
 import { ModuleError } from '../core/errors.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { serveRaw } from '../source/vm-serve.js';
-import { bindMountArgv, loopMountArgv, overlayMountArgv } from './mount-options.js';
+import { overlayMountArgv } from './mount-options.js';
+import { hostTree, kindOf, type DirectorySource } from '../source/kinds.js';
 import { mkdirInside } from './safe-path.js';
 import type { WorkDirLayout } from '../layout/work-dir.js';
 
@@ -35,12 +36,13 @@ function setRootAttributes(from: string, to: string): void {
 }
 
 /**
- * A VM disk is loop-mounted from the raw view its daemon serves; the daemon dies with this namespace worker. The
+ * A VM disk is mounted from the raw view its daemon serves; the daemon dies with this namespace worker. The
  * partitions of one disk share its daemon: the export stands over the disk file, which a second daemon would read raw.
  */
-async function loopMount(source: ResolvedSource, target: string, served: Map<string, string>): Promise<void> {
-  if (source.format && !served.has(source.path)) served.set(source.path, (await serveRaw(source.path, source.format, false)).path);
-  await run(loopMountArgv({ ...source, path: served.get(source.path) ?? source.path }, target));
+async function mountSource(source: ResolvedSource, target: string, served: Map<string, string>): Promise<void> {
+  const format = source.kind === 'directory' ? undefined : source.format;
+  if (format && !served.has(source.path)) served.set(source.path, (await serveRaw(source.path, format, false)).path);
+  await run(kindOf(source).mountArgv(source, served.get(source.path) ?? source.path, target));
 }
 
 export async function mountSources(layout: WorkDirLayout, sources: ResolvedSource[], overlay: boolean): Promise<string> {
@@ -53,13 +55,14 @@ export async function mountSources(layout: WorkDirLayout, sources: ResolvedSourc
   for (const [index, source] of sources.entries()) {
     const target = index === 0 ? root : mkdirInside(root, source.subdir ?? '');
     if (!overlay) {
-      await (source.kind === 'directory' ? run(bindMountArgv(source, target)) : loopMount(source, target, served));
+      await mountSource(source, target, served);
       continue;
     }
-    let lower = source.path;
-    if (source.kind !== 'directory') {
+    // A tree on the host is the overlay's lower dir as it is; any other kind is mounted first.
+    let lower = hostTree(source);
+    if (lower === null) {
       lower = mkdir(layout.lower(index));
-      await loopMount(source, lower, served);
+      await mountSource(source, lower, served);
     }
     const upper = mkdir(layout.upper(index));
     const work = mkdir(layout.work(index));
@@ -70,7 +73,7 @@ export async function mountSources(layout: WorkDirLayout, sources: ResolvedSourc
 }
 
 /** The source alone, read-only and without its submounts (as the overlay shows them: empty directories), for mksquashfs to read directly. */
-export async function bindSourceReadOnly(source: ResolvedSource, target: string): Promise<string> {
-  await run(bindMountArgv({ ...source, options: [] }, mkdir(target)));
+export async function bindSourceReadOnly(source: DirectorySource, target: string): Promise<string> {
+  await run(kindOf(source).mountArgv({ ...source, options: [] }, source.path, mkdir(target)));
   return target;
 }

@@ -1,6 +1,7 @@
 // Gives what cleanup rewrote on the overlay the times of the source's originals, so rebuilding an unchanged source is byte-identical.
 import fs from 'node:fs';
 import path from 'node:path';
+import { hostTree } from '../source/kinds.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import type { WorkDirLayout } from '../layout/work-dir.js';
 
@@ -19,7 +20,7 @@ export function stabilizeTimes(layout: WorkDirLayout, sources: ResolvedSource[],
   let fixed = 0;
   for (const [index, source] of sources.entries()) {
     const upper = layout.upper(index);
-    const lower = source.kind === 'directory' ? source.path : layout.lower(index);
+    const lower = hostTree(source) ?? layout.lower(index);
     const target = index === 0 ? layout.root : path.join(layout.root, source.subdir ?? '');
     // Deepest first, so setting a file's times never happens after its directory's were set.
     for (const rel of entries(upper).reverse().concat([''])) {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { inspect, readRegular } from '../cleanup/tree-fs.js';
 import { compileExcludes } from '../match/exclude-matcher.js';
-import type { ResolvedSource } from '../source/resolve.js';
+import { hostTree, type ResolvedSource } from '../source/kinds.js';
 import { parseStatus, type Package } from './status.js';
 
 export const STATUS = 'var/lib/dpkg/status';
@@ -26,13 +26,14 @@ export async function packagesInSources(sources: ResolvedSource[], excludes: str
   if (compileExcludes(excludes).excludes(STATUS)) return { none: `${STATUS} is excluded from the image` };
   for (const source of [...sources].reverse()) {
     if (source.subdir && !STATUS.startsWith(`${source.subdir}/`)) continue;
-    if (source.kind !== 'directory') return { none: `the packages of ${source.path} (${source.kind}) are known once it is built` };
+    const tree = hostTree(source);
+    if (tree === null) return { none: `the packages of ${source.path} (${source.kind}) are known once it is built` };
     const rel = source.subdir ? STATUS.slice(source.subdir.length + 1) : STATUS;
-    const entry = await inspect(source.path, rel);
+    const entry = await inspect(tree, rel);
     if (entry.kind === 'missing') continue;
-    if (entry.kind !== 'regular') return { none: `${path.join(source.path, rel)} is not a regular file inside the tree` };
-    if (entry.stat.size > MAX) return { none: `${path.join(source.path, rel)} is larger than 64 MiB` };
-    const { data } = await readRegular(source.path, rel);
+    if (entry.kind !== 'regular') return { none: `${path.join(tree, rel)} is not a regular file inside the tree` };
+    if (entry.stat.size > MAX) return { none: `${path.join(tree, rel)} is larger than 64 MiB` };
+    const { data } = await readRegular(tree, rel);
     return { packages: parseStatus(data.toString('utf8')) };
   }
   return { none: `no ${STATUS} in the source: not a Debian tree` };

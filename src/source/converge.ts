@@ -5,7 +5,7 @@ import { compileExcludes } from '../match/exclude-matcher.js';
 import { ModuleError } from '../core/errors.js';
 import type { ImagePaths } from '../layout/paths.js';
 import { statIfAny, UNREACHABLE } from '../fs/stat.js';
-import type { ResolvedSource } from './resolve.js';
+import { hostTree, type ResolvedSource } from './kinds.js';
 
 /** The image's own files: NAME.img, NAME.img.old, NAME.img.GENERATION and the like, as (dev, ino) pairs. */
 function ownImageFiles(paths: ImagePaths, imageName: string): Set<string> {
@@ -20,7 +20,7 @@ function ownImageFiles(paths: ImagePaths, imageName: string): Set<string> {
 
 function refuseSelfSource(sources: ResolvedSource[], paths: ImagePaths, imageName: string): void {
   const own = ownImageFiles(paths, imageName);
-  for (const source of sources.filter((s) => s.kind !== 'directory')) {
+  for (const source of sources.filter((s) => hostTree(s) === null)) {
     const stat = statIfAny(source.path, UNREACHABLE);
     if (stat && own.has(`${stat.dev}:${stat.ino}`)) {
       throw new ModuleError(
@@ -58,8 +58,10 @@ function sameFilesystem(root: string, rel: string[]): boolean {
 function refuseImagesInsideSource(sources: ResolvedSource[], paths: ImagePaths, excludes: string[]): void {
   const imagesDir = realPathAhead(paths.imagesDir);
   const matcher = compileExcludes(excludes);
-  for (const source of sources.filter((s) => s.kind === 'directory')) {
-    const root = fs.realpathSync(source.path);
+  for (const source of sources) {
+    const tree = hostTree(source);
+    if (tree === null) continue;
+    const root = fs.realpathSync(tree);
     const rel = path.relative(root, imagesDir);
     if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
     const parts = rel === '' ? [] : rel.split('/');

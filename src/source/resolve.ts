@@ -6,29 +6,11 @@ import { statIfAny, UNREACHABLE } from '../fs/stat.js';
 import { checkImageName, deriveImageName } from './image-name.js';
 import { choosePartition, probeFile, type Partition, type Probe } from './probe.js';
 import { parseSourceSpecs, type SourceSpec } from './spec.js';
+import { hostTree, type FilesystemSource, type PartitionSource, type ResolvedSource } from './kinds.js';
 import { vmDisk, type VmFormat } from './vm-disk.js';
 import { serveRaw } from './vm-serve.js';
 
-export type SourceKind = 'directory' | 'disk' | 'filesystem';
-
-export interface ResolvedSource {
-  spec: string;
-  path: string;
-  kind: SourceKind;
-  fstype?: string;
-  partition?: number;
-  /** Byte offset and size of the partition inside a raw disk. */
-  offset?: number;
-  sizelimit?: number;
-  subdir?: string;
-  options: string[];
-  /** A VM disk format, read through qemu-storage-daemon; absent for a raw file. */
-  format?: VmFormat;
-  /** The other files a VM disk reads (backing files, extents), which its identity covers too. */
-  chain?: string[];
-  /** The VM's fstab entry that mounts this partition, for a source that the first one's etc/fstab added (see split-disk.ts). */
-  fstab?: string;
-}
+export type { ResolvedSource, SourceKind } from './kinds.js';
 
 export interface ResolvedSources {
   imageName: string;
@@ -85,10 +67,11 @@ function locate(spec: SourceSpec, index: number, baseDir: string, cwd: string, f
     }
     return lookupSimpleName(spec.spec, baseDir, cwd);
   }
-  if (first?.kind !== 'directory') {
+  const tree = first ? hostTree(first) : null;
+  if (tree === null) {
     throw new ModuleError(`Option name: stacked source ${spec.spec} must be an absolute path when the first source is not a directory`);
   }
-  return path.join(first.path, spec.spec);
+  return path.join(tree, spec.spec);
 }
 
 /** The partitions of the raw disk a VM disk holds; messages name the VM disk, not the daemon's view of it. */
@@ -118,15 +101,17 @@ async function classify(spec: SourceSpec, located: string): Promise<{ source: Re
   }
   const vm = stat.isFile() ? await vmDisk(located) : null;
   const probe = vm ? await probeServed(located, vm.format) : await probeFile(located);
-  if (vm) Object.assign(base, { format: vm.format, chain: vm.files });
+  const file = { ...base, ...(vm ? { format: vm.format, chain: vm.files } : {}) };
   if (probe.kind === 'filesystem') {
     if (spec.partition) throw new ModuleError(`Option name: partition=${spec.partition} given, but ${located} is a bare ${probe.fstype} filesystem without a partition table`);
-    return { source: { ...base, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype }, disk: null };
+    const source: FilesystemSource = { ...file, kind: 'filesystem', fstype: spec.fstype ?? probe.fstype };
+    return { source, disk: null };
   }
   const part = choosePartition(probe, spec.partition);
   const fstype = spec.fstype ?? part.fstype;
   if (!fstype) throw new ModuleError(`Partition ${part.number} of ${located} has no recognisable filesystem; give fstype=TYPE or another partition=N`);
-  return { source: { ...base, kind: 'disk', fstype, partition: part.number, offset: part.offset, sizelimit: part.size }, disk: { partitions: probe.partitions, given: spec.partition !== undefined } };
+  const source: PartitionSource = { ...file, kind: 'disk', fstype, partition: part.number, offset: part.offset, sizelimit: part.size };
+  return { source, disk: { partitions: probe.partitions, given: spec.partition !== undefined } };
 }
 
 export async function resolveSources(name: string, baseDir: string, imageName: string | null | undefined, cwd = process.cwd()): Promise<ResolvedSources> {
@@ -139,6 +124,6 @@ export async function resolveSources(name: string, baseDir: string, imageName: s
     if (index === 0) disk = classified.disk;
   }
   const first = sources[0]!;
-  const chosen = imageName ?? deriveImageName(isPath(specs[0]!.spec) ? first.path : specs[0]!.spec, first.kind !== 'directory');
+  const chosen = imageName ?? deriveImageName(isPath(specs[0]!.spec) ? first.path : specs[0]!.spec, hostTree(first) === null);
   return { imageName: checkImageName(chosen, imageName ? 'image_name' : 'name'), sources, disk };
 }

@@ -3,7 +3,7 @@ import { ModuleError } from '../core/errors.js';
 import { findDevice } from './fstab-device.js';
 import { addsFromDisk, isSystemDir, parseFstab, subvolumeOption, type FstabEntry } from './fstab.js';
 import { CONTAINERS, type Partition } from './probe.js';
-import type { ResolvedSource } from './resolve.js';
+import type { PartitionSource, ResolvedSource } from './kinds.js';
 
 /** What the namespace worker read from the mounted root partition (see mount/fstab-files.ts). */
 export interface FstabFiles {
@@ -44,7 +44,7 @@ function rootFstab(root: ResolvedSource, files: FstabFiles): { text: string; sub
   return matching[0] ? { text: matching[0].text, subvol: `subvol=${matching[0].dir}` } : null;
 }
 
-function partitionSource(root: ResolvedSource, entry: FstabEntry, part: Partition): ResolvedSource {
+function partitionSource(root: PartitionSource, entry: FstabEntry, part: Partition): PartitionSource {
   const subvol = subvolumeOption(entry);
   if (!part.fstype) throw refusal(root, entry, `is partition ${part.number}, where blkid finds no filesystem`);
   if (CONTAINERS.includes(part.fstype)) {
@@ -68,7 +68,8 @@ export function holdsRoot(root: ResolvedSource, files: FstabFiles): boolean {
 }
 
 export function applyFstab(sources: ResolvedSource[], partitions: Partition[], files: FstabFiles, excluded: (where: string) => boolean): ResolvedSource[] {
-  const [root, ...stacked] = sources as [ResolvedSource, ...ResolvedSource[]];
+  const [root, ...stacked] = sources;
+  if (root?.kind !== 'disk') return sources;
   const found = rootFstab(root, files);
   if (!found) return sources;
   const entries = parseFstab(found.text);

@@ -111,6 +111,7 @@ export interface DirectJob {
  */
 export async function squashRun(job: DirectJob, command: SquashCommand): Promise<{ command: SquashCommand; extra: string[] }> {
   const source = job.sources[0];
+  // Only a tree on the host can be read directly: any other kind is read through its mount.
   if (!job.overlay || job.sources.length !== 1 || source?.kind !== 'directory' || job.overlayOnly) return { command, extra: [] };
   // Owners, times or modes the user forces on every entry: whether mksquashfs forces them on pseudo files too is not ours to bet on.
   if (forcesOverlay(command.params)) return { command, extra: [] };

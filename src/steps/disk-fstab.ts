@@ -32,7 +32,7 @@ export async function withFstabMounts(resolved: ResolvedSources, excludes: strin
   const [first, ...stacked] = resolved.sources as [ResolvedSource, ...ResolvedSource[]];
   if (!resolved.disk || first.kind !== 'disk') return resolved.sources;
   const later = usablePartitions(resolved.disk.partitions).filter((p) => p.number > (first.partition ?? 0));
-  const candidates = resolved.disk.given ? [first] : [first, ...later.map((p) => ({ ...first, partition: p.number, offset: p.offset, sizelimit: p.size, fstype: p.fstype ?? undefined }))];
+  const candidates = resolved.disk.given ? [first] : [first, ...later.map((p) => ({ ...first, partition: p.number, offset: p.offset, sizelimit: p.size, fstype: p.fstype ?? first.fstype }))];
   for (const candidate of candidates) {
     const files = await readDiskFstab(candidate, resolved.imageName, signal);
     if (holdsRoot(candidate, files)) return applyFstab([candidate, ...stacked], resolved.disk.partitions, files, emptiedBy(excludes));

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { entryProblem, inspect } from '../cleanup/tree-fs.js';
 import type { ModuleContext } from '../runtime/module.js';
-import type { ResolvedSource } from '../source/resolve.js';
+import { hostTree, type ResolvedSource } from '../source/kinds.js';
 import { acquireLock, type HeldLock } from '../store/lock.js';
 import type { ImagePaths } from '../layout/paths.js';
 import { moveAsideUnlessRegular } from '../fs/temp-file.js';
@@ -26,10 +26,12 @@ export async function lockImage(paths: ImagePaths, timeout: number, context: Mod
 export async function lockPackageManagers(sources: ResolvedSource[], timeout: number, context: ModuleContext): Promise<HeldLock[]> {
   const held: HeldLock[] = [];
   try {
-    for (const source of sources.filter((s) => s.kind === 'directory')) {
-      const file = path.join(source.path, 'var/lib/dpkg/lock');
+    for (const source of sources) {
+      const tree = hostTree(source);
+      if (tree === null) continue;
+      const file = path.join(tree, 'var/lib/dpkg/lock');
       // Opening a device node or a host file that a symlink in the source points at could have effects of its own.
-      const entry = await inspect(source.path, 'var/lib/dpkg/lock');
+      const entry = await inspect(tree, 'var/lib/dpkg/lock');
       // No lock file, no dpkg run to wait for: saves the helper's start on every run over such a tree.
       if (entry.kind === 'missing') {
         context.warn(`No package manager lock taken for ${source.path} (${file}: No such file or directory); building without it`);

@@ -5,6 +5,7 @@ import { isContentDiscardedIn } from '../cleanup/index.js';
 import { scanTrees, walkRoots, type ScanOptions, type SourceScan } from '../fingerprint/sources.js';
 import type { WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
+import { hostTree, identityFiles } from '../source/kinds.js';
 import type { ResolvedSource } from '../source/resolve.js';
 import { workDirLayout } from '../layout/work-dir.js';
 import { scanWithShortcut, type ShortcutOptions } from './walk-shortcut.js';
@@ -30,7 +31,7 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
 
 /** A disk file's identity, and for a VM disk that of each backing file and extent it reads, in chain order. */
 function identity(source: ResolvedSource): string {
-  return [source.path, ...(source.chain ?? [])].map((file) => {
+  return identityFiles(source).map((file) => {
     const stat = fs.statSync(file, { bigint: true });
     return `${file}\tsize=${stat.size} mtime=${stat.mtimeNs} ino=${stat.ino} dev=${stat.dev}`;
   }).join('\n');
@@ -41,7 +42,7 @@ function identity(source: ResolvedSource): string {
  * Checksum mode with disk files needs their filesystems mounted: scanTrees then runs in the namespace worker.
  */
 export async function fingerprintSources(sources: ResolvedSource[], options: SourceScanOptions): Promise<SourceScan> {
-  if (options.compare === 'checksum' && sources.some((s) => s.kind !== 'directory')) return scanMounted(sources, options);
+  if (options.compare === 'checksum' && sources.some((s) => hostTree(s) === null)) return scanMounted(sources, options);
   const manifestFile = workDirLayout(options.workDir).manifest;
   const expected = options.expected ?? null;
   const quick = await scanWithShortcut(
@@ -62,9 +63,8 @@ export async function fingerprintSources(sources: ResolvedSource[], options: Sou
 }
 
 async function scanDirectories(sources: ResolvedSource[], options: SourceScanOptions, manifestFile: string | null): Promise<SourceScan> {
-  const walked = sources.map((s, i) => ({ s, i })).filter(({ s }) => s.kind === 'directory');
-  const identities = sources.filter((s) => s.kind !== 'directory').map(identity);
-  const roots = walkRoots(sources, (s) => s.path).filter((_, i) => walked.some((w) => w.i === i));
+  const identities = sources.filter((s) => identityFiles(s).length > 0).map(identity);
+  const roots = walkRoots(sources, (s) => hostTree(s) ?? '').filter((_, i) => hostTree(sources[i]!) !== null);
   const scan = await scanTrees(roots, {
     excludes: options.excludes,
     compare: options.compare,
@@ -76,7 +76,7 @@ async function scanDirectories(sources: ResolvedSource[], options: SourceScanOpt
   });
   const digestOf = (fingerprint: string) => crypto.createHash('sha256').update(`${fingerprint}\n${identities.join('\n')}`).digest('hex');
   const digest = digestOf(scan.fingerprint);
-  const diskTimes = sources.filter((s) => s.kind !== 'directory').flatMap((s) => [s.path, ...(s.chain ?? [])]).map((file) => Math.floor(fs.statSync(file).mtimeMs / 1000));
+  const diskTimes = sources.flatMap(identityFiles).map((file) => Math.floor(fs.statSync(file).mtimeMs / 1000));
   const earlier = (fingerprint: string): string => (fingerprint === scan.fingerprint ? digest : digestOf(fingerprint));
   return { digest, legacy: earlier(scan.legacy), unlinked: earlier(scan.unlinked), entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null, overlayOnly: scan.overlayOnly };
 }

@@ -5,7 +5,7 @@ import { COARSE_GRAIN_MS, FINGERPRINT_FORMAT } from '../fingerprint/fingerprint.
 import type { SourceScan } from '../fingerprint/sources.js';
 import { statDigest } from '../fingerprint/stat-stream.js';
 import type { XattrOptions } from '../fingerprint/xattr-gate.js';
-import type { ResolvedSource } from '../source/resolve.js';
+import { hostTree, type ResolvedSource } from '../source/kinds.js';
 import { TOOL_VERSION } from '../generated/version.js';
 import { writeFileAtomic } from '../fs/temp-file.js';
 
@@ -85,8 +85,9 @@ export async function scanWithShortcut(
   const where = options.walkRecord;
   // A run that builds anyway, or has no fingerprint to match, has every walk write the manifest.
   const manifestAnyway = building || expected === null;
-  if (!where || sources.some((s) => s.kind !== 'directory')) return walk(manifestAnyway);
-  const roots = sources.map((s) => s.path);
+  const trees = sources.map(hostTree);
+  if (!where || trees.includes(null)) return walk(manifestAnyway);
+  const roots = trees as string[];
   // An upgrade that fingerprints differently must not be answered by a stream recorded before it.
   // Streams recorded before xattrs were compared vouch for digests without them.
   const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION, options.xattrs ? 'xattrs' : 'no xattrs'], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };

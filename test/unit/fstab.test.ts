@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { findDevice } from '../../src/source/fstab-device.js';
 import { parseFstab } from '../../src/source/fstab.js';
 import type { Partition } from '../../src/source/probe.js';
-import type { ResolvedSource } from '../../src/source/resolve.js';
+import type { PartitionSource, ResolvedSource } from '../../src/source/kinds.js';
 import { applyFstab, emptiedBy } from '../../src/source/split-disk.js';
 
 const part = (number: number, fstype: string | null, ids: Partition['ids']): Partition => ({ number, offset: number << 20, size: 1 << 20, type: '0fc63daf-8483-4772-8e79-3d69d8477de4', fstype, ids });
@@ -13,7 +13,7 @@ const PARTITIONS = [
   part(3, 'ext4', { uuid: 'bbbbbbbb-2222-3333-4444-555555555555', label: 'my boot', partlabel: 'boot' }),
   part(4, 'LVM2_member', { uuid: 'lvm-pv' }),
 ];
-const ROOT: ResolvedSource = { spec: '/vm/disk.img', path: '/vm/disk.img', kind: 'disk', fstype: 'ext4', partition: 2, offset: 2 << 20, sizelimit: 1 << 20, options: [] };
+const ROOT: PartitionSource = { spec: '/vm/disk.img', path: '/vm/disk.img', kind: 'disk', fstype: 'ext4', partition: 2, offset: 2 << 20, sizelimit: 1 << 20, options: [] };
 const apply = (fstab: string, sources: ResolvedSource[] = [ROOT], excludes: string[] = ['home/*']) =>
   applyFstab(sources, PARTITIONS, { root: fstab, subvolumes: [] }, emptiedBy(excludes));
 
@@ -48,7 +48,7 @@ describe('source/fstab', function () {
       'LABEL=root / ext4 defaults 0 1\nUUID=abcd-1234 /boot/efi vfat umask=0077 0 1\nPARTLABEL=boot /boot ext4 defaults 0 2\n' +
         'LABEL=root /srv/data ext4 defaults 0 2\ntmpfs /var/tmp tmpfs defaults 0 0\n/swapfile none swap sw 0 0\n',
     );
-    assert.deepEqual(sources.map((s) => [s.partition, s.subdir ?? '', s.offset, s.fstab ?? '']), [[2, '', 2 << 20, ''], [3, 'boot', 3 << 20, 'PARTLABEL=boot /boot ext4 defaults 0 2']]);
+    assert.deepEqual(sources.map((s) => s.kind === 'disk' && [s.partition, s.subdir ?? '', s.offset, s.fstab ?? '']), [[2, '', 2 << 20, ''], [3, 'boot', 3 << 20, 'PARTLABEL=boot /boot ext4 defaults 0 2']]);
   });
 
   it('leaves a directory to the user\'s stacked source and to the excludes that empty it', function () {
