@@ -1,6 +1,6 @@
 // Condenses everything that ends up in the image into one sha256, so the module rebuilds only when the image would differ.
 import { createHash, randomBytes } from 'node:crypto';
-import { bytesOf, pathComponents, printablePath, type Entry } from './entry.js';
+import { bytesOf, pathComponents, type Entry } from './entry.js';
 import { ChecksumCache, sha256TreeFile } from './checksum-cache.js';
 import type { ExcludeMatcher } from '../match/exclude-matcher.js';
 import { fsPath, joinPath, TreeChangedError } from './listing.js';
@@ -11,7 +11,7 @@ import { mergeWalks } from './stack-merge.js';
 import { walkTree } from './walk.js';
 import { XattrBatches } from './xattr-batch.js';
 import type { XattrOptions } from './xattr-gate.js';
-import { overlayMarked } from './xattrs.js';
+import { overlayOnly, throughOverlay } from './overlay-view.js';
 
 export type { FingerprintMode } from './manifest-line.js';
 
@@ -45,6 +45,8 @@ export interface FingerprintOptions {
   lister?: 'find' | 'node';
   /** How xattrs are read (see xattr-gate.ts); null compares none (mksquashfs_params has -no-xattrs). */
   xattrs: XattrOptions | null;
+  /** The build reads the sources through overlayfs, which hides its whiteouts and private attributes (see overlay-view.ts). */
+  overlay: boolean;
 }
 
 export interface FingerprintResult {
@@ -89,12 +91,6 @@ export const COARSE_GRAIN_MS = 2000;
 function cutoff(ms: number): [number, number] {
   const sec = Math.floor(ms / 1000);
   return [sec, (ms - sec * 1000) * 1e6];
-}
-
-/** What an overlay would show otherwise than the entry itself (see FingerprintResult.overlayOnly), or null. */
-function overlayOnly(e: Entry, xattrs: string | undefined): string | null {
-  if (e.type === 'c' && e.rdev === 0) return `${printablePath(e.path)} (an overlayfs whiteout)`;
-  return overlayMarked(xattrs) ? `${printablePath(e.path)} (overlayfs attributes)` : null;
 }
 
 /**
@@ -199,7 +195,10 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
       const digests = xattrs ? await xattrs.digests(batch, fileOf) : null;
       for (let i = 0; i < batch.length; i++) {
         const e = batch[i]!;
-        facts.xattrs = digests?.[i];
+        if (result.overlayOnly === null) result.overlayOnly = overlayOnly(e, digests?.[i]);
+        const seen = throughOverlay(e, digests?.[i], options.overlay);
+        if (!seen) continue;
+        facts.xattrs = seen.xattrs;
         facts.discarded = e.type === 'f' && contentDiscarded !== undefined && contentDiscarded(e.dir, e.name);
         // A file the build empties is copied up by the overlay, out of its group: it neither leads nor joins one.
         facts.link = facts.discarded || e.mountPoint ? undefined : links.leaderOf(e);
@@ -209,10 +208,9 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
         if (racy) result.racy++;
         if (e.type === 'f' && (racy || isRacy(e))) result.unsettled++;
         if (e.type !== 'd' && !facts.discarded && e.mtimeSec > result.newest) result.newest = e.mtimeSec;
-        if (result.overlayOnly === null) result.overlayOnly = overlayOnly(e, facts.xattrs);
         lines.add(e, facts, racy ? marker : '');
+        result.entries++;
       }
-      result.entries += batch.length;
       if (lines.size > 1 << 18) await flush();
     }
     await flush();

@@ -17,6 +17,8 @@ export interface ScanOptions {
   cacheFile: string | null;
   /** See FingerprintOptions.xattrs. */
   xattrs: XattrOptions | null;
+  /** See FingerprintOptions.overlay. */
+  overlay: boolean;
   signal: AbortSignal;
   /** The recorded fingerprint: when the sources still match it, no manifest is written (nothing will be rebuilt or compared). */
   expected?: string | null;
@@ -88,6 +90,7 @@ export async function scanTrees(
     ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}),
     ...(options.contentDiscarded ? { contentDiscarded: options.contentDiscarded } : {}),
     xattrs: options.xattrs,
+    overlay: options.overlay,
   });
   return { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly };
 }

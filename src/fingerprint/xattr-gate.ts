@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import type { Entry } from './entry.js';
 import { writeFileAtomic } from '../fs/temp-file.js';
 
-// 4: every entry the walk saw is recorded (3 recorded only some, and took the rest for having none by their ctime).
-const HEADER = 'ltsp-image-xattrs 4';
+// 5: a digest with overlay-private attributes says what overlayfs shows of them (4: every entry the walk saw is recorded; 3 recorded only some).
+const HEADER = 'ltsp-image-xattrs 5';
 
 /** An entry changed this recently may change again within the same ctime tick after it was read (git's racy entries): it is not recorded. */
 const UNSETTLED_MS = 2000;

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { findExecutable } from '../core/executable.js';
 import { ModuleError } from '../core/errors.js';
+import { OVERLAY_PRIVATE, overlayDigest } from './overlay-view.js';
 
 /** One attribute: its name's bytes (latin1) and its value. */
 export interface Xattr {
@@ -68,17 +69,6 @@ const PYTHON_ARGS = ['-I', '-S', '-c', XATTR_PROGRAM];
 /** The namespaces mksquashfs 4.5 stores; it drops others (system.posix_acl_*) with "Unrecognised xattr prefix". */
 const STORED = /^(user|trusted|security)\./;
 
-/** The names overlayfs keeps to itself (opaque and redirected dirs, copy-up origins, metacopy): an overlay hides them, and the entries they mark. */
-const OVERLAY_PRIVATE = /^trusted\.overlay\./;
-
-/** Leads the digest of attributes among which overlayfs would hide some: see overlayMarked. */
-const OVERLAY_MARK = 'o';
-
-/** Whether an xattr digest (xattrDigest's) covers an attribute only the overlay route hides, as the reference's build does. */
-export function overlayMarked(digest: string | undefined): boolean {
-  return digest?.startsWith(OVERLAY_MARK) === true;
-}
-
 /**
  * The distribution's python3 first, as Ansible's interpreter discovery picks it on Debian and Ubuntu: a root process
  * then runs no per-user shim from PATH (pyenv's costs 0.3 s of bash before python starts); else PATH's python3.
@@ -121,22 +111,34 @@ export function storedNames(attrs: readonly Xattr[]): string[] {
   return attrs.map((a) => a.name).filter((name) => STORED.test(name)).sort();
 }
 
-/**
- * sha256 (hex) of the attributes mksquashfs stores, names and values sorted by name; undefined when there
- * are none, so an entry without any keeps the manifest line it always had. Led by OVERLAY_MARK when one of
- * them is overlay-private, so that the walk record carries that too.
- */
-export function xattrDigest(attrs: readonly Xattr[]): string | undefined {
-  const kept = attrs.filter((a) => STORED.test(a.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (kept.length === 0) return undefined;
+function hashAttrs(sorted: readonly Xattr[]): string {
   const hash = crypto.createHash('sha256');
-  for (const { name, value } of kept) {
+  for (const { name, value } of sorted) {
     const head = Buffer.alloc(8);
     head.writeUInt32BE(name.length, 0);
     head.writeUInt32BE(value.length, 4);
     hash.update(head).update(name, 'latin1').update(value);
   }
-  return (kept.some((a) => OVERLAY_PRIVATE.test(a.name)) ? OVERLAY_MARK : '') + hash.digest('hex');
+  return hash.digest('hex');
+}
+
+/**
+ * sha256 (hex) of the attributes mksquashfs stores, names and values sorted by name; undefined when there
+ * are none, so an entry without any keeps the manifest line it always had. When one of them is overlay-private,
+ * what overlayfs would show of them too (see overlayDigest), so that the walk record carries that as well.
+ */
+export function xattrDigest(attrs: readonly Xattr[]): string | undefined {
+  const kept = attrs.filter((a) => STORED.test(a.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (kept.length === 0) return undefined;
+  const all = hashAttrs(kept);
+  const marks = kept.filter((a) => OVERLAY_PRIVATE.test(a.name));
+  if (marks.length === 0) return all;
+  const listed = kept.filter((a) => !OVERLAY_PRIVATE.test(a.name));
+  return overlayDigest(
+    marks.map((a) => a.name),
+    all,
+    listed.length > 0 ? hashAttrs(listed) : undefined,
+  );
 }
 
 /** One python3 process for a whole walk, asked batch by batch; started on the first question. */

@@ -60,6 +60,7 @@ export async function assess(
         excludes: plan.excludes,
         cleanup: options.cleanup,
         compare: options.compare,
+        overlay: options.overlay,
         workDir: plan.workDir,
         cacheFile: context.checkMode ? null : plan.paths.checksumCache,
         walkRecord: { file: plan.paths.walkRecord, write: !context.checkMode },

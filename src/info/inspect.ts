@@ -75,6 +75,7 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
       excludes: state.excludes,
       cleanup: Boolean(state.config.cleanup),
       compare: state.compare,
+      overlay: state.config.overlay !== false,
       workDir,
       cacheFile: null,
       xattrs: storesXattrs(recordedParams) ? { record: paths.xattrRecord, write: false } : null,

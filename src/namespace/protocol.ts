@@ -30,7 +30,7 @@ export interface WorkerJob {
   /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */
   progress?: boolean;
   /** Fingerprint the mounted sources (compare: checksum with disk sources), writing workDir/manifest.gz. */
-  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null; xattrs: boolean } | null;
+  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null; xattrs: boolean; overlay: boolean } | null;
 }
 
 export type WorkerPhase = 'mount' | 'scan' | 'cleanup' | 'mksquashfs' | 'kernel' | 'readiness';

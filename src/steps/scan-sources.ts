@@ -71,6 +71,7 @@ async function scanDirectories(sources: ResolvedSource[], options: SourceScanOpt
     manifestFile,
     cacheFile: options.cacheFile,
     xattrs: options.xattrs,
+    overlay: options.overlay,
     signal: options.signal,
     ...(options.cleanup ? { contentDiscarded: isContentDiscardedIn } : {}),
   });
@@ -92,12 +93,12 @@ async function scanMounted(sources: ResolvedSource[], options: SourceScanOptions
       mksquashfs: null,
       kernel: null,
       // Inside disk images every entry's xattrs are read: inode numbers and ctimes from another machine's clock make no gate.
-      scan: { excludes: options.excludes, cleanup: options.cleanup, cacheFile: options.cacheFile, xattrs: options.xattrs !== null },
+      scan: { excludes: options.excludes, cleanup: options.cleanup, cacheFile: options.cacheFile, xattrs: options.xattrs !== null, overlay: options.overlay },
     },
     options.signal,
   );
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
-  // Disk sources are always read through the overlay: what it would hide does not matter here.
+  // Disk sources are always read through the overlay (when there is one): which route a direct read would need does not matter here.
   return { digest: scan.fingerprint, legacy: scan.legacy, unlinked: scan.unlinked, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true, overlayOnly: null };
 }

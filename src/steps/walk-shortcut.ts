@@ -31,6 +31,7 @@ export interface ShortcutOptions {
   excludes: string[];
   compare: string;
   cleanup: boolean;
+  overlay: boolean;
   xattrs: XattrOptions | null;
   signal: AbortSignal;
   /** The record's file, and whether this run may write it (never in check mode). */
@@ -90,7 +91,7 @@ export async function scanWithShortcut(
   const roots = trees as string[];
   // An upgrade that fingerprints differently must not be answered by a stream recorded before it.
   // Streams recorded before xattrs were compared vouch for digests without them.
-  const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION, options.xattrs ? 'xattrs' : 'no xattrs'], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup };
+  const inputs = { walk: [FINGERPRINT_FORMAT, TOOL_VERSION, options.xattrs ? 'xattrs' : 'no xattrs'], roots, subdirs: sources.map((s) => s.subdir ?? ''), excludes: options.excludes, compare: options.compare, cleanup: options.cleanup, overlay: options.overlay };
   const key = crypto.createHash('sha256').update(JSON.stringify(inputs)).digest('hex');
   const record = readRecord(where.file);
   const known = (digest: string) => digest === expected || (!!options.held && digest === options.held);

@@ -12,9 +12,12 @@ export class Ext4Loop {
     readonly mountPoint: string,
   ) {}
 
-  static async make(dir: string, sizeMiB = 64): Promise<Ext4Loop> {
-    const file = path.join(dir, 'oracle.ext4');
-    const mountPoint = path.join(dir, 'mnt');
+  /** How it is mounted now, if it is. */
+  private mounted: 'rw' | 'ro' | null = null;
+
+  static async make(dir: string, name = 'oracle', sizeMiB = 64): Promise<Ext4Loop> {
+    const file = path.join(dir, `${name}.ext4`);
+    const mountPoint = path.join(dir, name);
     fs.mkdirSync(mountPoint);
     // 256-byte inodes keep nanosecond times and room for xattrs in the inode; no lazy init, whose kernel thread writes after mount.
     await execa('mkfs.ext4', ['-q', '-F', '-I', '256', '-E', 'lazy_itable_init=0,lazy_journal_init=0', file, `${sizeMiB}M`], { stdin: 'ignore' });
@@ -24,8 +27,23 @@ export class Ext4Loop {
     return loop;
   }
 
-  private async mount(): Promise<void> {
-    await execa('mount', ['-t', 'ext4', this.device, this.mountPoint]);
+  /** Mounts it as asked: a disk source is read-only (noload: no write at all to its file) but while a step writes it. */
+  async mount(how: 'rw' | 'ro' = 'rw'): Promise<void> {
+    if (this.mounted === how) return;
+    await this.unmount();
+    await execa('mount', ['-t', 'ext4', ...(how === 'ro' ? ['-o', 'ro,noload'] : []), this.device, this.mountPoint]);
+    this.mounted = how;
+  }
+
+  /** Unmounts it and waits until no mount namespace holds it, so its file holds every write and nothing writes it. */
+  async unmount(): Promise<void> {
+    if (!this.mounted) return;
+    await execa('umount', [this.mountPoint]);
+    this.mounted = null;
+    // Another mount namespace may still hold the filesystem for a moment (a run's worker going away).
+    const live = `/sys/fs/ext4/${path.basename(this.device)}`;
+    await waitFor(() => !fs.existsSync(live), `${this.device} to be unmounted everywhere`, 30_000);
+    await execa('blockdev', ['--flushbufs', this.device]);
   }
 
   /** Sets the ctime (seconds since the epoch, and nanoseconds) of each path, given relative to the mount point. */
@@ -39,22 +57,19 @@ export class Ext4Loop {
         return [`sif ${where} ctime @${sec}`, `sif ${where} ctime_extra ${nsec * 4}`];
       })
       .join('\n');
-    await execa('umount', [this.mountPoint]);
-    // Another mount namespace may still hold the filesystem for a moment (a run's worker going away): debugfs must not write under a live kernel.
-    const live = `/sys/fs/ext4/${path.basename(this.device)}`;
-    await waitFor(() => !fs.existsSync(live), `${this.device} to be unmounted everywhere`, 30_000);
+    const was = this.mounted;
+    // debugfs must not write under a live kernel; the buffers are dropped before and after, so neither reads a block the other wrote from a stale cache.
+    await this.unmount();
     try {
-      // Dropped before and after: neither the kernel nor debugfs may read a block the other wrote from a stale cache.
-      await execa('blockdev', ['--flushbufs', this.device]);
       await execa('debugfs', ['-w', '-f', '-', this.device], { input: `${script}\n` });
       await execa('blockdev', ['--flushbufs', this.device]);
     } finally {
-      await this.mount();
+      if (was) await this.mount(was);
     }
   }
 
   async remove(): Promise<void> {
-    await execa('umount', [this.mountPoint], { reject: false });
+    if (this.mounted) await execa('umount', [this.mountPoint], { reject: false });
     await execa('losetup', ['-d', this.device], { reject: false });
   }
 }

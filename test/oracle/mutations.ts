@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { PAST_SEC, setUserXattr, type World } from './world.js';
+import { ROUTES } from './excludes.js';
+import { PAST_SEC, setUserXattr, setXattr, type World } from './world.js';
 
 export interface Mutation {
   name: string;
@@ -13,6 +14,8 @@ export interface Mutation {
    * the oracle then expects mtime mode to say ok and checksum mode to catch it.
    */
   mtimeBlind?: boolean;
+  /** false: it changes no source tree (settings, TFTP, moves between directories), so the disk is not written for it. */
+  tree?: false;
   /** Applies the change; returns what it did, or null when the tree offers nothing to apply it to. */
   apply(w: World): Promise<string | null>;
 }
@@ -25,7 +28,7 @@ function setUser(w: World, remove: boolean): Mutation['apply'] {
     // A removal picks an entry that has one: the entries moved in or included with theirs are where a gate may look away.
     const rel = remove
       ? w.random.pick(await w.having('user.origin'))
-      : w.random.pick(w.items('src').filter((i) => i.stats.isFile() || i.stats.isDirectory()))?.rel;
+      : w.random.pick(w.items().filter((i) => i.stats.isFile() || i.stats.isDirectory()))?.rel;
     if (!rel) return null;
     return (await setUserXattr(w.abs(rel), remove ? null : `v${w.random.int(100)}`)) ? rel : null;
   };
@@ -42,16 +45,18 @@ function setCap(w: World, remove: boolean): Mutation['apply'] {
 
 function setCtime(w: World, when: 'past' | 'future'): Mutation['apply'] {
   return async () => {
-    const picked = Array.from({ length: 1 + w.random.int(3) }, () => w.random.pick(w.items('src'))!).filter(Boolean);
+    const picked = Array.from({ length: 1 + w.random.int(3) }, () => w.random.pick(w.items())!).filter(Boolean);
     const sec = when === 'past' ? PAST_SEC - w.random.int(YEAR_SEC) : nowSec() + 3600 + w.random.int(YEAR_SEC);
-    await w.loop.setCtimes(picked.map((i) => ({ rel: i.rel, sec, nsec: 1 + w.random.int(999_999_998) })));
+    await w.setCtimes(picked.map((i) => ({ rel: i.rel, sec, nsec: 1 + w.random.int(999_999_998) })));
     return picked.map((i) => i.rel).join(' ');
   };
 }
 
-/** Renames an entry (a whole directory with what it holds) within or between the source and the pool beside it. */
-function moving(w: World, from: 'src' | 'pool', to: 'src' | 'pool', stem: string): Mutation['apply'] {
+/** Renames an entry (a whole directory with what it holds) within the target tree, or between it and the pool beside it (on the same filesystem: not the disk's). */
+function moving(w: World, way: 'within' | 'out' | 'in', stem: string): Mutation['apply'] {
   return async () => {
+    if (way !== 'within' && w.target === 'disk') return null;
+    const [from, to] = way === 'in' ? (['pool', w.target] as const) : way === 'out' ? ([w.target, 'pool'] as const) : ([w.target, w.target] as const);
     const item = w.random.pick(w.movable(from));
     if (!item) return null;
     const target = w.freshName(to, stem);
@@ -69,7 +74,7 @@ export function mutations(w: World): Mutation[] {
       name: 'content and size',
       weight: 4,
       apply: async () => {
-        const rel = r.next() < 0.3 ? w.freshName('src', 'new') : file();
+        const rel = r.next() < 0.3 ? w.freshName(w.target, 'new') : file();
         if (!rel) return null;
         fs.writeFileSync(w.abs(rel), r.bytes(r.int(80)));
         return rel;
@@ -105,7 +110,7 @@ export function mutations(w: World): Mutation[] {
       name: 'mode',
       weight: 2,
       apply: async () => {
-        const item = r.pick(w.items('src').filter((i) => !i.stats.isSymbolicLink()));
+        const item = r.pick(w.items().filter((i) => !i.stats.isSymbolicLink()));
         if (!item) return null;
         const mode = item.stats.isDirectory() ? r.pick([0o755, 0o750, 0o1777])! : r.pick([0o644, 0o755, 0o600, 0o4755])!;
         fs.chmodSync(w.abs(item.rel), mode);
@@ -116,7 +121,7 @@ export function mutations(w: World): Mutation[] {
       name: 'owner',
       weight: 2,
       apply: async () => {
-        const item = r.pick(w.items('src'));
+        const item = r.pick(w.items());
         if (!item) return null;
         const [uid, gid] = [r.pick([0, 1, 1000])!, r.pick([0, 2, 1000])!];
         fs.lchownSync(w.abs(item.rel), uid, gid);
@@ -127,7 +132,7 @@ export function mutations(w: World): Mutation[] {
       name: 'mtime (past, now or future)',
       weight: 2,
       apply: async () => {
-        const item = r.pick(w.items('src'));
+        const item = r.pick(w.items());
         if (!item) return null;
         const sec = r.pick([PAST_SEC, nowSec(), nowSec() + 3600 + r.int(YEAR_SEC)])! + r.next();
         await execa('touch', ['-h', '-d', `@${sec.toFixed(9)}`, w.abs(item.rel)]);
@@ -140,7 +145,7 @@ export function mutations(w: World): Mutation[] {
       name: 'ctime now (chmod to the same mode)',
       weight: 1,
       apply: async () => {
-        const item = r.pick(w.items('src').filter((i) => !i.stats.isSymbolicLink()));
+        const item = r.pick(w.items().filter((i) => !i.stats.isSymbolicLink()));
         if (!item) return null;
         fs.chmodSync(w.abs(item.rel), item.stats.mode & 0o7777);
         return item.rel;
@@ -156,7 +161,7 @@ export function mutations(w: World): Mutation[] {
       apply: async () => {
         const from = file();
         if (!from) return null;
-        const to = w.freshName('src', 'copy');
+        const to = w.freshName(w.target, 'copy');
         await execa('cp', ['-p', w.abs(from), w.abs(to)]);
         return `${from} -> ${to}`;
       },
@@ -173,19 +178,19 @@ export function mutations(w: World): Mutation[] {
           return i.stats.ino !== f.ino && i.stats.size === f.size && i.stats.mtimeMs === f.mtimeMs && i.stats.mode === f.mode;
         };
         const twin = r.pick(w.files().filter(same))?.rel;
-        const to = twin ?? (r.next() < 0.5 ? (r.pick(w.files().filter((i) => i.rel !== from))?.rel ?? w.freshName('src', 'link')) : w.freshName('src', 'link'));
+        const to = twin ?? (r.next() < 0.5 ? (r.pick(w.files().filter((i) => i.rel !== from))?.rel ?? w.freshName(w.target, 'link')) : w.freshName(w.target, 'link'));
         await execa('ln', ['-f', w.abs(from), w.abs(to)]);
         return `${to} -> ${from}`;
       },
     },
-    { name: 'rename', weight: 2, apply: moving(w, 'src', 'src', 'renamed') },
-    { name: 'move out of the source', weight: 1, apply: moving(w, 'src', 'pool', 'out') },
-    { name: 'move into the source', weight: 3, apply: moving(w, 'pool', 'src', 'in') },
+    { name: 'rename', weight: 2, apply: moving(w, 'within', 'renamed') },
+    { name: 'move out of the source', weight: 1, apply: moving(w, 'out', 'out') },
+    { name: 'move into the source', weight: 3, apply: moving(w, 'in', 'in') },
     {
       name: 'symlink made or retargeted',
       weight: 2,
       apply: async () => {
-        const link = r.pick(w.items('src').filter((i) => i.stats.isSymbolicLink()))?.rel ?? w.freshName('src', 'sym');
+        const link = r.pick(w.items().filter((i) => i.stats.isSymbolicLink()))?.rel ?? w.freshName(w.target, 'sym');
         const target = r.pick(['f0', '../etc/hosts', '/etc/passwd', 'missing', `t${r.int(100)}`])!;
         await execa('ln', ['-sfn', target, w.abs(link)]);
         return `${link} -> ${target}`;
@@ -195,17 +200,52 @@ export function mutations(w: World): Mutation[] {
       name: 'device node or FIFO',
       weight: 1,
       apply: async () => {
-        const rel = w.freshName('src', 'special');
+        const rel = w.freshName(w.target, 'special');
         const kind = r.pick(['c', 'b', 'p'])!;
         await execa('mknod', kind === 'p' ? [w.abs(rel), 'p'] : [w.abs(rel), kind, String(1 + r.int(8)), String(r.int(8))]);
         return `${rel} ${kind}`;
       },
     },
     {
+      name: 'overlay whiteout (character device 0/0)',
+      weight: 2,
+      apply: async () => {
+        const rel = w.freshName(w.target, 'whiteout');
+        await execa('mknod', [w.abs(rel), 'c', '0', '0']);
+        return rel;
+      },
+    },
+    {
+      name: 'overlay metacopy file, or empty file marked a whiteout',
+      weight: 2,
+      apply: async () => {
+        const metacopy = r.next() < 0.5;
+        const rel = w.freshName(w.target, metacopy ? 'metacopy' : 'xwhiteout');
+        fs.writeFileSync(w.abs(rel), metacopy ? r.bytes(1 + r.int(40)) : '');
+        await setXattr(w.abs(rel), metacopy ? 'trusted.overlay.metacopy' : 'trusted.overlay.whiteout', '');
+        return rel;
+      },
+    },
+    {
+      name: 'overlay attribute set or removed (opaque, origin, metacopy, whiteout)',
+      weight: 2,
+      apply: async () => {
+        const name = `trusted.overlay.${r.pick(['opaque', 'origin', 'metacopy', 'whiteout'])!}`;
+        const marked = await w.having(name);
+        if (marked.length > 0 && r.next() < 0.5) {
+          const rel = r.pick(marked)!;
+          return (await setXattr(w.abs(rel), name, null)) ? `${rel} -${name}` : null;
+        }
+        const item = r.pick(w.items().filter((i) => !i.stats.isSymbolicLink()));
+        if (!item) return null;
+        return (await setXattr(w.abs(item.rel), name, r.pick(['', 'y', 'x'])!)) ? `${item.rel} +${name}` : null;
+      },
+    },
+    {
       name: 'removed',
       weight: 2,
       apply: async () => {
-        const item = r.pick(w.movable('src'));
+        const item = r.pick(w.movable());
         if (!item) return null;
         fs.rmSync(w.abs(item.rel), { recursive: true });
         return item.rel;
@@ -215,7 +255,7 @@ export function mutations(w: World): Mutation[] {
       name: 'directory made',
       weight: 1,
       apply: async () => {
-        const rel = w.freshName('src', 'dir');
+        const rel = w.freshName(w.target, 'dir');
         fs.mkdirSync(w.abs(rel));
         return rel;
       },
@@ -223,15 +263,16 @@ export function mutations(w: World): Mutation[] {
     {
       name: 'excluded path included, or included path excluded',
       weight: 2,
+      tree: false,
       apply: async () => {
-        w.excluded = !w.excluded;
         w.configMoved = true;
-        return w.excluded ? 'excluded' : 'included';
+        return w.excludes.flip(r.pick(ROUTES)!);
       },
     },
     {
       name: 'TFTP kernel bytes',
       weight: 1,
+      tree: false,
       apply: async () => {
         for (const dir of w.tftpDirs) fs.writeFileSync(path.join(dir, 'vmlinuz'), r.bytes(16));
         return 'vmlinuz';
@@ -240,6 +281,7 @@ export function mutations(w: World): Mutation[] {
     {
       name: 'TFTP kernel mode',
       weight: 1,
+      tree: false,
       apply: async () => {
         const mode = r.pick([0o600, 0o640, 0o755])!;
         for (const dir of w.tftpDirs) fs.chmodSync(path.join(dir, 'vmlinuz'), mode);
@@ -255,7 +297,8 @@ export async function mutateOnce(w: World, all: readonly Mutation[]): Promise<{ 
   for (;;) {
     let at = w.random.next() * total;
     const mutation = all.find((m) => (at -= m.weight) < 0) ?? all[all.length - 1]!;
-    const what = await mutation.apply(w);
+    w.target = w.random.pick(w.sourceTops)!;
+    const what = mutation.tree === false ? await mutation.apply(w) : await w.writing(() => mutation.apply(w));
     if (what !== null) return { mutation, what };
   }
 }

@@ -56,7 +56,7 @@ describe('image source fingerprint', () => {
   let work: string;
   let tree: string;
   const fp = (extra: Partial<FingerprintOptions> = {}) =>
-    computeFingerprint({ sources: [{ root: tree }], matcher, mode: 'mtime', manifestFile: `${work}/manifest.gz`, contentDiscarded: discarded, clock: later, xattrs: { record: null, write: false }, ...extra });
+    computeFingerprint({ sources: [{ root: tree }], matcher, mode: 'mtime', manifestFile: `${work}/manifest.gz`, contentDiscarded: discarded, clock: later, xattrs: { record: null, write: false }, overlay: true, ...extra });
 
   before(async function () {
     requireRoot(this);

@@ -31,6 +31,7 @@ describe('no-op walk shortcut (find stat stream)', function () {
     excludes,
     compare,
     cleanup: true,
+    overlay: true,
     signal: new AbortController().signal,
     walkRecord: { file: record, write },
     xattrs: { record: path.join(scratch, '.img.xattrs'), write },

@@ -1,6 +1,7 @@
 // Extended attributes reach the image, so the fingerprint reads them: the shared python3 reader, and the record of the last walk that keeps a walk from reading every entry.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { Entry } from '../../src/fingerprint/entry.js';
@@ -8,7 +9,8 @@ import { compileExcludes } from '../../src/match/exclude-matcher.js';
 import { computeFingerprint, type FingerprintOptions } from '../../src/fingerprint/fingerprint.js';
 import { diffManifests } from '../../src/fingerprint/manifest.js';
 import { readRecord, XattrGate, type XattrRecord } from '../../src/fingerprint/xattr-gate.js';
-import { overlayMarked, readXattrsSync, xattrDigest, XattrReader } from '../../src/fingerprint/xattrs.js';
+import { overlayMarked } from '../../src/fingerprint/overlay-view.js';
+import { readXattrsSync, xattrDigest, XattrReader } from '../../src/fingerprint/xattrs.js';
 import { storesXattrs } from '../../src/squashfs/params.js';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
@@ -137,7 +139,7 @@ describe('extended attributes', () => {
     let tree: string;
     const matcher = compileExcludes(BUILTIN_EXCLUDES);
     const fp = (extra: Partial<FingerprintOptions> = {}) =>
-      computeFingerprint({ sources: [{ root: tree }], matcher, mode: 'mtime', manifestFile: `${work}/fp.gz`, clock: () => Date.now() + 60_000, xattrs: null, ...extra });
+      computeFingerprint({ sources: [{ root: tree }], matcher, mode: 'mtime', manifestFile: `${work}/fp.gz`, clock: () => Date.now() + 60_000, xattrs: null, overlay: true, ...extra });
     // Walks that start 5 s from now find every change settled.
     const soon = (): number => Date.now() + 5000;
     const gated = (recordFile: string, write = true) => fp({ xattrs: { record: recordFile, write }, clock: soon });
@@ -182,6 +184,39 @@ describe('extended attributes', () => {
       await settle();
       assert.equal((await fp({ sources, xattrs: { record: null, write: false } })).legacy, both.legacy);
       assert.equal((await fp({ sources, xattrs: { record: null, write: false } })).xattrEntries, 0);
+    });
+
+    it('counts what the overlay shows: no whiteouts or metacopy files, no trusted.overlay.* attributes (#26)', async () => {
+      const file = path.join(work, 'overlay-record');
+      const plain = await gated(file);
+      const bin = (name: string): string => path.join(tree, 'usr/bin', name);
+      await execa('mknod', [bin('whiteout'), 'c', '0', '0']);
+      fs.writeFileSync(bin('meta'), 'data');
+      await setxattr(bin('meta'), 'trusted.overlay.metacopy', '');
+      fs.writeFileSync(bin('xwhiteout'), '');
+      await setxattr(bin('xwhiteout'), 'trusted.overlay.whiteout', '');
+      await setxattr(path.join(tree, 'etc/hosts'), 'trusted.overlay.origin', 'o');
+      await setxattr(path.join(tree, 'etc/a'), 'trusted.overlay.opaque', 'y');
+      await settle();
+      const [major = 0, minor = 0] = os.release().split('.').map(Number);
+      // Before Linux 6.7 an empty file marked a whiteout is a file to overlayfs too.
+      const xwhiteouts = major > 6 || (major === 6 && minor >= 7);
+      const marked = await gated(file);
+      if (xwhiteouts) assert.equal(marked.fingerprint, plain.fingerprint, 'what the overlay hides or keeps to itself counts as nothing');
+      else assert.notEqual(marked.fingerprint, plain.fingerprint);
+      assert.equal(marked.overlayOnly, 'etc/a (overlayfs attributes)', 'read through the overlay');
+      assert.notEqual((await fp({ xattrs: { record: null, write: false }, overlay: false, clock: soon })).fingerprint, marked.fingerprint, 'without an overlay all of it is read');
+
+      fs.chmodSync(bin('whiteout'), 0o600);
+      fs.writeFileSync(bin('meta'), 'other data');
+      await setxattr(path.join(tree, 'etc/hosts'), 'trusted.overlay.origin', 'p');
+      await settle();
+      assert.equal((await gated(file)).fingerprint, marked.fingerprint, 'a change to only such entries or attributes');
+      assert.equal((await gated(file)).fingerprint, marked.fingerprint, 'from the record too');
+      await setxattr(bin('meta'), 'user.u', '1');
+      await removexattr(bin('meta'), 'trusted.overlay.metacopy');
+      await settle();
+      assert.notEqual((await gated(file)).fingerprint, marked.fingerprint, 'a file no longer marked metacopy is one the overlay shows');
     });
 
     it('reads only entries changed since the last walk, and sees an xattr change, removal and a renamed parent', async () => {
