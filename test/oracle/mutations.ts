@@ -207,6 +207,21 @@ export function mutations(w: World): Mutation[] {
       },
     },
     {
+      name: 'device number changed (mode, owner and times kept)',
+      weight: 1,
+      apply: async () => {
+        const item = r.pick(w.items().filter((i) => (i.stats.isCharacterDevice() || i.stats.isBlockDevice()) && i.stats.rdev !== 0));
+        if (!item) return null;
+        const { mode, uid, gid, atime, mtime } = item.stats;
+        fs.rmSync(w.abs(item.rel));
+        const numbers = [String(1 + r.int(8)), String(r.int(8))];
+        await execa('mknod', ['-m', (mode & 0o7777).toString(8), w.abs(item.rel), item.stats.isCharacterDevice() ? 'c' : 'b', ...numbers]);
+        fs.lchownSync(w.abs(item.rel), uid, gid);
+        fs.utimesSync(w.abs(item.rel), atime, mtime);
+        return `${item.rel} ${numbers.join(':')}`;
+      },
+    },
+    {
       name: 'overlay whiteout (character device 0/0)',
       weight: 2,
       apply: async () => {
