@@ -24,7 +24,9 @@ export class Entry {
   nlink = 1;
   /**
    * A directory another filesystem is mounted on. The image holds the directory underneath,
-   * empty, not what is mounted there; its attributes here belong to the mounted root.
+   * empty, not what is mounted there; its attributes here belong to the mounted root. Or one a
+   * later stacked source is mounted on: the image holds that source's root there, whose own walk
+   * (or, for a disk not walked, the disk's identity) counts its attributes.
    */
   mountPoint = false;
 

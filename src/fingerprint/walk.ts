@@ -140,7 +140,7 @@ export async function* walkTree(root: string, options: WalkOptions): AsyncGenera
       if (entry.type === 'd') {
         const rel = dir.rel === '' ? entry.name : `${dir.rel}/${entry.name}`;
         if (entered(ctx, rel, entry.path)) stack.push({ ...(await next(rel)), next: 0 });
-        else entry.mountPoint = ctx.mounts.has(rel);
+        else entry.mountPoint = ctx.mounts.has(rel) || ctx.hidden.has(entry.path);
       }
       if (batch.length >= YIELD_AT) {
         yield batch;

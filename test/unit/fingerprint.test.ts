@@ -275,6 +275,12 @@ describe('image source fingerprint', () => {
     assert.equal((await stacked()).fingerprint, base);
     fs.writeFileSync(`${boot}/vmlinuz`, 'new kernel');
     assert.notEqual((await stacked()).fingerprint, base);
+    // A disk stacked there, counted by its identity and not walked: the directory underneath is not what the image shows (#26).
+    const alone = () => fp({ sources: [{ root: tree, hide: ['boot'] }] });
+    const covered = (await alone()).fingerprint;
+    fs.chmodSync(`${tree}/boot`, 0o1777);
+    fs.chownSync(`${tree}/boot`, 1, 1);
+    assert.equal((await alone()).fingerprint, covered, 'the mode and owner of a directory a stacked source covers');
     await execa('mount', ['--bind', boot, `${tree}/data`]);
     const entries = await walk(tree, 'find').finally(() => execa('umount', [`${tree}/data`]));
     const data = entries.find((e) => e.path === 'data')!;
