@@ -10,7 +10,7 @@ const TRACES = [...FAULT_VARIABLES, 'crash point ', 'failpoint '];
 /** The module's own variables a released bundle may name; a new one is compiled out, or documented and added here. */
 const RELEASED_VARIABLES = [
   'LTSP_IMAGE_CHANGED', // set for ltsp.conf's POST hooks (README: ltsp.conf)
-  'LTSP_IMAGE_SYSLOG_SOCKET', // sends the log lines to another socket (README: Development)
+  'LTSP_IMAGE_SYSLOG_SOCKET', // sends the log lines to another socket (README: Differences, Environment)
 ];
 
 describe('fault points in the bundles', () => {
