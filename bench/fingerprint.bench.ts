@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { compileExcludes } from '../src/match/exclude-matcher.js';
 import { computeFingerprint } from '../src/fingerprint/fingerprint.js';
 import { BUILTIN_EXCLUDES } from '../src/squashfs/builtin-excludes.js';
+import { boundHeapGrowth } from '../src/runtime/heap-growth.js';
 import { BENCH, MEMORY, SPEED, ensureTree, findOnce, median } from './lib.js';
 
 const SCRIPT = fileURLToPath(import.meta.url);
@@ -47,6 +48,8 @@ async function memory(): Promise<void> {
 }
 
 async function child(tree: string, manifest: string): Promise<void> {
+  // As every module process starts (src/start.ts).
+  boundHeapGrowth();
   const { ms, entries } = await fingerprintOnce(tree, manifest);
   process.stdout.write(JSON.stringify({ entries, ms, maxRSS: process.resourceUsage().maxRSS }));
 }

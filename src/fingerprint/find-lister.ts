@@ -32,8 +32,10 @@ export function findCanList(): boolean {
 const VANISHED = /No such file or directory$/;
 // Every listed directory yields at least a header record this long (epoch times, one-byte fields).
 const MIN_RECORD = 40;
-// Listed entries held for the walk before more requests wait (memory), and requests in flight per find.
-const MAX_BUFFERED = 20_000;
+// Listed entries held for the walk before more requests wait, and requests in flight per find. An entry held
+// through two young-generation collections is moved to the old generation and dies there, so a long lead turns
+// every entry into old-generation garbage (20,000 cost a 1M-entry walk 7 MB more peak RSS than 5,000, and no less CPU).
+const MAX_BUFFERED = 5_000;
 const MAX_IN_FLIGHT = 256;
 
 /**
