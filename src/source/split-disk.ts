@@ -58,6 +58,21 @@ function partitionSource(root: PartitionSource, entry: FstabEntry, part: Partiti
 }
 
 /**
+ * A disk where no partition holds a system's etc/fstab but one is a volume ltsp_image does not open: the VM's root is
+ * most likely inside it (an installer's LUKS or LVM root beside a plain /boot), and the first usable partition alone
+ * would be an image without the system. Naming the partition (partition=N) builds that one as it is.
+ */
+export function closedRootRefusal(root: ResolvedSource, partitions: Partition[]): ModuleError | null {
+  const closed = partitions.filter((p) => p.fstype !== null && CONTAINERS.includes(p.fstype));
+  if (closed.length === 0) return null;
+  const named = closed.map((p) => `partition ${p.number} is ${OPEN_IT[p.fstype!] ?? `a ${p.fstype} container ltsp_image does not open`}`).join('; ');
+  return new ModuleError(
+    `Option name: ${root.path}: no partition holds a system with an etc/fstab, and ${named}; ` +
+      `give the root's filesystem (or its mounted directory) as the source, or name the partition to build as it is with ${root.spec},partition=N`,
+  );
+}
+
+/**
  * The sources with the root partition's fstab applied: the root mounted in its own subvolume, then each partition
  * the VM mounts under a system directory, parents first. A directory the user stacks a source on (subdir=) is
  * theirs, with all below it; one the excludes empty (`home/*`) is not mounted at all.

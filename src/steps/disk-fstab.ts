@@ -3,7 +3,7 @@ import { runWorker } from '../namespace/run-worker.js';
 import { makeWorkDir, newInfoWorkDirPath, removeWorkDir } from '../layout/work-dir.js';
 import { usablePartitions } from '../source/probe.js';
 import type { ResolvedSource, ResolvedSources } from '../source/resolve.js';
-import { applyFstab, emptiedBy, holdsRoot, type FstabFiles } from '../source/split-disk.js';
+import { applyFstab, closedRootRefusal, emptiedBy, holdsRoot, type FstabFiles } from '../source/split-disk.js';
 
 /**
  * Runs before the image lock is taken, so its work dir names its owner as ltsp_image_info's do: a locked run's
@@ -26,7 +26,7 @@ async function readDiskFstab(root: ResolvedSource, imageName: string, signal: Ab
 /**
  * The sources with the partitions the VM's own fstab mounts on system directories (see split-disk.ts). Installers
  * often put /boot before the root: without partition=N the root is the first usable partition that holds an fstab,
- * and the first usable one, as before, when none does.
+ * and the first usable one, as before, when none does, unless another partition is a volume the root may be inside.
  */
 export async function withFstabMounts(resolved: ResolvedSources, excludes: string[], signal: AbortSignal): Promise<ResolvedSource[]> {
   const [first, ...stacked] = resolved.sources as [ResolvedSource, ...ResolvedSource[]];
@@ -37,5 +37,7 @@ export async function withFstabMounts(resolved: ResolvedSources, excludes: strin
     const files = await readDiskFstab(candidate, resolved.imageName, signal);
     if (holdsRoot(candidate, files)) return applyFstab([candidate, ...stacked], resolved.disk.partitions, files, emptiedBy(excludes));
   }
+  const refusal = resolved.disk.given ? null : closedRootRefusal(first, resolved.disk.partitions);
+  if (refusal) throw refusal;
   return resolved.sources;
 }

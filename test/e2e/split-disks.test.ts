@@ -140,6 +140,18 @@ describe('disks whose tree spans partitions', function () {
     assert.equal(fs.existsSync(path.join(base, 'images/luks.img')), false);
   });
 
+  it('refuses a disk whose root is in a LUKS volume beside a plain /boot, which alone would be an image without the system', async () => {
+    const parts: SplitPartition[] = [{ where: 'boot', label: 'boot' }, { where: '', label: 'root', kind: 'luks' }];
+    const file = path.join(scratch, 'luks-root.raw');
+    await makeSplitDisk(fixture.root, file, parts, 'LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\n');
+    const run = await build({ name: file, image_name: 'luksroot' });
+    assertFailed(run, /no partition holds a system with an etc\/fstab, and partition 2 is LUKS-encrypted: open it .*cryptsetup open --readonly.*partition=N/);
+    assert.equal(fs.existsSync(path.join(base, 'images/luksroot.img')), false);
+    // Named, the /boot partition builds as it is: the admin's choice, not a guess.
+    const named = await build({ name: `${file},partition=1`, image_name: 'luksroot' });
+    assert.equal(named.code, 0, named.stdout);
+  });
+
   it('leaves no mount, loop device or daemon when the module is SIGKILLed with every partition of a split qcow2 mounted', async () => {
     const run = startModule('ltsp_image', { name: qcow2, image_name: 'killed', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'cleanup' });
     await run.reached('cleanup');
