@@ -74,6 +74,18 @@ export interface FingerprintResult {
    * through the overlay, as the reference's build does, which hides them. null: none (or xattrs not read).
    */
   overlayOnly: string | null;
+  /**
+   * Bytes of the regular files under each top-level entry ("usr/", or a top-level file's own name), as the image will
+   * hold them (what cleanup empties counts 0): the growth report's directories, summed here so a build need not list
+   * the new image for them.
+   */
+  topSizes: Record<string, number>;
+}
+
+/** The key of an entry's top-level entry in topSizes; `dir` is the image path of the directory holding it. */
+function topOf(dir: string, name: string): string {
+  const slash = dir.indexOf('/');
+  return Buffer.from(dir === '' ? name : `${slash < 0 ? dir : dir.slice(0, slash)}/`, 'latin1').toString('utf8');
 }
 
 /** Changes whenever the same tree would fingerprint differently (what a line holds, how entries are ordered). */
@@ -141,8 +153,11 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const hash = createHash('sha256');
   const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
-  const result: FingerprintResult = { fingerprint: '', legacy: '', unlinked: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0, overlayOnly: null };
+  const result: FingerprintResult = { fingerprint: '', legacy: '', unlinked: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0, overlayOnly: null, topSizes: {} };
   const facts: LineFacts = { mode, discarded: false };
+  // Entries come directory by directory: the top-level key is worked out once per directory.
+  let lastDir: string | null = null;
+  let lastTop = '';
 
   // The file a checksum-mode entry comes from: the last (topmost) source whose prefix holds it.
   const fileOf = (e: Entry): Buffer => {
@@ -208,6 +223,10 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
         if (racy) result.racy++;
         if (e.type === 'f' && (racy || isRacy(e))) result.unsettled++;
         if (e.type !== 'd' && !facts.discarded && e.mtimeSec > result.newest) result.newest = e.mtimeSec;
+        if (e.type === 'f' && !facts.discarded) {
+          if (e.dir !== lastDir || e.dir === '') [lastDir, lastTop] = [e.dir, topOf(e.dir, e.name)];
+          result.topSizes[lastTop] = (result.topSizes[lastTop] ?? 0) + e.size;
+        }
         lines.add(e, facts, racy ? marker : '');
         result.entries++;
       }

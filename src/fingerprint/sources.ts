@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from '../match/exclude-matcher.js';
-import { computeFingerprint, type FingerprintSource } from './fingerprint.js';
+import { computeFingerprint, type FingerprintResult, type FingerprintSource } from './fingerprint.js';
 import { DRIFT_PATHS, diffManifests, UnreadableManifestError } from './manifest.js';
 import type { XattrOptions } from './xattr-gate.js';
 
@@ -42,6 +42,8 @@ export interface SourceScan {
   manifest: boolean;
   /** See FingerprintResult.overlayOnly. */
   overlayOnly: string | null;
+  /** See FingerprintResult.topSizes; null when the walk did not see all the image will hold (a disk compared by identity). */
+  topSizes: Record<string, number> | null;
   /** find's stream to take again beside the build (see steps/walk-shortcut.ts); absent where no stream was read. */
   stream?: StreamCheck;
 }
@@ -76,12 +78,14 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
   return sources.map((source, index) => ({ root: rootOf(source, index), prefix: source.subdir ?? '', hide: hiddenBy(sources, index) }));
 }
 
+export type ScannedTrees = Pick<FingerprintResult, 'fingerprint' | 'legacy' | 'unlinked' | 'entries' | 'racy' | 'unsettled' | 'newest' | 'overlayOnly' | 'topSizes'>;
+
 /** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
 export async function scanTrees(
   roots: FingerprintSource[],
   options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
-): Promise<{ fingerprint: string; legacy: string; unlinked: string; entries: number; racy: number; unsettled: number; newest: number; overlayOnly: string | null }> {
-  const { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly } = await computeFingerprint({
+): Promise<ScannedTrees> {
+  const { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly, topSizes } = await computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,
     matcher: compileExcludes(options.excludes),
@@ -92,7 +96,7 @@ export async function scanTrees(
     xattrs: options.xattrs,
     overlay: options.overlay,
   });
-  return { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly };
+  return { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly, topSizes };
 }
 
 export interface DriftInput {

@@ -52,6 +52,8 @@ export interface BuildRecord {
   newest: number;
   /** See FingerprintResult.overlayOnly: then mksquashfs reads the overlay, not the source. */
   overlayOnly: string | null;
+  /** See SourceScan.topSizes: null lists the new image for them. */
+  topSizes: Record<string, number> | null;
   generation: number;
   fingerprint: string;
   identities: string[];
@@ -186,7 +188,7 @@ export async function applyBuild(
     warnings.forEach((warning) => context.warn(warning));
     const readiness = await checkReadiness(plan.imageName, plan.paths.tmp, facts, options, context);
     const boot = await checkBeforePublishing(plan, staged, options, context, durations, build);
-    const packages = await durations.time('packages', () => packageFacts(plan.paths.tmp, fs.statSync(plan.paths.tmp).size, build.files.active, context.signal));
+    const packages = await durations.time('packages', () => packageFacts(plan.paths.tmp, fs.statSync(plan.paths.tmp).size, build.files.active, build.topSizes, context.signal));
     const published = await durations.time('publish', async () => {
       // Hashed while it goes to disk: publishing's own fsync then finds it flushed.
       const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);

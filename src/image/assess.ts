@@ -31,6 +31,8 @@ export interface Assessment {
   newest: number;
   /** See FingerprintResult.overlayOnly. */
   overlayOnly: string | null;
+  /** See SourceScan.topSizes. */
+  topSizes: Record<string, number> | null;
   /** The stream to check beside the build (see SourceScan.stream). */
   stream?: StreamCheck;
 }
@@ -120,7 +122,7 @@ export async function assess(
           throw context.signal.aborted && error === context.signal.reason ? new ModuleError(`${errorMessage(error)} (during the drift report)`) : error;
         })
       : undefined;
-  const assessed = { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest, overlayOnly: scan.overlayOnly };
+  const assessed = { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint: scan.digest, identities: scan.identities, newest: scan.newest, overlayOnly: scan.overlayOnly, topSizes: scan.topSizes };
   return scan.stream ? { ...assessed, stream: scan.stream } : assessed;
 }
 

@@ -1,4 +1,5 @@
 // What the module sends to its namespace worker, and the events the worker reports back, one JSON line each.
+import type { ScannedTrees } from '../fingerprint/sources.js';
 import type { CleanupStep } from '../cleanup/index.js';
 import type { SquashCommand } from '../squashfs/command.js';
 import type { ReadinessFacts } from '../readiness/facts.js';
@@ -56,6 +57,6 @@ export type WorkerEvent =
   | { type: 'squash'; argv: string[] }
   /** What mksquashfs left out of the image and said so (its stderr), for the result's warnings. */
   | { type: 'warning'; message: string }
-  | { type: 'scan'; fingerprint: string; legacy: string; unlinked: string; entries: number; racy: number; unsettled: number; newest: number }
+  | ({ type: 'scan' } & ScannedTrees)
   | { type: 'error'; phase: WorkerPhase; message: string; complete: boolean }
   | { type: 'done' };

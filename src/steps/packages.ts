@@ -33,8 +33,9 @@ export function changesAgainst(before: PackageRead | null, after: PackageRead): 
   return { packages, summary: changesLine(packages) };
 }
 
-export async function packageFacts(image: string, size: number, previous: Generation | null, signal?: AbortSignal): Promise<PackageFacts> {
-  const [now, before, topSizes] = await Promise.all([packagesInImage(image, signal), previousPackages(previous, signal), topLevelSizes(image, signal)]);
+/** `walked`: the top-level sizes the source walk summed (see FingerprintResult.topSizes); null lists the image for them. */
+export async function packageFacts(image: string, size: number, previous: Generation | null, walked: Record<string, number> | null, signal?: AbortSignal): Promise<PackageFacts> {
+  const [now, before, topSizes] = await Promise.all([packagesInImage(image, signal), previousPackages(previous, signal), walked ?? topLevelSizes(image, signal)]);
   const { packages, summary } = changesAgainst(before, now);
   const list = (read: PackageRead | null): Package[] | null => (read && 'packages' in read ? read.packages : null);
   const growth = growthOf(size, previous?.state?.image.size ?? null, { before: previous?.state?.topSizes ?? null, after: topSizes }, { before: list(before), after: list(now) });

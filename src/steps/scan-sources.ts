@@ -79,7 +79,7 @@ async function scanDirectories(sources: ResolvedSource[], options: SourceScanOpt
   const digest = digestOf(scan.fingerprint);
   const diskTimes = sources.flatMap(identityFiles).map((file) => Math.floor(fs.statSync(file).mtimeMs / 1000));
   const earlier = (fingerprint: string): string => (fingerprint === scan.fingerprint ? digest : digestOf(fingerprint));
-  return { digest, legacy: earlier(scan.legacy), unlinked: earlier(scan.unlinked), entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null, overlayOnly: scan.overlayOnly };
+  return { digest, legacy: earlier(scan.legacy), unlinked: earlier(scan.unlinked), entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities, newest: Math.max(scan.newest, ...diskTimes), manifest: manifestFile !== null, overlayOnly: scan.overlayOnly, topSizes: identities.length > 0 ? null : scan.topSizes };
 }
 
 /** Mounts every source read-only in the private namespace and walks the filesystems inside the disk files. */
@@ -100,5 +100,5 @@ async function scanMounted(sources: ResolvedSource[], options: SourceScanOptions
   const scan = events.find((e): e is Extract<WorkerEvent, { type: 'scan' }> => e.type === 'scan');
   if (!scan) throw new Error('the namespace worker did not report its scan');
   // Disk sources are always read through the overlay (when there is one): which route a direct read would need does not matter here.
-  return { digest: scan.fingerprint, legacy: scan.legacy, unlinked: scan.unlinked, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true, overlayOnly: null };
+  return { digest: scan.fingerprint, legacy: scan.legacy, unlinked: scan.unlinked, entries: scan.entries, racy: scan.racy, unsettled: scan.unsettled, identities: [], newest: scan.newest, manifest: true, overlayOnly: null, topSizes: scan.topSizes };
 }

@@ -10,7 +10,8 @@ import { TOOL_VERSION } from '../generated/version.js';
 import { writeFileAtomic } from '../fs/temp-file.js';
 
 // 2: records say what only the overlay hides (overlayOnly), which a build without a walk takes from them.
-const FORMAT = 'ltsp-image-walk-record 2';
+// 3: and the top-level sizes (topSizes), which such a build reports its growth by.
+const FORMAT = 'ltsp-image-walk-record 3';
 
 interface WalkRecord {
   format: string;
@@ -25,6 +26,8 @@ interface WalkRecord {
   at: number;
   /** See FingerprintResult.overlayOnly. */
   overlayOnly: string | null;
+  /** See SourceScan.topSizes. */
+  topSizes: Record<string, number> | null;
 }
 
 export interface ShortcutOptions {
@@ -97,7 +100,7 @@ export async function scanWithShortcut(
   const known = (digest: string) => digest === expected || (!!options.held && digest === options.held);
   const usable = record !== null && record.key === key && known(record.digest);
   if (!usable && !where.write) return walk(manifestAnyway);
-  const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, unlinked: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false, overlayOnly: record!.overlayOnly });
+  const vouched = (): SourceScan => ({ digest: record!.digest, legacy: record!.digest, unlinked: record!.digest, entries: record!.entries, racy: 0, unsettled: 0, identities: [], newest: record!.newest, manifest: false, overlayOnly: record!.overlayOnly, topSizes: record!.topSizes });
   // Only the active build's record: its manifest is the one a forced build keeps (a held one has to walk for its own).
   if (usable && record.digest === expected && options.trustRecord && Date.now() - record.at >= COARSE_GRAIN_MS) {
     return { ...vouched(), stream: { required: true, again: onceAgain(roots, record.stat), keep: () => {} } };
@@ -108,7 +111,7 @@ export async function scanWithShortcut(
   // A stream that moved since the record makes a change likely: that walk writes the manifest, so a change costs one walk.
   const scan = await walk(manifestAnyway || (usable && before !== null));
   if (!where.write || before === null || scan.unsettled !== 0) return scan;
-  const made: WalkRecord = { format: FORMAT, key, digest: scan.digest, stat: before, entries: scan.entries, newest: scan.newest, at, overlayOnly: scan.overlayOnly };
+  const made: WalkRecord = { format: FORMAT, key, digest: scan.digest, stat: before, entries: scan.entries, newest: scan.newest, at, overlayOnly: scan.overlayOnly, topSizes: scan.topSizes };
   const keep = () => writeRecord(where.file, made);
   if (!building && known(scan.digest)) {
     if ((await statDigest(roots, options.signal)) === before) keep();
