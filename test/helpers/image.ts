@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { mountsUnder, RUN_MARK, SCRATCH_ROOT } from './tmp.js';
+import { waitFor } from './settle.js';
 
 export interface ImageEntry {
   mode: string;
@@ -119,11 +120,10 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
 export async function assertNothingLeaked(before: HostSnapshot, { workDirs = true } = {}): Promise<void> {
   let after = await hostSnapshot();
   const settled = (s: HostSnapshot) => s.processes.length <= before.processes.length && s.loops.length <= before.loops.length && s.mounts.length <= before.mounts.length;
-  // The kernel frees an autoclear loop device shortly after the namespace holding its mount is gone; a killed namespace's PID 1 takes a moment too.
-  for (let i = 0; i < 50 && !settled(after); i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    after = await hostSnapshot();
-  }
+  // The kernel frees an autoclear loop device shortly after the namespace holding its mount is gone; a killed namespace's
+  // PID 1 takes a moment too. What is still there after that is reported by the assertions below, with its names.
+  const gone = async () => settled((after = await hostSnapshot()));
+  if (!settled(after)) await waitFor(gone, 'leftovers to go', 5000, 100).catch(() => undefined);
   assert.deepEqual(after.mounts, before.mounts, 'mounts changed');
   assert.deepEqual(after.loops, before.loops, 'loop devices changed');
   assert.deepEqual(after.processes, before.processes, 'processes left behind');

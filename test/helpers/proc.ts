@@ -1,5 +1,6 @@
 // Watches processes through /proc: whether one has a given file open (to kill it at exactly that moment), which run as a given program.
 import fs from 'node:fs';
+import { waitFor } from './settle.js';
 
 export function hasOpen(pid: number, file: string): boolean {
   try {
@@ -17,11 +18,7 @@ export function hasOpen(pid: number, file: string): boolean {
 
 /** Waits until `pid` has `file` open; fails with `context` after timeoutMs. */
 export async function waitForOpen(pid: number, file: string, context: () => string, timeoutMs = 60000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!hasOpen(pid, file)) {
-    if (Date.now() > deadline) throw new Error(`${pid} never opened ${file}: ${context()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(() => hasOpen(pid, file), () => `${pid} to open ${file}: ${context()}`, timeoutMs);
 }
 
 /** PIDs of the live processes started as `program` (argv[0]): a test's own symlink to a command tells its processes apart. */

@@ -4,12 +4,15 @@ import { COARSE_GRAIN_MS, FINE_GRAIN_MS } from '../../src/fingerprint/fingerprin
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `condition` until it holds; fails naming `what` after timeoutMs. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+/**
+ * Polls `condition` every `everyMs` until it holds; fails naming `what` after timeoutMs (a function: what it says
+ * then, e.g. a child's output so far). The one polling loop of the tests: every wait for a condition goes through it.
+ */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string | (() => string), timeoutMs = 60_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await tick(20);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`);
+    await tick(everyMs);
   }
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { execa, type ResultPromise } from 'execa';
 import { moduleFile, parseSingleJson, type ModuleRun } from './run-module.js';
 import { RUN_MARK } from './tmp.js';
+import { waitFor } from './settle.js';
 
 export interface Background {
   child: ResultPromise<{ reject: false; encoding: 'utf8' }>;
@@ -36,14 +37,16 @@ export function startModule(name: string, args: Record<string, unknown>, env: Re
   return {
     child,
     stderr: () => err,
-    reached: async (failpoint, timeoutMs = 60000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!err.includes(`failpoint ${failpoint} reached`)) {
-        if (Date.now() > deadline) throw new Error(`failpoint ${failpoint} not reached; stderr: ${err}`);
-        if (child.exitCode !== null) throw new Error(`module exited before failpoint ${failpoint}: ${err}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    },
+    reached: (failpoint, timeoutMs = 60000) =>
+      waitFor(
+        () => {
+          if (err.includes(`failpoint ${failpoint} reached`)) return true;
+          if (child.exitCode !== null) throw new Error(`module exited before failpoint ${failpoint}: ${err}`);
+          return false;
+        },
+        () => `failpoint ${failpoint}; stderr: ${err}`,
+        timeoutMs,
+      ),
     result: async () => {
       const done = await child;
       const stdout = String(done.stdout);
@@ -59,7 +62,6 @@ export function startModule(name: string, args: Record<string, unknown>, env: Re
  * before its own process is there; `anyRun` for a process that stands in for such another build.
  */
 export async function waitForProcess(pattern: string, { timeoutMs = 60000, anyRun = false } = {}): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
   const mark = Buffer.from(`${RUN_MARK}=${process.env[RUN_MARK]}\0`);
   const ours = (pid: string): boolean => {
     try {
@@ -68,10 +70,9 @@ export async function waitForProcess(pattern: string, { timeoutMs = 60000, anyRu
       return false;
     }
   };
-  for (;;) {
+  const found = async () => {
     const { stdout } = await execa('pgrep', ['-f', pattern], { reject: false });
-    if (stdout.split('\n').some((pid) => pid !== '' && (anyRun || ours(pid)))) return;
-    if (Date.now() > deadline) throw new Error(`no process of this test run matching ${pattern}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    return stdout.split('\n').some((pid) => pid !== '' && (anyRun || ours(pid)));
+  };
+  await waitFor(found, `a process ${anyRun ? '' : 'of this test run '}matching ${pattern}`, timeoutMs, 50);
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { waitFor } from './settle.js';
 
 /** Runs the command and writes its exit status to a file; it survives the Ctrl-C it passes on, so the status is always written. */
 const WRAPPER = `
@@ -72,11 +73,7 @@ export class Terminal {
   }
 
   async waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 120000): Promise<void> {
-    const until = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > until) throw new Error(`Timed out waiting for ${what}; the terminal showed:\n${this.lines().join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(check, () => `${what}; the terminal showed:\n${this.lines().join('\n')}`, timeoutMs, 100);
   }
 
   async waitForExit(timeoutMs = 120000): Promise<number> {
