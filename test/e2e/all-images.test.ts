@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { referenceImage } from '../helpers/ltsp-reference.js';
+import { referenceImage } from '../helpers/reference.js';
 import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';

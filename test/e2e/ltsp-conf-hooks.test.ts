@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
-import { referenceImage } from '../helpers/ltsp-reference.js';
+import { referenceImage } from '../helpers/reference.js';
 import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
 import { processesRunning } from '../helpers/proc.js';

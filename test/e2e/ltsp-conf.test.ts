@@ -7,7 +7,7 @@ import { execa } from 'execa';
 import { serverNetwork } from '../../src/ltsp-conf/network.js';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { listImage, type ImageEntry } from '../helpers/image.js';
-import { referenceImage, withEtcLtsp } from '../helpers/ltsp-reference.js';
+import { referenceImage, withEtcLtsp } from '../helpers/reference.js';
 import { requireRoot } from '../helpers/root.js';
 import { bundleDir, parseSingleJson, runModule } from '../helpers/run-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';

@@ -1,8 +1,9 @@
-// Runs Debian's `ltsp image` (the reference tool) and our bundle on the same sources, in private mount namespaces that leave the machine's /etc and mounts alone.
+// Runs Debian's `ltsp image` (the reference tool), and our bundle beside it, in private mount namespaces that leave the machine's /etc and mounts alone: the one runner of the reference for every test.
 import { execa } from 'execa';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { bundleDir, parseSingleJson, type ModuleRun } from './run-module.js';
+import { RUN_MARK } from './tmp.js';
 
 export interface ReferenceOptions {
   baseDir: string;
@@ -20,27 +21,18 @@ function tail(text: string): string {
   return text.replace(NOISE, '').trim().split('\n').slice(-25).join('\n');
 }
 
-// A fixed script: its inputs arrive as positional parameters, never spliced into its text.
-const WITH_CONF = 'mount --bind "$1" /etc/ltsp && shift && exec "$@"';
-
 /**
  * `ltsp --base-dir --tftp-dir image ARGS`, with BASE_DIR and TFTP_DIR in its environment too (its kernel step
- * re-runs `ltsp kernel` without the flags), in its own mount namespace: its mounts never show on the machine, and
- * an empty or test ltsp.conf hides the machine's /etc/ltsp.
+ * re-runs `ltsp kernel` without the flags), with the ltsp.conf in confDir on /etc/ltsp (see withEtcLtsp).
  */
 export async function runReference(args: string[], options: ReferenceOptions): Promise<string> {
   await fs.mkdir(options.confDir, { recursive: true });
   if (options.ltspConf !== undefined) await fs.writeFile(path.join(options.confDir, 'ltsp.conf'), options.ltspConf);
   const argv = ['ltsp', `--base-dir=${options.baseDir}`, `--tftp-dir=${options.tftpDir}`, 'image', ...args];
-  const run = await execa('unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', WITH_CONF, 'sh', options.confDir, ...argv], {
-    // TMPDIR as a server has it (unset: /tmp), not the test run's: the reference's mksquashfs reads its work dir by whole paths, whose length counts.
-    env: { BASE_DIR: options.baseDir, TFTP_DIR: options.tftpDir, TMPDIR: '/tmp' },
-    stdin: 'ignore',
-    all: true,
-    reject: false,
-  });
-  if (run.exitCode !== 0) throw new Error(`ltsp image ${args.join(' ')} failed (exit ${run.exitCode}):\n${tail(run.all ?? '')}`);
-  return (run.all ?? '').replace(NOISE, '');
+  // TMPDIR as a server has it (unset: /tmp), not the test run's: the reference's mksquashfs reads its work dir by whole paths, whose length counts.
+  const run = await withEtcLtsp(path.dirname(options.confDir), options.confDir, argv, { BASE_DIR: options.baseDir, TFTP_DIR: options.tftpDir, TMPDIR: '/tmp' });
+  if (run.code !== 0) throw new Error(`ltsp image ${args.join(' ')} failed (exit ${run.code}):\n${tail(run.output)}`);
+  return run.output.replace(NOISE, '');
 }
 
 /** Where the host's node and the bundle appear inside a server root; `opt/ltsp*` is on the exclude list, so neither reaches an image. */
@@ -101,4 +93,47 @@ export async function referenceVersions(root: string): Promise<{ inRoot: string;
   const inRoot = await inServerRoot(root, ['ltsp', '--version']);
   const host = await execa('ltsp', ['--version'], { stdin: 'ignore', all: true, reject: false });
   return { inRoot: String(inRoot.all).replace(NOISE, '').trim(), host: String(host.all).replace(NOISE, '').trim() };
+}
+
+/** /etc is overlaid (upper dir in scratch) only inside the namespace, so /etc/ltsp can be made and bind-mounted there. */
+const SCRIPT = [
+  'set -e',
+  'work=$1; conf=$2; shift 2',
+  'mount -t overlay overlay -o "lowerdir=/etc,upperdir=$work/upper,workdir=$work/work" /etc',
+  'mkdir -p /etc/ltsp',
+  'mount --bind "$conf" /etc/ltsp',
+  'exec "$@"',
+].join('\n');
+
+function pick(...names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]!]));
+}
+
+export interface ReferenceRun {
+  code: number;
+  output: string;
+  stdout: string;
+}
+
+/** confDir holds the ltsp.conf to use; command is an argv run with it on /etc/ltsp. */
+export async function withEtcLtsp(scratch: string, confDir: string, command: string[], env: Record<string, string> = {}, input?: string): Promise<ReferenceRun> {
+  const work = await fs.mkdtemp(path.join(scratch, 'etc-overlay-'));
+  await fs.mkdir(path.join(work, 'upper'));
+  await fs.mkdir(path.join(work, 'work'));
+  const child = await execa('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', SCRIPT, 'sh', work, confDir, ...command], {
+    // The run's private TMPDIR and mark, so its leak checks see what this child leaves.
+    env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', ...pick('TMPDIR', RUN_MARK), ...env },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    encoding: 'utf8',
+    ...(input === undefined ? {} : { input }),
+  });
+  await fs.rm(work, { recursive: true, force: true });
+  return { code: child.exitCode ?? -1, output: String(child.all), stdout: String(child.stdout) };
+}
+
+/** `ltsp image ARGS` with the ltsp.conf in confDir. */
+export function referenceImage(scratch: string, confDir: string, args: string[], env: Record<string, string> = {}): Promise<ReferenceRun> {
+  return withEtcLtsp(scratch, confDir, ['ltsp', 'image', ...args], env);
 }
