@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from '../match/exclude-matcher.js';
+import { sourceFileOf } from './disk-identity.js';
 import { computeFingerprint, type FingerprintResult, type FingerprintSource } from './fingerprint.js';
 import { DRIFT_PATHS, diffManifests, UnreadableManifestError } from './manifest.js';
 import type { XattrOptions } from './xattr-gate.js';
@@ -119,7 +120,7 @@ export async function manifestDrift(input: DriftInput): Promise<Drift | undefine
     input.warn(error.message);
     return undefined;
   }
-  const changedFiles = newIdentities.filter((line) => !oldIdentities.includes(line)).map((line) => `${line.split('\t')[0]} (disk image)`);
+  const changedFiles = newIdentities.filter((line) => !oldIdentities.includes(line)).map((block) => `${sourceFileOf(block)} (disk image)`);
   return {
     added: diff?.added.count ?? 0,
     removed: diff?.removed.count ?? 0,

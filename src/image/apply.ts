@@ -21,6 +21,7 @@ import { publishImage } from '../store/publish.js';
 import { fsyncPathAsync } from '../fs/fsync.js';
 import { sha256File } from '../fs/sha256.js';
 import { identityOf, STATE_FORMAT, type ImageState } from '../store/state.js';
+import { stateRecordOf } from '../source/state-record.js';
 import { clearVerdict } from '../store/verdict.js';
 import type { Drift, StreamCheck } from '../fingerprint/sources.js';
 import { packageFacts, type PackageFacts } from '../steps/packages.js';
@@ -124,7 +125,7 @@ function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null
     compare: build.config.compare as ImageState['compare'],
     configHash: build.configHash,
     config: build.config as unknown as Record<string, unknown>,
-    resolvedSources: plan.sources,
+    resolvedSources: plan.sources.map(stateRecordOf),
     excludes: plan.excludes,
     sourceIdentities: build.identities,
     image: { ...identity, sha256 },

@@ -122,7 +122,7 @@ export async function inspectImage(paths: ImagePaths, name: string, withDrift: b
     sources,
     options: state ? buildOptions(state) : null,
     generations: allGenerations(files).map((g) => describe(g, active, kept)),
-    history: historyOf(files).map((h) => ({ generation: h.generation, built_at: h.builtAt, build_seconds: h.buildSeconds, reason: h.reason, drift: h.drift, config_changes: h.configChanges, size: h.size ?? null, size_delta: h.sizeDelta ?? null, packages: h.packages ?? null, boot_checked: h.bootCheck ?? null })),
+    history: historyOf(files).map((h) => ({ generation: h.generation, built_at: h.builtAt, build_seconds: h.buildSeconds, reason: h.reason ?? null, drift: h.drift ?? null, config_changes: h.configChanges ?? null, size: h.size ?? null, size_delta: h.sizeDelta ?? null, packages: h.packages ?? null, boot_checked: h.bootCheck ?? null })),
     kernel_installed: fs.existsSync(path.join(paths.kernelDir, 'vmlinuz')) && (await kernelInPlace(state?.kernel, paths.tftpDir, name)),
     drifted: check.drifted,
     ...(check.drift ? { drift: check.drift } : {}),

@@ -2,6 +2,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { isContentDiscardedIn } from '../cleanup/index.js';
+import { identityBlock, identityLine } from '../fingerprint/disk-identity.js';
 import { scanTrees, walkRoots, type ScanOptions, type SourceScan } from '../fingerprint/sources.js';
 import type { WorkerEvent } from '../namespace/protocol.js';
 import { runWorker } from '../namespace/run-worker.js';
@@ -31,10 +32,7 @@ export interface SourceScanOptions extends Omit<ScanOptions, 'manifestFile' | 'c
 
 /** A disk file's identity, and for a VM disk that of each backing file and extent it reads, in chain order. */
 function identity(source: ResolvedSource): string {
-  return identityFiles(source).map((file) => {
-    const stat = fs.statSync(file, { bigint: true });
-    return `${file}\tsize=${stat.size} mtime=${stat.mtimeNs} ino=${stat.ino} dev=${stat.dev}`;
-  }).join('\n');
+  return identityBlock(identityFiles(source).map((file) => identityLine(file, fs.statSync(file, { bigint: true }))));
 }
 
 /**
