@@ -1,4 +1,5 @@
-// The installed collection's nightly and status playbooks over real SSH, with Ansible's default output, as an admin reads it.
+// The installed collection's playbooks over real SSH, with Ansible's default output, as an admin reads it: the nightly run and
+// status.yml, a revert, the iPXE menu after a failed image and a killed controller, and a state the canary rejected.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -6,26 +7,31 @@ import { execa } from 'execa';
 import { ansibleEnv, installCollection } from '../helpers/ansible.js';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { requireRoot } from '../helpers/root.js';
-import { projectRoot } from '../helpers/run-module.js';
-import { settle } from '../helpers/settle.js';
+import { projectRoot, runModule } from '../helpers/run-module.js';
+import { settle, waitFor } from '../helpers/settle.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 const HOSTS = { alpha: '127.0.0.2', beta: '127.0.0.3', gamma: '127.0.0.4' } as const;
 type Host = keyof typeof HOSTS;
 
-describe('the fleet over SSH: nightly output and status', function () {
+describe('the fleet over SSH: nightly output, status, revert, the iPXE menu and the canary', function () {
   this.timeout(300_000);
   let scratch: string;
   let sshd: Sshd | undefined;
   let inventory: string;
   let nightly: string;
+  let record: string;
   const dirOf = (host: Host) => path.join(scratch, host);
 
-  /** ansible-playbook with the default callback and no -v, as the systemd unit runs it; stdout and stderr together. */
-  const play = async (playbook: string, args: string[] = []) => {
+  /** ansible-playbook with the default callback and no -v, as the systemd unit runs it, in a process group of its own. */
+  const start = (playbook: string, args: string[] = []) => {
     const env = ansibleEnv({ ANSIBLE_COLLECTIONS_PATH: path.join(scratch, 'collections'), ANSIBLE_LIBRARY: '', ANSIBLE_STDOUT_CALLBACK: 'default' });
-    const run = await execa('ansible-playbook', ['-i', inventory, ...args, playbook], { env, reject: false, all: true, cwd: scratch });
+    return execa('ansible-playbook', ['-i', inventory, ...args, playbook], { env, reject: false, all: true, cwd: scratch, detached: true });
+  };
+  /** A whole run; stdout and stderr together. */
+  const play = async (playbook: string, args: string[] = []) => {
+    const run = await start(playbook, args);
     const out = run.all ?? '';
     const recap = Object.fromEntries(
       [...out.matchAll(/^(\w+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=\d+\s+rescued=(\d+)\s+ignored=(\d+)/gm)].map((m) => [
@@ -43,9 +49,17 @@ describe('the fleet over SSH: nightly output and status', function () {
     scratch = await scratchDir('fleet-ssh-');
     await installCollection(path.join(scratch, 'collections'));
     sshd = await startSshd(path.join(scratch, 'sshd'), Object.values(HOSTS));
-    // `ltsp ipxe` needs iPXE binaries this machine lacks: a stand-in writes the menu where ltsp would.
+    // `ltsp ipxe` needs iPXE binaries this machine lacks: a stand-in records its call and writes the menu where ltsp would;
+    // while TFTP/hang exists it holds (TFTP/hang.reached says so) and gives up without a menu, for a controller killed then.
     const ltsp = path.join(scratch, 'ltsp');
-    fs.writeFileSync(ltsp, '#!/bin/sh\nfor a; do case $a in --tftp-dir=*) t=${a#--tftp-dir=};; esac; done\nmkdir -p "$t/ltsp" && echo menu > "$t/ltsp/ltsp.ipxe"\n', { mode: 0o755 });
+    record = path.join(scratch, 'ipxe-calls');
+    fs.writeFileSync(
+      ltsp,
+      `#!/bin/sh\necho "called: $*" >> ${record}\nfor a; do case $a in --tftp-dir=*) t=\${a#--tftp-dir=};; esac; done\n` +
+        'if [ -e "$t/hang" ]; then touch "$t/hang.reached"; while [ -e "$t/hang" ]; do sleep 0.1; done; exit 1; fi\n' +
+        'mkdir -p "$t/ltsp" && echo menu > "$t/ltsp/ltsp.ipxe"\n',
+      { mode: 0o755 },
+    );
     const lines = ['ltsp_servers:', '  vars:', '    ansible_user: root', `    ansible_port: ${sshd.port}`, `    ansible_ssh_private_key_file: ${sshd.key}`, `    ansible_ssh_common_args: ${sshd.sshArgs}`, `    ansible_ssh_args: ${sshd.controlArgs}`, '    ansible_python_interpreter: /usr/bin/python3', `    ltsp_command: ${ltsp}`, '  hosts:'];
     for (const [host, address] of Object.entries(HOSTS) as [Host, string][]) {
       const dir = dirOf(host);
@@ -139,5 +153,118 @@ describe('the fleet over SSH: nightly output and status', function () {
     ];
     assert.equal(lines.length, expected.length, lines.join('\n'));
     lines.forEach((l, i) => assert.match(l, new RegExp(`^ok: \\[${expected[i]}, not boot-checked, source unchanged\\)$`)));
+  });
+
+  const revert = path.join(projectRoot, 'examples/playbooks/revert.yml');
+  /** The stand-in's `ltsp ipxe` calls since the last clearRecord(), sorted. */
+  const recorded = () => (fs.existsSync(record) ? fs.readFileSync(record, 'utf8').trim().split('\n').filter(Boolean).sort() : []);
+  const clearRecord = () => fs.rmSync(record, { force: true });
+  const ipxe = (host: Host, base = 'ltsp', tftp = 'tftp') => `called: --base-dir=${dirOf(host)}/srv/${base} --tftp-dir=${dirOf(host)}/srv/${tftp} ipxe`;
+
+  it('the iPXE menu converges: a failed second image, and a controller killed (SIGTERM, SIGINT) while writing it, leave it to the next run', async () => {
+    const dir = dirOf('beta');
+    const menu = path.join(dir, 'srv/tftp/ltsp/ltsp.ipxe');
+    const image = path.join(dir, 'srv/ltsp/images/chroot.img');
+    const source = path.join(dir, 'srv/ltsp/chroot');
+    // annex fails (its source is gone) while chroot changes: chroot's menu is written all the same.
+    fs.writeFileSync(path.join(source, 'etc/motd'), 'menu test\n');
+    await settle();
+    clearRecord();
+    const annexGone = { name: `${dir}/srv/no-annex`, image_name: 'annex', base_dir: `${dir}/srv/annex`, tftp_dir: `${dir}/srv/annex-tftp` };
+    const failing = await play(nightly, ['--limit', 'beta', '-e', JSON.stringify({ ltsp_images: [{ name: 'chroot', readiness: 'off' }, annexGone] })]);
+    assert.equal(failing.recap.beta?.failed, 1, failing.out);
+    assert.deepEqual(recorded(), [ipxe('beta')]);
+    assert.ok(fs.statSync(menu).mtimeMs >= fs.statSync(image).mtimeMs, 'the menu is older than the image');
+    // The whole controller (its process group, as systemd or Ctrl-C would) dies after publishing, while `ltsp ipxe` runs.
+    const hang = path.join(dir, 'srv/tftp/hang');
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      fs.writeFileSync(path.join(source, 'etc/motd'), `killed by ${signal}\n`);
+      await settle();
+      fs.writeFileSync(hang, '');
+      const run = start(nightly, ['--limit', 'beta']);
+      await waitFor(() => fs.existsSync(`${hang}.reached`), 'the menu to be being written', 120_000);
+      process.kill(-run.pid!, signal);
+      const killed = await run;
+      fs.rmSync(hang);
+      fs.rmSync(`${hang}.reached`);
+      assert.doesNotMatch(killed.all ?? '', /PLAY RECAP/, `${signal}: the run was not interrupted`);
+      assert.ok(fs.statSync(menu).mtimeMs < fs.statSync(image).mtimeMs, `${signal}: the image was not published before the kill`);
+      clearRecord();
+      const next = await play(nightly, ['--limit', 'beta']);
+      assert.equal(next.code, 0, next.out);
+      assert.ok(next.report.every((l) => l.includes(': ok (up_to_date);')), next.report.join('\n'));
+      // annex shares chroot's source: the killed run rebuilt it too, and never reached its menu.
+      assert.deepEqual(recorded(), [ipxe('beta', 'annex', 'annex-tftp'), ipxe('beta')], `${signal}: the next run did not repair the menus`);
+      assert.ok(fs.statSync(menu).mtimeMs >= fs.statSync(image).mtimeMs);
+    }
+  });
+
+  it("revert.yml reverts on the chosen server, says which generation is active, and writes the menu from the server's own dirs", async () => {
+    const args = ['--limit', 'beta', '-e', 'image=chroot'];
+    // beta's chroot is at generation 4 (the menu test's). A menu lost meanwhile is written again, from beta's own dirs, not /srv's.
+    fs.rmSync(path.join(dirOf('beta'), 'srv/tftp/ltsp/ltsp.ipxe'));
+    clearRecord();
+    const first = await play(revert, args);
+    assert.equal(first.code, 0, first.out);
+    assert.deepEqual(Object.keys(first.recap), ['beta'], first.out);
+    assert.match(first.out, /"msg": "chroot: generation 3 is active \(reverted\)"/);
+    assert.deepEqual(recorded(), [ipxe('beta')]);
+    assert.ok(fs.existsSync(path.join(dirOf('beta'), 'srv/tftp/ltsp/ltsp.ipxe')));
+    const second = await play(revert, args);
+    assert.equal(second.code, 0, second.out);
+    assert.match(second.out, /"msg": "chroot: generation 3 is active \(already reverted\)"/);
+    assert.equal(recorded().length, 1, 'the menu was current');
+  });
+
+  it('revert.yml refuses to guess: it needs the image by name, and a limit or all_servers=true', async () => {
+    const noImage = await play(revert, ['--limit', 'beta']);
+    assert.notEqual(noImage.code, 0);
+    assert.match(noImage.out, /Say which image to revert: -e image=NAME/);
+    const noLimit = await play(revert, ['-e', 'image=chroot']);
+    assert.notEqual(noLimit.code, 0);
+    assert.match(noLimit.out, /Say which servers to revert it on: -l SERVER \(or -e all_servers=true/);
+    assert.doesNotMatch(noLimit.out, /TASK \[Make the previous generation active\]/, 'it reverted without a limit');
+  });
+
+  it('after a revert, ltsp_image_info says the image is held and why, and the nightly run explains it', async () => {
+    const dir = dirOf('beta');
+    const info = await runModule('ltsp_image_info', { base_dir: path.join(dir, 'srv/ltsp'), tftp_dir: path.join(dir, 'srv/tftp') });
+    assert.deepEqual(info.result.held, ['chroot'], info.stdout);
+    assert.match(String((info.result.images as Record<string, unknown>[])[0]!.held_reason), /a revert made generation 3 active, and the source is still the one of generation 4/);
+    const run = await play(nightly, ['--limit', 'beta']);
+    assert.equal(run.code, 0, run.out);
+    assert.match(run.report.join('\n'), /^ok: \[beta\] => \(item=chroot: ok \(held\)/m);
+    assert.equal(recorded().length, 1, 'a current menu was written again');
+  });
+
+  it('a state the canary rejected is not published by the nightly run, which fails on it until the source changes', async () => {
+    const dir = dirOf('gamma');
+    const chroot = path.join(dir, 'srv/ltsp/chroot');
+    const image = path.join(dir, 'srv/ltsp/images/chroot.img');
+    // ltsp.img is there and the chroot has no kernel: the canary's boot check rejects the new image after mksquashfs.
+    fs.writeFileSync(path.join(dir, 'srv/tftp/ltsp/ltsp.img'), 'stand-in\n');
+    for (const kernel of ['boot', 'vmlinuz', 'initrd.img']) fs.rmSync(path.join(chroot, kernel), { recursive: true });
+    await settle();
+    const active = () => `${fs.statSync(image).ino} ${fs.readFileSync(`${image}.json`, 'utf8')}`;
+    const before = active();
+    const canary = await play(path.join(projectRoot, 'examples/playbooks/canary.yml'), ['-e', 'ltsp_canary=gamma', '--limit', 'gamma']);
+    assert.equal(canary.recap.gamma?.failed, 1, canary.out);
+    assert.match(canary.out, /^fatal: \[gamma\]: FAILED! => .*"msg": "chroot: failed: Boot check: no vmlinuz and initrd\.img in the new image/m);
+    assert.ok(fs.existsSync(`${image}.failed.json`));
+    for (const night of [1, 2]) {
+      const run = await play(nightly, ['--limit', 'gamma']);
+      assert.equal(run.recap.gamma?.failed, 1, `night ${night}: ${run.out}`);
+      assert.match(run.out, /^fatal: \[gamma\]: FAILED! => .*"msg": "chroot: failed: chroot: not published: this source and configuration failed the boot check at \S+ \(no kernel and initrd found in the image\)/m, `night ${night}`);
+      assert.equal(active(), before, `night ${night} published the rejected state`);
+    }
+    const status = await play(path.join(projectRoot, 'examples/playbooks/status.yml'), ['--limit', 'gamma', '-e', 'ltsp_freeze=true']);
+    assert.equal(status.code, 0, status.out);
+    assert.match(status.out, /^ok: \[gamma\] => \(item=chroot: generation 1, built \S+ \S+ \(missing\), not boot-checked, source drifted \(\d+ added, \d+ removed, \d+ modified\), a build failed its boot check at \S+ \S+ \(no kernel and initrd found in the image\), frozen\)$/m);
+    fs.writeFileSync(path.join(chroot, 'etc/motd'), 'fixed state\n');
+    await settle();
+    const fixed = await play(nightly, ['--limit', 'gamma']);
+    assert.equal(fixed.code, 0, fixed.out);
+    assert.ok(fixed.report.some((l) => l.startsWith('changed: [gamma] => (item=chroot: changed (source_changed)')), fixed.report.join('\n'));
+    assert.equal(fs.existsSync(`${image}.failed.json`), false);
   });
 });

@@ -1,4 +1,5 @@
-// The collection and the example playbooks under real Ansible: a fleet rollout, scheduled rebuilds, revert, and task keywords.
+// The collection and the example playbooks under real Ansible's local connection: a rollout, scheduled rebuilds and task
+// keywords, read from the JSON callback; fleet-ssh.test.ts has the fleet over SSH (revert, the iPXE menu, the canary's verdict).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -196,46 +197,6 @@ describe('collection and example playbooks', function () {
     assert.equal(buildResults(thawed, 'school1')[0]?.reason, 'source_changed');
   });
 
-  it('revert.yml reverts on the chosen host, then reports ok; the menu it repairs is the host\'s own', async () => {
-    const revert = path.join(projectRoot, 'examples/playbooks/revert.yml');
-    const args = ['--limit', 'school1', '-e', 'image=chroot'];
-    // A menu lost meanwhile (or never written) is written again, from the host's own dirs.
-    fs.rmSync(path.join(dirOf('school1'), 'srv/tftp/ltsp/ltsp.ipxe'), { force: true });
-    if (fs.existsSync(record)) fs.rmSync(record);
-    const first = await playbook(revert, args);
-    assert.equal(first.code, 0, first.stdout);
-    assert.equal(first.task('Make the previous generation active').school1?.changed, true);
-    assert.match(String(first.task('Report the active generation').school1?.msg), /^chroot: generation \d+ is active \(reverted\)$/);
-    assert.deepEqual(recorded(), [`called: --base-dir=${dirOf('school1')}/srv/ltsp --tftp-dir=${dirOf('school1')}/srv/tftp ipxe`]);
-    const second = await playbook(revert, args);
-    assert.equal(second.task('Make the previous generation active').school1?.changed, false);
-    assert.match(String(second.task('Report the active generation').school1?.msg), /^chroot: generation \d+ is active \(already reverted\)$/);
-    assert.equal(recorded().length, 1, 'the menu was current');
-  });
-
-  it('revert.yml refuses to guess: it needs the image by name, and a limit or all_servers=true', async () => {
-    const revert = path.join(projectRoot, 'examples/playbooks/revert.yml');
-    const noImage = await playbook(revert, ['--limit', 'school1']);
-    assert.notEqual(noImage.code, 0);
-    assert.match(noImage.stdout, /Say which image to revert: -e image=NAME/);
-    const noLimit = await playbook(revert, ['-e', 'image=chroot']);
-    assert.notEqual(noLimit.code, 0);
-    assert.match(noLimit.stdout, /Say which servers to revert it on: -l SERVER \(or -e all_servers=true/);
-    assert.equal(noLimit.task('Make the previous generation active').school1, undefined, 'it reverted without a limit');
-  });
-
-  it('after a revert, ltsp_image_info says the image is held and why, and the nightly run explains it', async () => {
-    const dir = dirOf('school1');
-    const info = await runModule('ltsp_image_info', { base_dir: path.join(dir, 'srv/ltsp'), tftp_dir: path.join(dir, 'srv/tftp') });
-    assert.deepEqual(info.result.held, ['chroot'], info.stdout);
-    const shown = (info.result.images as Record<string, unknown>[])[0]!;
-    assert.equal(shown.held, true);
-    assert.match(String(shown.held_reason), /a revert made generation \d+ active, and the source is still the one of generation \d+/);
-    const nightly = await playbook(scheduled, ['--limit', 'school1']);
-    assert.equal(nightly.stats.school1?.changed, 0, nightly.stdout);
-    assert.match(reportOf(nightly, 'school1'), /^chroot: ok \(held\)/);
-  });
-
   it('honours check_mode per task, --diff, no_log, register/when, become and async/poll with the FQCN', async () => {
     const dir = dirOf('school2');
     fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'keywords\n');
@@ -352,77 +313,6 @@ describe('collection and example playbooks', function () {
     assert.match(String(canary?.msg), /^Option boot_check: .*school2\/srv\/tftp\/ltsp\/ltsp\.img is missing .*ltsp --tftp-dir=.* initrd$/);
     assert.deepEqual(Object.keys(run.stats).sort(), ['school2'], 'the rollout went on after the canary failed');
     assert.deepEqual(images(), before);
-  });
-
-  it('the iPXE menu converges: a failed second image and a controller killed after publishing leave it to be repaired by the next run', async () => {
-    const dir = dirOf('school2');
-    const menu = path.join(dir, 'srv/tftp/ltsp/ltsp.ipxe');
-    const ipxe = `called: --base-dir=${dir}/srv/ltsp --tftp-dir=${dir}/srv/tftp ipxe`;
-    // The annex image fails (its source is gone) while chroot changes: chroot's menu is written all the same.
-    const source = path.join(dir, 'srv/ltsp/chroot');
-    fs.writeFileSync(path.join(source, 'etc/motd'), 'menu test\n');
-    await settle();
-    if (fs.existsSync(record)) fs.rmSync(record);
-    const failing = await playbook(scheduled, ['--limit', 'school2', '-e', `{"ltsp_images": [{"name": "chroot"}, {"name": "${dir}/srv/no-annex", "image_name": "annex", "base_dir": "${dir}/srv/annex", "tftp_dir": "${dir}/srv/annex-tftp"}]}`]);
-    assert.equal(failing.stats.school2?.failures, 1, failing.stdout);
-    assert.deepEqual(recorded(), [ipxe]);
-    // The controller died after the module published (the module ran to its end on the server): the next run repairs the menu.
-    fs.writeFileSync(path.join(source, 'etc/motd'), 'published, controller killed\n');
-    await settle();
-    const direct = await runModule('ltsp_image', { name: 'chroot', base_dir: `${dir}/srv/ltsp`, tftp_dir: `${dir}/srv/tftp` });
-    assert.equal(direct.result.changed, true, direct.stdout);
-    fs.rmSync(record);
-    const next = await playbook(scheduled, ['--limit', 'school2']);
-    assert.equal(next.code, 0, next.stdout);
-    assert.equal(buildResults(next, 'school2')[0]?.reason, 'up_to_date');
-    // annex shares chroot's source, so it was rebuilt by this run: its menu is written as for any changed image.
-    assert.deepEqual(recorded(), [`called: --base-dir=${dir}/srv/annex --tftp-dir=${dir}/srv/annex-tftp ipxe`, ipxe], 'the menu older than the image was not written again');
-    assert.ok(fs.statSync(menu).mtimeMs >= fs.statSync(path.join(dir, 'srv/ltsp/images/chroot.img')).mtimeMs);
-    fs.rmSync(record);
-    const third = await playbook(scheduled, ['--limit', 'school2']);
-    assert.equal(third.code, 0, third.stdout);
-    assert.deepEqual(recorded(), [], 'a current menu was written again');
-  });
-
-  it('the state the canary rejected is not published by the nightly scheduled.yml, which fails on it until the source changes', async () => {
-    const dir = dirOf('school1');
-    const image = path.join(dir, 'srv/ltsp/images/chroot.img');
-    // ltsp.img is there, and the chroot has no kernel: the canary's check rejects the new image after mksquashfs.
-    fs.mkdirSync(path.join(dir, 'srv/tftp/ltsp'), { recursive: true });
-    fs.writeFileSync(path.join(dir, 'srv/tftp/ltsp/ltsp.img'), 'stand-in\n');
-    fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'canary state\n');
-    await settle();
-    const active = () => `${fs.statSync(image).ino} ${fs.readFileSync(`${image}.json`, 'utf8')}`;
-    const before = active();
-    const canary = await playbook(path.join(projectRoot, 'examples/playbooks/canary.yml'), ['-e', 'ltsp_canary=school1', '--limit', 'school1', '-e', `ltsp_command=${recorder}`]);
-    assert.equal(canary.stats.school1?.failures, 1, canary.stdout);
-    assert.match(String(buildResults(canary, 'school1')[0]?.msg), /^Boot check: no vmlinuz and initrd\.img in the new image/);
-    assert.ok(fs.existsSync(`${image}.failed.json`));
-    for (const night of [1, 2]) {
-      const run = await playbook(scheduled, ['--limit', 'school1']);
-      assert.equal(run.stats.school1?.failures, 1, `night ${night}: ${run.stdout}`);
-      const item = buildResults(run, 'school1')[0]!;
-      assert.equal(item.reason, 'rejected', `night ${night}`);
-      assert.equal(item.changed, false);
-      assert.match(String(item.msg), /^chroot: not published: this source and configuration failed the boot check at \S+ \(no kernel and initrd found in the image\)/);
-      assert.equal(active(), before, `night ${night} published the rejected state`);
-    }
-    // status.yml: one line per image, the rejected build and the inventory's freeze included.
-    const status = await playbook(path.join(projectRoot, 'examples/playbooks/status.yml'), ['--limit', 'school1,school2', '-e', 'ltsp_freeze=true']);
-    assert.equal(status.code, 0, status.stdout);
-    assert.equal(status.stats.school1?.changed, 0);
-    const lines = (host: string) => ((status.task('Where each image stands')[host]?.results ?? []) as { item: string }[]).map((r) => r.item);
-    assert.equal(lines('school1').length, 1, lines('school1').join('\n'));
-    assert.match(lines('school1')[0]!, /^chroot: generation \d+, built \d{4}-\d\d-\d\d \d\d:\d\d \(\w+\), not boot-checked, source drifted \(\d+ added, \d+ removed, \d+ modified\), a build failed its boot check at \S+ \S+ \(no kernel and initrd found in the image\), frozen$/);
-    // school2's images in both its dirs (hush: an earlier test's).
-    assert.deepEqual(lines('school2').map((l) => l.split(':')[0]).sort(), ['annex', 'chroot', 'hush']);
-    console.log(`      status.yml:\n${['school1', 'school2'].flatMap((h) => lines(h).map((l) => `        ${h}: ${l}`)).join('\n')}`);
-    fs.writeFileSync(path.join(dir, 'srv/ltsp/chroot/etc/motd'), 'fixed state\n');
-    await settle();
-    const fixed = await playbook(scheduled, ['--limit', 'school1']);
-    assert.equal(fixed.code, 0, fixed.stdout);
-    assert.equal(buildResults(fixed, 'school1')[0]?.reason, 'source_changed');
-    assert.equal(fs.existsSync(`${image}.failed.json`), false);
   });
 });
 
