@@ -207,8 +207,8 @@ describe('the fleet over SSH: nightly output, status, revert, the iPXE menu and 
     const first = await play(revert, args);
     assert.equal(first.code, 0, first.out);
     assert.deepEqual(Object.keys(first.recap), ['beta'], first.out);
-    assert.match(first.out, /"msg": "chroot: generation 3 is active \(reverted\)"/);
     assert.deepEqual(recorded(), [ipxe('beta')]);
+    assert.match(first.out, /"msg": "chroot: generation 3 is active \(reverted\)"/);
     assert.ok(fs.existsSync(path.join(dirOf('beta'), 'srv/tftp/ltsp/ltsp.ipxe')));
     const second = await play(revert, args);
     assert.equal(second.code, 0, second.out);
