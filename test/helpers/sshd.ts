@@ -47,6 +47,9 @@ export async function startSshd(dir: string, addresses: readonly string[]): Prom
       ...addresses.map((a) => `ListenAddress ${a}:${port}`),
       `HostKey ${hostKey}`,
       `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      // The key files are this test's, in its 0700 dir; sshd's own check would also refuse every parent that others
+      // can write, and a checkout under /tmp (1777) has one.
+      'StrictModes no',
       `PidFile ${path.join(dir, 'sshd.pid')}`,
       'PermitRootLogin prohibit-password',
       'PubkeyAuthentication yes',
