@@ -6,8 +6,12 @@ import { hasCode } from '../core/errors.js';
 /** Linux's MAXSYMLINKS: a path that needs more hops would fail with ELOOP on the booted client too. */
 export const MAX_SYMLINK_HOPS = 40;
 
-/** Errors that mean "this path does not lead to anything", as opposed to errors worth reporting (EACCES, EIO). */
-const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP']);
+/**
+ * Errors that mean "this path does not lead to anything", as opposed to errors worth reporting (EACCES, EIO). EPERM
+ * is overlayfs refusing an entry it will not show (a file marked metacopy in a layer, without metacopy=on): the image,
+ * read through the same overlay, does not hold it either.
+ */
+const MISSING = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG', 'ELOOP', 'EPERM']);
 
 function isMissing(error: unknown): boolean {
   return hasCode(error, ...MISSING);

@@ -11,6 +11,8 @@ import { MAX_SYMLINK_HOPS, resolveInRoot } from '../../src/kernel/resolve-in-roo
 import { applySed, compileSed, SedSyntaxError } from '../../src/kernel/sed.js';
 import { KERNEL_PATTERNS, parseKernelPattern } from '../../src/kernel/table.js';
 import { filevercmp, sortVersionsDescending } from '../../src/kernel/version-sort.js';
+import { execa } from 'execa';
+import { requireRoot } from '../helpers/root.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 /** A tree entry: file contents, or a symlink target. */
@@ -196,6 +198,23 @@ describe('kernel', () => {
   });
 
   describe('resolveInRoot', () => {
+    it('takes an entry the overlay refuses (a file marked metacopy in a layer) as missing, as the image will not hold it', async function () {
+      requireRoot(this);
+      const [lower, upper, work, merged] = ['lower', 'upper', 'work', 'merged'].map((d) => path.join(tmp, d)) as [string, string, string, string];
+      await build(lower, { 'boot/vmlinuz-1': 'k', 'boot/metacopy': '' });
+      await Promise.all([upper, work, merged].map((d) => mkdir(d)));
+      // Node.js has no xattr call (setfattr is in the attr package, which the tests do not need otherwise).
+      await execa('python3', ['-c', 'import os, sys; os.setxattr(sys.argv[1], "trusted.overlay.metacopy", b"")', path.join(lower, 'boot/metacopy')]);
+      await execa('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${work}`, merged]);
+      try {
+        await assert.rejects(lstat(path.join(merged, 'boot/metacopy')), { code: 'EPERM' });
+        assert.equal(await resolveInRoot(merged, 'boot/metacopy'), null);
+        assert.equal(await resolveInRoot(merged, 'boot/vmlinuz-1'), path.join(merged, 'boot/vmlinuz-1'));
+      } finally {
+        await execa('umount', [merged]);
+      }
+    });
+
     it('resolves absolute and relative symlinks inside the root', async () => {
       await build(tmp, {
         'boot/vmlinuz-1': 'k',
