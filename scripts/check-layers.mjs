@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Parts a module's run is made of: they may use each other (without loops) and every library folder. */
-const ORCHESTRATION = ['cli', 'image', 'info', 'namespace', 'revert', 'runtime', 'steps', '.'];
+const ORCHESTRATION = ['cli', 'image', 'info', 'namespace', 'revert', 'runtime', 'scan', 'steps', '.'];
 /** Parts that know nothing of a module's run (its context, plan or result); README's Development shows what each uses. */
 const LIBRARY = ['generated', 'core', 'fs', 'match', 'layout', 'report', 'kernel', 'ltsp-conf', 'boot', 'source', 'readiness', 'mount', 'fingerprint', 'cleanup', 'squashfs', 'packages', 'store'];
 

@@ -2,85 +2,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { bytesOf, pathComponents, type Entry } from './entry.js';
 import { ChecksumCache, sha256TreeFile } from './checksum-cache.js';
-import type { ExcludeMatcher } from '../match/exclude-matcher.js';
 import { fsPath, joinPath, TreeChangedError } from './listing.js';
-import { LineBuilder, type FingerprintMode, type LineFacts } from './manifest-line.js';
+import type { LineFacts } from './manifest-line.js';
+import { LineBuilder } from './line-builder.js';
+import { racyTest } from './racy.js';
 import { LinkGroups } from './link-groups.js';
 import { GzipFileWriter } from './manifest.js';
 import { mergeWalks } from './stack-merge.js';
 import { walkTree } from './walk.js';
 import { XattrBatches } from './xattr-batch.js';
-import type { XattrOptions } from './xattr-gate.js';
+import type { FingerprintOptions, FingerprintResult } from './walk-options.js';
 import { overlayOnly, throughOverlay } from './overlay-view.js';
 
 export type { FingerprintMode } from './manifest-line.js';
-
-export interface FingerprintSource {
-  /** The source directory. */
-  root: string;
-  /** Where it sits in the image ('' or unset for the image root; e.g. 'boot' for a stacked source). */
-  prefix?: string;
-  /** Image paths that later sources cover (see WalkOptions.hide). */
-  hide?: readonly string[];
-}
-
-export interface FingerprintOptions {
-  /** The image root first, then stacked sources, in mount order. */
-  sources: readonly FingerprintSource[];
-  matcher: ExcludeMatcher;
-  mode: FingerprintMode;
-  /** Where the manifest goes (gzip text, replaced atomically); null writes none (a no-op run needs only the fingerprint). */
-  manifestFile: string | null;
-  /** Checksum mode: where checksums are remembered between runs. Without it every file is read. */
-  cacheFile?: string;
-  /** True for regular files the build empties, by image directory and name (latin1 bytes; ASCII reads as usual). */
-  contentDiscarded?: (dir: string, name: string) => boolean;
-  /** Computes a file's content checksum (tests count the calls). */
-  hashFile?: (path: Buffer, signal?: AbortSignal) => Promise<string>;
-  /** Aborted on SIGTERM: the walk and the hashing stop at the next file or slice. */
-  signal?: AbortSignal;
-  /** Milliseconds since the epoch at the start of the scan (tests move it to control racy entries). */
-  clock?: () => number;
-  /** See WalkOptions.lister. */
-  lister?: 'find' | 'node';
-  /** How xattrs are read (see xattr-gate.ts); null compares none (mksquashfs_params has -no-xattrs). */
-  xattrs: XattrOptions | null;
-  /** The build reads the sources through overlayfs, which hides its whiteouts and private attributes (see overlay-view.ts). */
-  overlay: boolean;
-}
-
-export interface FingerprintResult {
-  /** sha256 (hex) over the manifest's lines. */
-  fingerprint: string;
-  /** The fingerprint as versions before xattrs were compared computed it: the same when no entry has any (nor a hard link). */
-  legacy: string;
-  /** The fingerprint as versions before link groups were compared computed it: the same when no two entries share an inode. */
-  unlinked: string;
-  /** Entries whose xattrs were read (the rest reused the last walk's record), and entries with xattrs. */
-  xattrsRead: number;
-  xattrEntries: number;
-  /** Newest mtime (seconds) of the files and links the image will hold, for a reproducible mksquashfs -mkfs-time. */
-  newest: number;
-  entries: number;
-  /** Entries marked racily clean (see below). */
-  racy: number;
-  /** Files whose content was read (checksum mode). */
-  hashed: number;
-  /** Regular files (either mode, cleanup's included) changed too recently to trust their stat line to show the next change. */
-  unsettled: number;
-  /**
-   * The first image path that an overlay shows otherwise than the source itself, and why: a whiteout (character
-   * device 0/0) or an overlay-private xattr, as in a container engine's layer directories. mksquashfs then reads
-   * through the overlay, as the reference's build does, which hides them. null: none (or xattrs not read).
-   */
-  overlayOnly: string | null;
-  /**
-   * Bytes of the regular files under each top-level entry ("usr/", or a top-level file's own name), as the image will
-   * hold them (what cleanup empties counts 0): the growth report's directories, summed here so a build need not list
-   * the new image for them.
-   */
-  topSizes: Record<string, number>;
-}
 
 /** The key of an entry's top-level entry in topSizes; `dir` is the image path of the directory holding it. */
 function topOf(dir: string, name: string): string {
@@ -90,20 +24,6 @@ function topOf(dir: string, name: string): string {
 
 /** Changes whenever the same tree would fingerprint differently (what a line holds, how entries are ordered). */
 export const FINGERPRINT_FORMAT = 'ltsp-image-fingerprint 1';
-
-/**
- * How long after a change a file may still change again unseen. Linux stamps files from a clock that ticks
- * every 1 to 10 ms (one jiffy), so 50 ms covers any kernel; filesystems that store whole seconds (FAT even
- * two) need whole seconds. A shorter window means no extra rebuild when a playbook changes a chroot and builds
- * right away.
- */
-export const FINE_GRAIN_MS = 50;
-export const COARSE_GRAIN_MS = 2000;
-
-function cutoff(ms: number): [number, number] {
-  const sec = Math.floor(ms / 1000);
-  return [sec, (ms - sec * 1000) * 1e6];
-}
 
 /**
  * Walks the sources, writes one manifest line per image entry in path order and returns the
@@ -132,19 +52,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const { mode, contentDiscarded } = options;
   const hashFile = options.hashFile ?? sha256TreeFile;
   const started = (options.clock ?? Date.now)();
-  const fine = cutoff(started - FINE_GRAIN_MS);
-  const coarse = cutoff(started - COARSE_GRAIN_MS);
-  // A time past the window's end was not stamped by a write in progress: an mtime set by hand (touch -d 2106), or a
-  // ctime stamped while the clock ran ahead. A write from now on stamps both with the clock's time, before them, so
-  // the stat line moves all the same; counting them racy would rebuild on every run until the clock caught up.
-  const [aheadSec] = cutoff(started + COARSE_GRAIN_MS);
-  const recent = (sec: number, nsec: number, [cutSec, cutNsec]: [number, number]): boolean =>
-    sec <= aheadSec && (sec > cutSec || (sec === cutSec && nsec >= cutNsec));
-  const isRacy = (e: Entry): boolean => {
-    // Both times on whole seconds: a filesystem that keeps no sub-second times (FAT, ext3's small inodes), so wait longer.
-    const cut = e.mtimeNsec === 0 && e.ctimeNsec === 0 ? coarse : fine;
-    return recent(e.mtimeSec, e.mtimeNsec, cut) || recent(e.ctimeSec, e.ctimeNsec, cut);
-  };
+  const isRacy = racyTest(started);
   const marker = `\t!racy:${randomBytes(8).toString('hex')}`;
   const walks = options.sources.map((source) =>
     walkTree(source.root, { matcher: options.matcher, prefix: source.prefix, hide: source.hide, lister: options.lister }),
@@ -153,7 +61,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   const hash = createHash('sha256');
   const manifest = options.manifestFile === null ? null : new GzipFileWriter(options.manifestFile);
   const cache = mode === 'checksum' && options.cacheFile ? ChecksumCache.open(options.cacheFile) : null;
-  const result: FingerprintResult = { fingerprint: '', legacy: '', unlinked: '', newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0, overlayOnly: null, topSizes: {} };
+  const result: FingerprintResult = { fingerprint: '', earlier: null, newest: 0, entries: 0, racy: 0, hashed: 0, unsettled: 0, xattrsRead: 0, xattrEntries: 0, overlayOnly: null, topSizes: {} };
   const facts: LineFacts = { mode, discarded: false };
   // Entries come directory by directory: the top-level key is worked out once per directory.
   let lastDir: string | null = null;
@@ -190,16 +98,14 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   };
 
   const xattrs = options.xattrs ? new XattrBatches(options.xattrs, options.sources.map((s) => s.root), roots.map((r) => r.prefix), started) : null;
-  const lines = new LineBuilder();
+  const lines = new LineBuilder(options.earlier ?? null);
   const links = new LinkGroups();
-  // Each forked from the fingerprint's hash at the first chunk whose lines differ without what it leaves out.
-  const earlier: Record<'legacy' | 'unlinked', ReturnType<typeof createHash> | null> = { legacy: null, unlinked: null };
+  // Forked from the fingerprint's hash at the first chunk whose lines differ in the earlier format.
+  let earlier = null as ReturnType<typeof createHash> | null;
   const flush = async (): Promise<void> => {
     const chunk = lines.take();
-    for (const kind of ['legacy', 'unlinked'] as const) {
-      if (chunk[kind] !== chunk.bytes) earlier[kind] ??= hash.copy();
-      earlier[kind]?.update(chunk[kind]);
-    }
+    if (chunk.earlier && chunk.earlier !== chunk.bytes) earlier ??= hash.copy();
+    if (chunk.earlier) earlier?.update(chunk.earlier);
     hash.update(chunk.bytes);
     await manifest?.write(chunk.bytes);
   };
@@ -246,7 +152,6 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
   result.xattrsRead = xattrs?.read ?? 0;
   result.xattrEntries = xattrs?.found ?? 0;
   result.fingerprint = hash.digest('hex');
-  result.legacy = earlier.legacy?.digest('hex') ?? result.fingerprint;
-  result.unlinked = earlier.unlinked?.digest('hex') ?? result.fingerprint;
+  result.earlier = options.earlier ? (earlier?.digest('hex') ?? result.fingerprint) : null;
   return result;
 }

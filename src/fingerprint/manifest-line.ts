@@ -96,7 +96,7 @@ const HEX = Buffer.from('0123456789abcdef', 'latin1');
  * Writes the entry's digest as 16 hex digits (64 bits: accidental collisions are out of reach,
  * and crafting one would take write access to the source, which decides the image anyway).
  */
-function writeDigest(e: Entry, facts: LineFacts, buf: Buffer, off: number): number {
+export function writeDigest(e: Entry, facts: LineFacts, buf: Buffer, off: number): number {
   mix(e, facts);
   const a = avalanche(lane1 ^ lane2);
   const b = avalanche((lane2 + Math.imul(lane1, 0x27d4eb2f)) | 0);
@@ -119,97 +119,4 @@ export function unescapePath(field: string): string {
 export function splitLine(line: string): { path: string; value: string } {
   const tab = line.indexOf('\t');
   return { path: unescapePath(line.slice(0, tab)), value: line.slice(tab + 1) };
-}
-
-/** The bytes of some lines, and the same lines as earlier versions wrote them. */
-export interface LineChunk {
-  bytes: Buffer;
-  /** Before xattrs were compared (nor link groups). */
-  legacy: Buffer;
-  /** Before link groups were compared. */
-  unlinked: Buffer;
-}
-
-/**
- * Assembles manifest lines as bytes ("path<TAB>digest[<TAB>marker]\n"). Lines are written
- * straight into a buffer, with each directory's path encoded once for all its entries. Lines
- * with xattrs or a link group also keep their digest without them, so that an image recorded
- * before these were compared can tell an upgrade from a change (see image/decide.ts).
- */
-export class LineBuilder {
-  private buf = Buffer.allocUnsafe(1 << 19);
-  private off = 0;
-  private dir: string | undefined;
-  private dirBytes = Buffer.alloc(0);
-  /** Where a line with xattrs or a link group has its digest, and that digest without both, and without the group. */
-  private patches: Array<{ at: number; legacy: Buffer; unlinked: Buffer }> = [];
-
-  get size(): number {
-    return this.off;
-  }
-
-  /** Appends raw latin1 text (the header line). */
-  text(s: string): void {
-    this.reserve(s.length);
-    this.off += this.buf.write(s, this.off, 'latin1');
-  }
-
-  add(e: Entry, facts: LineFacts, marker: string): void {
-    if (e.dir !== this.dir) {
-      this.dir = e.dir;
-      this.dirBytes = Buffer.from(e.dir === '' ? '' : `${escapePath(e.dir)}/`, 'latin1');
-    }
-    const { name } = e;
-    const dir = this.dirBytes;
-    this.reserve(dir.length + 2 * name.length + marker.length + 20);
-    const buf = this.buf;
-    buf.set(dir, this.off);
-    const start = this.off + dir.length;
-    let off = start;
-    let special = false;
-    for (let i = 0; i < name.length; i++) {
-      const c = name.charCodeAt(i);
-      if (c === 0x5c || c === 0x0a || c === 0x09) special = true;
-      buf[off++] = c;
-    }
-    if (special) off = start + buf.write(escapePath(name), start, 'latin1');
-    buf[off++] = 0x09;
-    if (facts.xattrs !== undefined || facts.link !== undefined) {
-      const legacy = Buffer.alloc(16);
-      const unlinked = Buffer.alloc(16);
-      writeDigest(e, { ...facts, xattrs: undefined, link: undefined }, legacy, 0);
-      writeDigest(e, { ...facts, link: undefined }, unlinked, 0);
-      this.patches.push({ at: off, legacy, unlinked });
-    }
-    off = writeDigest(e, facts, buf, off);
-    for (let i = 0; i < marker.length; i++) buf[off++] = marker.charCodeAt(i);
-    buf[off++] = 0x0a;
-    this.off = off;
-  }
-
-  /** The bytes so far; the builder starts over with a fresh buffer (the caller may keep these). */
-  take(): LineChunk {
-    const bytes = this.buf.subarray(0, this.off);
-    let legacy = bytes;
-    let unlinked = bytes;
-    if (this.patches.length > 0) {
-      legacy = Buffer.from(bytes);
-      unlinked = Buffer.from(bytes);
-      for (const patch of this.patches) {
-        patch.legacy.copy(legacy, patch.at);
-        patch.unlinked.copy(unlinked, patch.at);
-      }
-      this.patches = [];
-    }
-    this.buf = Buffer.allocUnsafe(this.buf.length);
-    this.off = 0;
-    return { bytes, legacy, unlinked };
-  }
-
-  private reserve(bytes: number): void {
-    if (this.off + bytes <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.off + bytes));
-    this.buf.copy(bigger, 0, 0, this.off);
-    this.buf = bigger;
-  }
 }

@@ -3,7 +3,9 @@ import fs from 'node:fs';
 import type { ResolvedSource } from '../source/resolve.js';
 import { compileExcludes } from '../match/exclude-matcher.js';
 import { sourceFileOf } from './disk-identity.js';
-import { computeFingerprint, type FingerprintResult, type FingerprintSource } from './fingerprint.js';
+import { computeFingerprint } from './fingerprint.js';
+import type { EarlierFormat } from './line-builder.js';
+import type { FingerprintResult, FingerprintSource } from './walk-options.js';
 import { DRIFT_PATHS, diffManifests, UnreadableManifestError } from './manifest.js';
 import type { XattrOptions } from './xattr-gate.js';
 
@@ -21,42 +23,8 @@ export interface ScanOptions {
   /** See FingerprintOptions.overlay. */
   overlay: boolean;
   signal: AbortSignal;
-  /** The recorded fingerprint: when the sources still match it, no manifest is written (nothing will be rebuilt or compared). */
-  expected?: string | null;
-}
-
-export interface SourceScan {
-  digest: string;
-  /** The digest as versions before xattrs were compared computed it (see FingerprintResult.legacy). */
-  legacy: string;
-  /** The digest as versions before link groups were compared computed it (see FingerprintResult.unlinked). */
-  unlinked: string;
-  entries: number;
-  racy: number;
-  /** See FingerprintResult.unsettled. */
-  unsettled: number;
-  /** One line per disk or filesystem file compared by identity (mtime mode). */
-  identities: string[];
-  /** Newest mtime (seconds) among what the image will hold: the image's own time, so a rebuild of the same source is byte-identical. */
-  newest: number;
-  /** Whether options.manifestFile was written: not when the sources matched options.expected. */
-  manifest: boolean;
-  /** See FingerprintResult.overlayOnly. */
-  overlayOnly: string | null;
-  /** See FingerprintResult.topSizes; null when the walk did not see all the image will hold (a disk compared by identity). */
-  topSizes: Record<string, number> | null;
-  /** find's stream to take again beside the build (see steps/walk-shortcut.ts); absent where no stream was read. */
-  stream?: StreamCheck;
-}
-
-/** The stat stream a scan saw, checked again while mksquashfs runs, where it costs no time. */
-export interface StreamCheck {
-  /** The scan took the walk record's word without reading the tree: the build stands only if the stream has not moved. */
-  required: boolean;
-  /** Starts the stream once (later calls share it) and resolves whether it is still the one the scan saw; false once `signal` aborts it. */
-  again(signal: AbortSignal): Promise<boolean>;
-  /** After a build published: records the stream as the built fingerprint's (to be called only once again() said yes). */
-  keep(): void;
+  /** See FingerprintOptions.earlier. */
+  earlier?: EarlierFormat | null;
 }
 
 /** Counts and first paths of what changed (the results' `drift` has this shape; the schemas declare it for them). */
@@ -79,14 +47,14 @@ export function walkRoots(sources: ResolvedSource[], rootOf: (source: ResolvedSo
   return sources.map((source, index) => ({ root: rootOf(source, index), prefix: source.subdir ?? '', hide: hiddenBy(sources, index) }));
 }
 
-export type ScannedTrees = Pick<FingerprintResult, 'fingerprint' | 'legacy' | 'unlinked' | 'entries' | 'racy' | 'unsettled' | 'newest' | 'overlayOnly' | 'topSizes'>;
+export type ScannedTrees = Pick<FingerprintResult, 'fingerprint' | 'earlier' | 'entries' | 'racy' | 'unsettled' | 'newest' | 'overlayOnly' | 'topSizes'>;
 
 /** Walks the trees given (directories, or mount points inside the namespace) and writes the manifest. */
 export async function scanTrees(
   roots: FingerprintSource[],
   options: Omit<ScanOptions, 'signal' | 'manifestFile'> & { signal?: AbortSignal; manifestFile: string | null },
 ): Promise<ScannedTrees> {
-  const { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly, topSizes } = await computeFingerprint({
+  const { fingerprint, earlier, entries, racy, unsettled, newest, overlayOnly, topSizes } = await computeFingerprint({
     ...(options.signal ? { signal: options.signal } : {}),
     sources: roots,
     matcher: compileExcludes(options.excludes),
@@ -96,8 +64,9 @@ export async function scanTrees(
     ...(options.contentDiscarded ? { contentDiscarded: options.contentDiscarded } : {}),
     xattrs: options.xattrs,
     overlay: options.overlay,
+    earlier: options.earlier ?? null,
   });
-  return { fingerprint, legacy, unlinked, entries, racy, unsettled, newest, overlayOnly, topSizes };
+  return { fingerprint, earlier, entries, racy, unsettled, newest, overlayOnly, topSizes };
 }
 
 export interface DriftInput {

@@ -23,10 +23,11 @@ import { sha256File } from '../fs/sha256.js';
 import { identityOf, STATE_FORMAT, type ImageState } from '../store/state.js';
 import { stateRecordOf } from '../source/state-record.js';
 import { clearVerdict } from '../store/verdict.js';
-import type { Drift, StreamCheck } from '../fingerprint/sources.js';
+import type { Drift } from '../fingerprint/sources.js';
+import type { StreamCheck } from '../scan/request.js';
 import { packageFacts, type PackageFacts } from '../steps/packages.js';
 import { TOOL_VERSION } from '../generated/version.js';
-import { StreamMovedError, streamBeside } from './stream-beside.js';
+import { StreamMovedError, streamBeside } from '../scan/stream-beside.js';
 import type { BuildConfig } from './config.js';
 import type { BuildPlan, Options } from './plan.js';
 
@@ -53,7 +54,7 @@ export interface BuildRecord {
   newest: number;
   /** See FingerprintResult.overlayOnly: then mksquashfs reads the overlay, not the source. */
   overlayOnly: string | null;
-  /** See SourceScan.topSizes: null lists the new image for them. */
+  /** See Scan.topSizes: null lists the new image for them. */
   topSizes: Record<string, number> | null;
   generation: number;
   fingerprint: string;
@@ -64,7 +65,7 @@ export interface BuildRecord {
   reason: string;
   drift: Drift | null;
   configChanges: string[] | null;
-  /** The scan's stream, taken again while the worker builds (see SourceScan.stream). */
+  /** The scan's stream, taken again while the worker builds (see Scan.stream). */
   stream?: StreamCheck;
 }
 

@@ -4,6 +4,7 @@ import type { Generation, ImageFiles } from '../store/generations.js';
 import { heldAfterRevert } from '../store/hold.js';
 import { sameIdentity, identityOf, type ImageState } from '../store/state.js';
 import { rejects, type Verdict } from '../store/verdict.js';
+import { NEWLY_COMPARED, upgradeOnly } from '../scan/upgrade.js';
 import { changedSettings, type BuildConfig } from './config.js';
 
 /** The schema's reasons (the result's `reason`). */
@@ -29,10 +30,8 @@ export interface DecisionInput {
   config: BuildConfig;
   configHash: string;
   fingerprint: string;
-  /** The fingerprint without xattrs, as versions before they were compared took it (see SourceScan.legacy). */
-  legacyFingerprint: string;
-  /** The fingerprint without link groups, as versions before they were compared took it (see SourceScan.unlinked). */
-  unlinkedFingerprint: string;
+  /** The fingerprint as the version that recorded the active build took it, when that is an earlier format (see scan/upgrade.ts). */
+  earlierFingerprint: string | null;
   /** sha256 of the published image when verify is on, else null. */
   imageSha256: string | null;
   /** Whether the TFTP kernel and initrd match the ones recorded for the image; null when kernel is off. */
@@ -94,15 +93,11 @@ function decideUnfrozen(input: DecisionInput): Decision {
     return { ...base, reason: 'config_changed', why: `changed: ${configChanges.join(', ') || 'module format'}`, configChanges, previous: state };
   }
   if (state.fingerprint !== input.fingerprint) {
-    // Recorded before xattrs were compared, and only they differ: the upgrade's one rebuild, said as such (no drift to report).
-    if (!state.xattrsCompared && input.legacyFingerprint === state.fingerprint) {
-      const why = 'extended attributes are now compared, and the image was recorded by a version that did not compare them';
-      return { ...base, reason: 'config_changed', why, configChanges: ['extended_attributes'], previous: state };
-    }
-    // The same for link groups: the names that share an inode, which the image holds as one inode with their count.
-    if (!state.linksCompared && input.unlinkedFingerprint === state.fingerprint) {
-      const why = 'hard links (which names share an inode) are now compared, and the image was recorded by a version that did not compare them';
-      return { ...base, reason: 'config_changed', why, configChanges: ['hard_links'], previous: state };
+    // Recorded before a fact was compared, and only it differs: the upgrade's one rebuild, said as such (no drift to report).
+    const upgrade = upgradeOnly(state, { earlier: input.earlierFingerprint });
+    if (upgrade) {
+      const { setting, why } = NEWLY_COMPARED[upgrade];
+      return { ...base, reason: 'config_changed', why, configChanges: [setting], previous: state };
     }
     return { ...base, reason: 'source_changed', why: 'the source changed', previous: state };
   }

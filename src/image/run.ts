@@ -15,7 +15,7 @@ import { moveInto } from '../fs/temp-file.js';
 import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../layout/work-dir.js';
 import { startWorker } from '../namespace/run-worker.js';
 import { applyBuild } from './apply.js';
-import { StreamMovedError } from './stream-beside.js';
+import { StreamMovedError } from '../scan/stream-beside.js';
 import { assess } from './assess.js';
 import { driftDiff } from './diff.js';
 import { lockImage, lockPackageManagers } from '../steps/locks.js';

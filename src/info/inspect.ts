@@ -3,7 +3,8 @@ import type { LtspImageInfoResult } from '../generated/ltsp_image_info.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Drift, manifestDrift } from '../fingerprint/sources.js';
-import { fingerprintSources } from '../steps/scan-sources.js';
+import { scanSources } from '../scan/scan.js';
+import { earlierFormatOf } from '../scan/upgrade.js';
 import { storesXattrs } from '../squashfs/params.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
@@ -67,25 +68,28 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
   // Its own prefix: ltsp_image removes stale `ltsp-image.NAME.*` work dirs and must never take this one.
   const workDir = newInfoWorkDirPath(state.imageName);
   makeWorkDir(workDir, state.excludes);
-  const manifest = workDirLayout(workDir).manifest;
   const params = state.config.mksquashfs_params;
   const recordedParams = Array.isArray(params) ? params.filter((p): p is string => typeof p === 'string') : [];
   try {
-    const scan = await fingerprintSources(state.resolvedSources, {
+    const scan = await scanSources({
+      sources: state.resolvedSources,
       excludes: state.excludes,
       cleanup: Boolean(state.config.cleanup),
       compare: state.compare,
       overlay: state.config.overlay !== false,
+      xattrs: storesXattrs(recordedParams),
       workDir,
-      cacheFile: null,
-      xattrs: storesXattrs(recordedParams) ? { record: paths.xattrRecord, write: false } : null,
+      // Read only: the walk record's stream may vouch that nothing changed; anything else is walked with its manifest.
+      records: { checksumCache: null, walkRecord: paths.walkRecord, xattrRecord: { file: paths.xattrRecord, stagedTo: workDirLayout(workDir).xattrRecord }, write: false },
+      recorded: { fingerprint: state.fingerprint, manifest: null, held: null, earlier: earlierFormatOf(state) },
+      intent: 'manifest',
       signal,
     });
-    // A record from before xattrs (or link groups) were compared matches the digest without them: the source did not drift.
-    if ((!state.xattrsCompared ? scan.legacy : !state.linksCompared ? scan.unlinked : scan.digest) === state.fingerprint) return { drifted: false, digest: scan.digest };
+    // A record from before xattrs (or link groups) were compared matches the fingerprint as that version took it: the source did not drift.
+    if (scan.fingerprint === state.fingerprint || scan.earlier === state.fingerprint) return { drifted: false, digest: scan.fingerprint };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
-    const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: manifest, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
-    return { drifted: true, digest: scan.digest, ...(drift ? { drift } : {}) };
+    const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: workDirLayout(workDir).manifest, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
+    return { drifted: true, digest: scan.fingerprint, ...(drift ? { drift } : {}) };
   } finally {
     removeWorkDir(workDir);
   }

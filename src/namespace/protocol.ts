@@ -1,5 +1,6 @@
 // What the module sends to its namespace worker, and the events the worker reports back, one JSON line each.
 import type { ScannedTrees } from '../fingerprint/sources.js';
+import type { EarlierFormat } from '../fingerprint/line-builder.js';
 import type { CleanupStep } from '../cleanup/index.js';
 import type { SquashCommand } from '../squashfs/command.js';
 import type { ReadinessFacts } from '../readiness/facts.js';
@@ -31,7 +32,7 @@ export interface WorkerJob {
   /** Someone watches live: run mksquashfs on a pseudo-terminal and report its progress. */
   progress?: boolean;
   /** Fingerprint the mounted sources (compare: checksum with disk sources), writing workDir/manifest.gz. */
-  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null; xattrs: boolean; overlay: boolean } | null;
+  scan?: { excludes: string[]; cleanup: boolean; cacheFile: string | null; xattrs: boolean; overlay: boolean; earlier: EarlierFormat | null } | null;
 }
 
 export type WorkerPhase = 'mount' | 'scan' | 'cleanup' | 'mksquashfs' | 'kernel' | 'readiness';

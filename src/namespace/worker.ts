@@ -129,7 +129,7 @@ export async function workerMain(): Promise<void> {
       const scan = job.scan;
       const roots = walkRoots(job.sources, (s, i) => (i === 0 ? root : path.join(root, s.subdir ?? '')));
       const xattrs = scan.xattrs ? { record: null, write: false } : null;
-      const options = { excludes: scan.excludes, cacheFile: scan.cacheFile, compare: 'checksum' as const, manifestFile: layout.manifest, xattrs, overlay: scan.overlay };
+      const options = { excludes: scan.excludes, cacheFile: scan.cacheFile, compare: 'checksum' as const, manifestFile: layout.manifest, xattrs, overlay: scan.overlay, earlier: scan.earlier };
       const done = await timed('scan', () => scanTrees(roots, { ...options, ...(scan.cleanup ? { contentDiscarded: isContentDiscardedIn } : {}) }), state);
       send({ type: 'scan', ...done });
     }

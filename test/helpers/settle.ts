@@ -1,6 +1,6 @@
 // Waits for conditions instead of fixed sleeps: the fingerprint's racy window to pass, the next second, something to happen.
 import fs from 'node:fs';
-import { COARSE_GRAIN_MS, FINE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
+import { COARSE_GRAIN_MS, FINE_GRAIN_MS } from '../../src/fingerprint/racy.js';
 
 const tick = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -73,10 +73,10 @@ describe('decide: the truth table', () => {
     { when: 'only the module format changed', files: built, input: { configHash: 'c2' }, then: { reason: 'config_changed', build: true, configChanges: [], why: /module format/ } },
     { when: 'the configuration and the source changed', files: built, input: { configHash: 'c2', fingerprint: 'f2' }, then: { reason: 'config_changed', build: true } },
     { when: 'the source changed', files: built, input: { fingerprint: 'f2' }, then: { reason: 'source_changed', build: true } },
-    { when: 'the record predates xattrs and only they differ', files: () => built({ xattrsCompared: undefined }), input: { fingerprint: 'f2', legacyFingerprint: 'f1' }, then: { reason: 'config_changed', build: true, configChanges: ['extended_attributes'] } },
-    { when: 'the record predates xattrs and the source changed too', files: () => built({ xattrsCompared: undefined }), input: { fingerprint: 'f2', legacyFingerprint: 'f3' }, then: { reason: 'source_changed', build: true } },
-    { when: 'the record predates link groups and only they differ', files: () => built({ linksCompared: undefined }), input: { fingerprint: 'f2', unlinkedFingerprint: 'f1' }, then: { reason: 'config_changed', build: true, configChanges: ['hard_links'] } },
-    { when: 'the record compares link groups already', files: built, input: { fingerprint: 'f2', unlinkedFingerprint: 'f1', legacyFingerprint: 'f1' }, then: { reason: 'source_changed', build: true } },
+    { when: 'the record predates xattrs and only they differ', files: () => built({ xattrsCompared: undefined }), input: { fingerprint: 'f2', earlierFingerprint: 'f1' }, then: { reason: 'config_changed', build: true, configChanges: ['extended_attributes'] } },
+    { when: 'the record predates xattrs and the source changed too', files: () => built({ xattrsCompared: undefined }), input: { fingerprint: 'f2', earlierFingerprint: 'f3' }, then: { reason: 'source_changed', build: true } },
+    { when: 'the record predates link groups and only they differ', files: () => built({ linksCompared: undefined }), input: { fingerprint: 'f2', earlierFingerprint: 'f1' }, then: { reason: 'config_changed', build: true, configChanges: ['hard_links'] } },
+    { when: 'the record compares link groups already', files: built, input: { fingerprint: 'f2', earlierFingerprint: 'f1' }, then: { reason: 'source_changed', build: true } },
     { when: 'after a revert, the source and configuration are the newer build\'s', files: () => reverted({ configHash: 'c1' }), input: { fingerprint: 'f2' }, then: { reason: 'held', build: false, kernelOnly: false, why: /generation 2.*force: true/ } },
     { when: 'after a revert, the source is the newer build\'s but the configuration the active one\'s', files: reverted, input: { fingerprint: 'f2' }, then: { reason: 'source_changed', build: true } },
     { when: 'after a revert, source and configuration are the newer build\'s (both changed)', files: reverted, input: { fingerprint: 'f2', configHash: 'c2' }, then: { reason: 'held', build: false } },
@@ -104,7 +104,7 @@ describe('decide: the truth table', () => {
   for (const backupConfig of ['c1', 'c2']) {
     it(`ltsp_image_info says held exactly when ltsp_image would (newer build's configuration ${backupConfig}, active c1)`, () => {
       const files = reverted({ configHash: backupConfig });
-      const decision = decide({ force: false, freeze: false, files, config: CONFIG as never, configHash: 'c1', fingerprint: 'f2', legacyFingerprint: 'f0', unlinkedFingerprint: 'f0', imageSha256: null, kernelInPlace: null, bootCheck: false, rejected: null });
+      const decision = decide({ force: false, freeze: false, files, config: CONFIG as never, configHash: 'c1', fingerprint: 'f2', earlierFingerprint: null, imageSha256: null, kernelInPlace: null, bootCheck: false, rejected: null });
       assert.equal(holdOf(files, 'f2').held, decision.reason === 'held', `ltsp_image: ${decision.reason}`);
       assert.equal(decision.reason, backupConfig === 'c1' ? 'held' : 'source_changed');
     });
@@ -119,8 +119,7 @@ describe('decide: the truth table', () => {
         config: CONFIG as never,
         configHash: 'c1',
         fingerprint: 'f1',
-        legacyFingerprint: 'f0',
-        unlinkedFingerprint: 'f0',
+        earlierFingerprint: null,
         imageSha256: null,
         kernelInPlace: null,
         bootCheck: false,

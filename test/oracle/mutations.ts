@@ -1,7 +1,7 @@
 // The changes the oracle makes to its source tree, each as an admin or a package manager might make it; a step picks one at random.
 import fs from 'node:fs';
 import { execa } from 'execa';
-import { FINE_GRAIN_MS } from '../../src/fingerprint/fingerprint.js';
+import { FINE_GRAIN_MS } from '../../src/fingerprint/racy.js';
 import { waitFor } from '../helpers/settle.js';
 import { specialMutations } from './special-mutations.js';
 import { PAST_SEC, setUserXattr, type World } from './world.js';

@@ -7,7 +7,8 @@ import sinon from 'sinon';
 import { sha256TreeFile } from '../../src/fingerprint/checksum-cache.js';
 import type { Entry } from '../../src/fingerprint/entry.js';
 import { compileExcludes } from '../../src/match/exclude-matcher.js';
-import { computeFingerprint, type FingerprintOptions } from '../../src/fingerprint/fingerprint.js';
+import { computeFingerprint } from '../../src/fingerprint/fingerprint.js';
+import type { FingerprintOptions } from '../../src/fingerprint/walk-options.js';
 import { diffManifests, readLines } from '../../src/fingerprint/manifest.js';
 import { unescapePath } from '../../src/fingerprint/manifest-line.js';
 import { walkTree } from '../../src/fingerprint/walk.js';
@@ -183,13 +184,13 @@ describe('image source fingerprint', () => {
         fs.writeFileSync(file, 'same bytes');
         fs.utimesSync(file, 1.5e9, 1.5e9);
       }
-      const scan = () => fp({ sources: [{ root }], lister });
+      const scan = () => fp({ sources: [{ root }], lister, earlier: 'links' });
       const apart = await scan();
-      assert.equal(apart.unlinked, apart.fingerprint, 'no hard link: the fingerprint earlier versions took');
+      assert.equal(apart.earlier, apart.fingerprint, 'no hard link: the fingerprint earlier versions took');
       await execa('ln', ['-f', a, b]);
       const linked = await scan();
       assert.notEqual(linked.fingerprint, apart.fingerprint);
-      assert.equal(linked.unlinked, apart.fingerprint, 'without the group, the line of each name is the same');
+      assert.equal(linked.earlier, apart.fingerprint, 'without the group, the line of each name is the same');
       fs.rmSync(b);
       fs.linkSync(a, `${root}/tool3`);
       assert.notEqual((await scan()).fingerprint, linked.fingerprint, 'another name in the group');

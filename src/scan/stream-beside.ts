@@ -1,5 +1,5 @@
 // The source's stat stream read again while the worker builds: it vouches for the record a build keeps, or for the record a forced build trusted.
-import type { StreamCheck } from '../fingerprint/sources.js';
+import type { StreamCheck } from './request.js';
 import type { StartedWorker } from '../namespace/run-worker.js';
 import { errorMessage } from '../core/errors.js';
 
