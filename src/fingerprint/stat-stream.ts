@@ -74,7 +74,7 @@ function runFind(root: string, starts: string[], hash: Hash, signal?: AbortSigna
  * sha256 over the stat lines of every entry under the roots, on each root's filesystem (mount points are
  * listed, not entered), or null when it cannot be read exactly (find complained, a name is not UTF-8, a root
  * is gone). Equal digests mean no entry was added, removed, renamed or changed in between, except a change
- * within the same timestamp tick: callers trust a digest only when no file was that recent (see steps/walk-shortcut.ts).
+ * within the same timestamp tick: callers trust a digest only when no file was that recent (see scan/shortcut.ts).
  * Excludes are not applied: an excluded entry that changes costs a full walk, never a wrong answer.
  * `idle`: the finds run at the lowest CPU priority, beside a build that should not wait for them.
  */

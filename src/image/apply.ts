@@ -6,29 +6,23 @@ import type { CleanupStep } from '../cleanup/index.js';
 import type { ReadinessFacts } from '../readiness/facts.js';
 import { checkReadiness, type ReadinessReport } from '../steps/readiness.js';
 import { installStaged, type KernelReport } from '../steps/kernel-from-image.js';
-import { recordKernel, type KernelRecord } from '../kernel/record.js';
 import type { StagedKernel, WorkerEvent } from '../namespace/protocol.js';
 import { startWorker, type StartedWorker } from '../namespace/run-worker.js';
 import type { Durations } from '../report/durations.js';
 import { ModuleError, errorMessage } from '../core/errors.js';
 import { failpoint } from '../core/failpoint.js';
 import type { ModuleContext } from '../runtime/module.js';
-import { keepManifest, manifestName, pruneManifests } from '../store/manifests.js';
-import { readImageFiles, type ImageFiles } from '../store/generations.js';
-import { withHistory } from '../store/history.js';
 import { pruneGenerations, type Kept, type Pruned } from '../store/prune.js';
 import { publishImage } from '../store/publish.js';
+import { recordKernel } from '../kernel/record.js';
+import { keepManifest, pruneManifests } from '../store/manifests.js';
+import { readImageFiles } from '../store/generations.js';
 import { fsyncPathAsync } from '../fs/fsync.js';
 import { sha256File } from '../fs/sha256.js';
-import { identityOf, STATE_FORMAT, type ImageState } from '../store/state.js';
-import { stateRecordOf } from '../source/state-record.js';
 import { clearVerdict } from '../store/verdict.js';
-import type { Drift } from '../fingerprint/sources.js';
-import type { StreamCheck } from '../scan/request.js';
 import { packageFacts, type PackageFacts } from '../steps/packages.js';
-import { TOOL_VERSION } from '../generated/version.js';
 import { StreamMovedError, streamBeside } from '../scan/stream-beside.js';
-import type { BuildConfig } from './config.js';
+import { stateOfBuild, type BuildRecord } from './build-record.js';
 import type { BuildPlan, Options } from './plan.js';
 
 export interface BuildOutcome {
@@ -46,27 +40,6 @@ export interface BuildOutcome {
   /** The mksquashfs argv that ran (see the worker's squash event). */
   command: string[] | null;
   packages: PackageFacts;
-}
-
-export interface BuildRecord {
-  files: ImageFiles;
-  /** The source's newest time: the image's time and the time of files cleanup creates. */
-  newest: number;
-  /** See FingerprintResult.overlayOnly: then mksquashfs reads the overlay, not the source. */
-  overlayOnly: string | null;
-  /** See Scan.topSizes: null lists the new image for them. */
-  topSizes: Record<string, number> | null;
-  generation: number;
-  fingerprint: string;
-  identities: string[];
-  config: BuildConfig;
-  configHash: string;
-  /** Why this build happens, recorded in the state file and its history. */
-  reason: string;
-  drift: Drift | null;
-  configChanges: string[] | null;
-  /** The scan's stream, taken again while the worker builds (see Scan.stream). */
-  stream?: StreamCheck;
 }
 
 /** The worker's kernel phase finds the kernel in the tree; the parent's installs it to TFTP. */
@@ -99,52 +72,6 @@ function collect(events: WorkerEvent[], durations: Durations): Collected {
   return { cleanup, staged, command, warnings, facts };
 }
 
-
-interface Checks {
-  boot: BootReport | null;
-  readiness: ReadinessReport | null;
-}
-
-function record(plan: BuildPlan, build: BuildRecord, kernel: KernelRecord | null, sha256: string, seconds: number, { boot, readiness }: Checks, facts: PackageFacts): ImageState {
-  const identity = identityOf(plan.paths.tmp);
-  if (!identity) throw new Error(`${plan.paths.tmp} vanished before it was published`);
-  const drift = build.drift ? { added: build.drift.added, removed: build.drift.removed, modified: build.drift.modified } : null;
-  const builtAt = new Date().toISOString();
-  const bootCheck = boot ? { at: builtAt, seconds: boot.seconds, accel: boot.accel } : null;
-  const entry = { generation: build.generation, builtAt, buildSeconds: seconds, reason: build.reason, drift, configChanges: build.configChanges, size: identity.size, sizeDelta: facts.growth.delta, packages: facts.packages ? facts.packagesSummary : null, bootCheck };
-  return {
-    format: STATE_FORMAT,
-    toolVersion: TOOL_VERSION,
-    imageName: plan.imageName,
-    generation: build.generation,
-    builtAt,
-    buildSeconds: seconds,
-    sources: plan.sources.map((s) => s.path),
-    fingerprint: build.fingerprint,
-    xattrsCompared: true,
-    linksCompared: true,
-    compare: build.config.compare as ImageState['compare'],
-    configHash: build.configHash,
-    config: build.config as unknown as Record<string, unknown>,
-    resolvedSources: plan.sources.map(stateRecordOf),
-    excludes: plan.excludes,
-    sourceIdentities: build.identities,
-    image: { ...identity, sha256 },
-    kernel,
-    manifest: manifestName(plan.imageName, build.generation),
-    reason: build.reason,
-    drift,
-    configChanges: build.configChanges,
-    history: withHistory(build.files, entry),
-    bootCheck,
-    readiness,
-    packageList: facts.packageList,
-    packages: facts.packages,
-    packagesSummary: facts.packagesSummary,
-    topSizes: facts.topSizes,
-    growth: facts.growth,
-  };
-}
 
 /** Runs with the image lock (and the sources' dpkg locks) held by the caller, and the work dir made. */
 export async function applyBuild(
@@ -196,7 +123,7 @@ export async function applyBuild(
       const [sha256] = await Promise.all([sha256File(plan.paths.tmp), fsyncPathAsync(plan.paths.tmp)]);
       // Without backup, the displaced image is no backup to keep: only a client that may run it keeps it.
       const policy = { keep: options.backup ? options.keep : 1, keepDays: options.keep_days ?? null, graceHours: options.prune_grace };
-      const state = { ...record(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), { boot, readiness }, packages), prune: policy };
+      const state = { ...stateOfBuild(plan, build, staged && (await recordKernel(staged)), sha256, durations.total(), { boot, readiness }, packages), prune: policy };
       keepManifest(workDirLayout(plan.workDir).manifest, plan.paths, state.manifest!);
       const done = await publishImage(plan.paths, options.backup, build.files, state, new Date());
       let pruned: Pruned = { removed: [], kept: [] };

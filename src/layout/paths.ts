@@ -15,7 +15,7 @@ export interface ImagePaths {
   lock: string;
   /** sha256 cache of compare: checksum, keyed by inode and times. */
   checksumCache: string;
-  /** Which find stat stream a full walk found to match the recorded fingerprint (steps/walk-shortcut.ts). */
+  /** Which find stat stream a full walk found to match the recorded fingerprint (scan/walk-record.ts). */
   walkRecord: string;
   /** The xattrs the last walk found, by inode and ctime, so the next reads only what changed since (fingerprint/xattr-gate.ts). */
   xattrRecord: string;

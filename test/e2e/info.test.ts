@@ -5,6 +5,7 @@ import path from 'node:path';
 import { treeDigest } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
+import { runTraced, walksIn } from '../helpers/strace.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle } from '../helpers/settle.js';
 
@@ -15,7 +16,7 @@ interface Info {
   drifted: boolean | null;
   kernel_installed: boolean;
   generations: { generation: number; active: boolean }[];
-  drift?: { modified_paths: string[] };
+  drift?: { added: number; removed: number; modified: number; added_paths: string[]; removed_paths: string[]; modified_paths: string[] };
 }
 
 describe('ltsp_image_info', function () {
@@ -60,6 +61,26 @@ describe('ltsp_image_info', function () {
     ]);
     assert.deepEqual(result.drifted, []);
     assert.equal(await treeDigest(scratch), digest);
+  });
+
+  it('answers an unchanged source from the walk record without a walk, and walks once (with its manifest) for a change', async () => {
+    const traced = () => runTraced('ltsp_image_info', { base_dir: base, tftp_dir: tftp, name: 'alpha' }, scratch, 'execve');
+    const still = await traced();
+    assert.equal(still.code, 0, still.stdout);
+    assert.equal((still.result.images as Info[])[0]!.drifted, false);
+    assert.equal(walksIn(still.calls), 0, 'the drift check of an unchanged source walked it');
+    const record = path.join(base, 'images/.alpha.walk');
+    const before = fs.readFileSync(record);
+    fs.writeFileSync(path.join(scratch, 'alpha/etc/motd'), 'new\n');
+    await settle();
+    const moved = await traced();
+    const alpha = (moved.result.images as Info[])[0]!;
+    assert.equal(alpha.drifted, true);
+    assert.deepEqual(alpha.drift, { added: 1, removed: 0, modified: 0, added_paths: ['etc/motd'], removed_paths: [], modified_paths: [] });
+    assert.equal(walksIn(moved.calls), 1);
+    assert.deepEqual(fs.readFileSync(record), before, 'ltsp_image_info wrote the walk record');
+    fs.rmSync(path.join(scratch, 'alpha/etc/motd'));
+    await settle();
   });
 
   it('tells which source drifted and what, and reports generations and a missing kernel', async () => {
