@@ -5,6 +5,7 @@ import { ChecksumCache, sha256TreeFile } from './checksum-cache.js';
 import { fsPath, joinPath, TreeChangedError } from './listing.js';
 import type { LineFacts } from './manifest-line.js';
 import { LineBuilder } from './line-builder.js';
+import { headerLine } from './manifest-header.js';
 import { racyTest } from './racy.js';
 import { LinkGroups } from './link-groups.js';
 import { GzipFileWriter } from './manifest.js';
@@ -21,9 +22,6 @@ function topOf(dir: string, name: string): string {
   const slash = dir.indexOf('/');
   return Buffer.from(dir === '' ? name : `${slash < 0 ? dir : dir.slice(0, slash)}/`, 'latin1').toString('utf8');
 }
-
-/** Changes whenever the same tree would fingerprint differently (what a line holds, how entries are ordered). */
-export const FINGERPRINT_FORMAT = 'ltsp-image-fingerprint 1';
 
 /**
  * Walks the sources, writes one manifest line per image entry in path order and returns the
@@ -110,7 +108,7 @@ async function scan(options: FingerprintOptions): Promise<FingerprintResult> {
     await manifest?.write(chunk.bytes);
   };
   try {
-    lines.text(`${FINGERPRINT_FORMAT} mode=${mode}\n`);
+    lines.text(`${headerLine(mode)}\n`);
     for await (const batch of mergeWalks(walks)) {
       options.signal?.throwIfAborted();
       const digests = xattrs ? await xattrs.digests(batch, fileOf) : null;

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { finished } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import { comparePaths, printablePath } from './entry.js';
+import { readHeader } from './manifest-header.js';
 import { splitLine } from './manifest-line.js';
 import { fsyncPath } from '../fs/fsync.js';
 import { EXCLUSIVE, tempPathFor } from '../fs/temp-file.js';
@@ -122,6 +123,11 @@ export class LineCursor {
     this.header = line;
     return this.line();
   }
+
+  /** The header line, once the first line() has read past it. */
+  get first(): string | undefined {
+    return this.header;
+  }
 }
 
 export interface DiffPart {
@@ -150,6 +156,11 @@ export async function diffManifests(oldFile: string, newFile: string, limit = DR
   const after = new LineCursor(readLines(newFile));
   let a = await before.line();
   let b = await after.line();
+  // Lines of another format or compare mode differ everywhere without saying what changed: the drift is unknown.
+  const headers = [oldLines.first, after.first].map((line) => (line === undefined ? null : readHeader(line)));
+  if (!headers[0] || headers[0].format !== headers[1]?.format || headers[0].mode !== headers[1].mode) {
+    throw new UnreadableManifestError(oldFile, new Error(`its header ${JSON.stringify(oldLines.first ?? '')} is not this run's ${JSON.stringify(after.first ?? '')}`));
+  }
   for (let n = 0; a !== undefined || b !== undefined; n++) {
     if (n % 4096 === 0) signal?.throwIfAborted();
     const left = a === undefined ? undefined : splitLine(a);

@@ -1,6 +1,6 @@
 // The walk record (BASE/images/.NAME.walk): the stat stream of a tree a full walk vouched for, read only when it passes its schema.
 import crypto from 'node:crypto';
-import { FINGERPRINT_FORMAT } from '../fingerprint/fingerprint.js';
+import { FINGERPRINT_FORMAT } from '../fingerprint/manifest-header.js';
 import type { WalkRecord } from '../generated/formats/walk_record.js';
 import validate from '../generated/formats/walk_record.validate.js';
 import { TOOL_VERSION } from '../generated/version.js';
