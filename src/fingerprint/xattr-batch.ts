@@ -1,7 +1,8 @@
 // The xattr digests of a walk's entries, a batch at a time: the gate says which to read, one python3 process reads them.
 import { printablePath, type Entry } from './entry.js';
 import { TreeChangedError } from './listing.js';
-import { readRecord, recordKey, XattrGate, type XattrOptions } from './xattr-gate.js';
+import { XattrGate, type XattrOptions } from './xattr-gate.js';
+import { readRecord, recordKey } from './xattr-record.js';
 import { XattrReader, xattrDigest } from './xattrs.js';
 
 const VANISHED = ['ENOENT', 'ENOTDIR', 'ELOOP'];
