@@ -1,35 +1,12 @@
 // Lists directories with find processes running beside Node: find stats entries in C faster than Node's lstat, and two of them use both CPUs while Node sorts and hashes.
-import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import type { Readable, Writable } from 'node:stream';
-import { FIND_FORMAT, RecordParser } from './find-records.js';
+import { findEnded, startFind, type FindProcess } from './find-process.js';
 import { fsPath, joinPath, TreeChangedError, type Block, type Lister } from './listing.js';
 import { reachable } from './long-path.js';
 
-interface FindProcess {
-  child: ChildProcessByStdio<Writable, Readable, Readable>;
-  parser: RecordParser;
-  /** Directories written to this find. */
-  given: number;
-  stderr: string;
-  failure: Error | null;
-  done: boolean;
-  closed: Promise<number | null>;
-  /** Resolves take()'s wait when output arrives or find ends. */
-  wake: (() => void) | null;
-}
-
-let supported: boolean | undefined;
 let pageSize: number | undefined;
 
-/** Whether this find reads start points from stdin (-files0-from, findutils 4.9 and later). */
-export function findCanList(): boolean {
-  supported ??= spawnSync('find', ['-files0-from', '/dev/null', '-maxdepth', '0', '-printf', ''], { stdio: 'ignore' }).status === 0;
-  return supported;
-}
-
-// Errors find may print that only mean an entry vanished between readdir and stat; mksquashfs skips those too.
-const VANISHED = /No such file or directory$/;
 // Every listed directory yields at least a header record this long (epoch times, one-byte fields).
 const MIN_RECORD = 40;
 // Listed entries held for the walk before more requests wait, and requests in flight per find. An entry held
@@ -64,7 +41,7 @@ export class FindLister implements Lister {
     const bytes = fsPath(root);
     const text = bytes.toString('utf8');
     this.cwd = Buffer.from(text, 'utf8').equals(bytes) ? text : null;
-    this.procs = Array.from({ length: count }, () => this.start(dev));
+    this.procs = Array.from({ length: count }, () => startFind(dev, this.cwd, () => this.signal()));
   }
 
   get hungry(): boolean {
@@ -133,14 +110,7 @@ export class FindLister implements Lister {
   }
 
   async finish(): Promise<void> {
-    for (const proc of this.procs) {
-      const code = await proc.closed;
-      if (proc.failure) throw proc.failure;
-      const serious = proc.stderr.split('\n').filter((line) => line && !VANISHED.test(line));
-      if (code !== 0 && (serious.length > 0 || proc.stderr === '')) {
-        throw new Error(`find failed (exit ${code}): ${serious.join('; ') || 'no message'}`);
-      }
-    }
+    for (const proc of this.procs) await findEnded(proc);
   }
 
   close(): void {
@@ -161,51 +131,5 @@ export class FindLister implements Lister {
     const resolve = this.notify;
     this.notify = null;
     resolve?.();
-  }
-
-  private start(dev: number): FindProcess {
-    const args = ['-files0-from', '-', '-mindepth', '0', '-maxdepth', '1', '-printf', FIND_FORMAT];
-    const child = spawn('find', args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' }, ...(this.cwd === null ? {} : { cwd: this.cwd }) });
-    const proc: FindProcess = { child, parser: new RecordParser(dev), given: 0, stderr: '', failure: null, done: false, closed: Promise.resolve(null), wake: null };
-    const wake = (): void => {
-      const resolve = proc.wake;
-      proc.wake = null;
-      resolve?.();
-      this.signal();
-    };
-    const fail = (error: Error): void => {
-      proc.failure ??= error;
-      wake();
-    };
-    proc.closed = new Promise((resolve) => {
-      child.on('close', (code) => {
-        proc.done = true;
-        wake();
-        resolve(code);
-      });
-    });
-    child.on('error', fail);
-    child.stdin.on('error', () => undefined);
-    child.stderr.setEncoding('latin1');
-    child.stderr.on('data', (text: string) => {
-      if (proc.stderr.length < 65536) proc.stderr += text;
-    });
-    child.stdout.on('data', (chunk: Buffer) => {
-      try {
-        proc.parser.push(chunk);
-      } catch (error) {
-        fail(error as Error);
-      }
-      wake();
-    });
-    child.stdout.on('end', () => {
-      try {
-        proc.parser.end();
-      } catch (error) {
-        fail(error as Error);
-      }
-      wake();
-    });
-    return proc;
   }
 }
