@@ -52,6 +52,9 @@ function validatorFor(schema, useDefaults = true) {
   ajv.addKeyword({ keyword: 'x-affects-image', schemaType: 'number' });
   const validate = ajv.compile(useDefaults ? schema.definitions.options : schema);
   const code = standaloneCode.default ? standaloneCode.default(ajv, validate) : standaloneCode(ajv, validate);
+  // ajv's runtime helpers come in by require(), which an ES module has not: the validator would fail as it loads.
+  const needs = code.match(/require\("([^"]+)"\)/);
+  if (needs) throw new Error(`${schema.title}: the validator needs ${needs[1]} at run time (minLength, maxLength and some formats do); use a pattern instead`);
   return `${banner}${code}\n`;
 }
 
