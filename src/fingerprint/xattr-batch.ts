@@ -3,7 +3,8 @@ import { printablePath, type Entry } from './entry.js';
 import { TreeChangedError } from './listing.js';
 import { XattrGate, type XattrOptions } from './xattr-gate.js';
 import { readRecord, recordKey } from './xattr-record.js';
-import { XattrReader, xattrDigest } from './xattrs.js';
+import { xattrDigest } from './xattr-digest.js';
+import { XattrReader } from './xattrs.js';
 
 const VANISHED = ['ENOENT', 'ENOTDIR', 'ELOOP'];
 

@@ -1,16 +1,9 @@
 // The one reader of extended attributes (Node.js has no xattr call): a python3 process per walk answers for paths fed NUL-separated on stdin.
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
-import crypto from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { findExecutable } from '../core/executable.js';
 import { ModuleError } from '../core/errors.js';
-import { OVERLAY_PRIVATE, overlayDigest } from './overlay-view.js';
-
-/** One attribute: its name's bytes (latin1) and its value. */
-export interface Xattr {
-  name: string;
-  value: Buffer;
-}
+import type { Xattr } from './xattr-digest.js';
 
 /** A path's attributes, or the errno name (ENOENT, ...) that listing them failed with. */
 export type XattrAnswer = Xattr[] | { error: string };
@@ -66,8 +59,6 @@ while True:
 /** Isolated (no PYTHON* variables, no user or site packages): root runs it, and it starts faster. */
 const PYTHON_ARGS = ['-I', '-S', '-c', XATTR_PROGRAM];
 
-/** The namespaces mksquashfs 4.5 stores; it drops others (system.posix_acl_*) with "Unrecognised xattr prefix". */
-const STORED = /^(user|trusted|security)\./;
 
 /**
  * The distribution's python3 first, as Ansible's interpreter discovery picks it on Debian and Ubuntu: a root process
@@ -104,41 +95,6 @@ export function readXattrsSync(paths: ReadonlyArray<string | Buffer>): XattrAnsw
   const run = spawnSync(program, PYTHON_ARGS, { input, encoding: 'latin1', maxBuffer: 1 << 30 });
   if (run.status !== 0) return null;
   return run.stdout.split('\n').slice(0, paths.length).map(parse);
-}
-
-/** The names of the attributes mksquashfs stores, sorted (as the digest below takes them). */
-export function storedNames(attrs: readonly Xattr[]): string[] {
-  return attrs.map((a) => a.name).filter((name) => STORED.test(name)).sort();
-}
-
-function hashAttrs(sorted: readonly Xattr[]): string {
-  const hash = crypto.createHash('sha256');
-  for (const { name, value } of sorted) {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(name.length, 0);
-    head.writeUInt32BE(value.length, 4);
-    hash.update(head).update(name, 'latin1').update(value);
-  }
-  return hash.digest('hex');
-}
-
-/**
- * sha256 (hex) of the attributes mksquashfs stores, names and values sorted by name; undefined when there
- * are none, so an entry without any keeps the manifest line it always had. When one of them is overlay-private,
- * what overlayfs would show of them too (see overlayDigest), so that the walk record carries that as well.
- */
-export function xattrDigest(attrs: readonly Xattr[]): string | undefined {
-  const kept = attrs.filter((a) => STORED.test(a.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  if (kept.length === 0) return undefined;
-  const all = hashAttrs(kept);
-  const marks = kept.filter((a) => OVERLAY_PRIVATE.test(a.name));
-  if (marks.length === 0) return all;
-  const listed = kept.filter((a) => !OVERLAY_PRIVATE.test(a.name));
-  return overlayDigest(
-    marks.map((a) => a.name),
-    all,
-    listed.length > 0 ? hashAttrs(listed) : undefined,
-  );
 }
 
 /** One python3 process for a whole walk, asked batch by batch; started on the first question. */

@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { Drift } from '../fingerprint/sources.js';
-import { readXattrsSync, storedNames } from '../fingerprint/xattrs.js';
+import { storedNames } from '../fingerprint/xattr-digest.js';
+import { readXattrsSync } from '../fingerprint/xattrs.js';
 import { hostTree, type ResolvedSource } from '../source/kinds.js';
 
 /** Small enough to hash for the diff; bigger files show size and time only. */
