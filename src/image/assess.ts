@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { manifestDrift, type Drift } from '../fingerprint/sources.js';
 import { ensureManifest } from '../scan/manifest.js';
-import type { Intent, ScanRequest, StreamCheck } from '../scan/request.js';
+import type { Intent, ScanRequest, StreamCheck, Vouched } from '../scan/request.js';
 import { scanSources } from '../scan/scan.js';
 import { earlierFormatOf, markCurrent } from '../scan/upgrade.js';
 import { kernelInPlace } from '../kernel/record.js';
@@ -28,6 +28,8 @@ export interface Assessment {
   config: ReturnType<typeof buildConfig>;
   configHash: string;
   fingerprint: string;
+  /** How the scan knows the fingerprint (said in the log: whether the nightly run walked). */
+  vouched: Vouched;
   identities: string[];
   newest: number;
   /** See FingerprintResult.overlayOnly. */
@@ -119,8 +121,8 @@ export async function assess(
           throw context.signal.aborted && error === context.signal.reason ? new ModuleError(`${errorMessage(error)} (during the drift report)`) : error;
         })
       : undefined;
-  const { fingerprint, identities, newest, overlayOnly, topSizes, stream } = scan;
-  const assessed = { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint, identities, newest, overlayOnly, topSizes };
+  const { fingerprint, vouched, identities, newest, overlayOnly, topSizes, stream } = scan;
+  const assessed = { files, decision, drift, generation: nextGeneration(files), config, configHash: hash, fingerprint, vouched, identities, newest, overlayOnly, topSizes };
   return stream ? { ...assessed, stream } : assessed;
 }
 

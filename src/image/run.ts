@@ -15,6 +15,7 @@ import { moveInto } from '../fs/temp-file.js';
 import { makeWorkDir, removeStaleWorkDirs, removeWorkDir, workDirLayout } from '../layout/work-dir.js';
 import { startWorker } from '../namespace/run-worker.js';
 import { applyBuild } from './apply.js';
+import type { Vouched } from '../scan/request.js';
 import { StreamMovedError } from '../scan/stream-beside.js';
 import { assess } from './assess.js';
 import { driftDiff } from './diff.js';
@@ -25,6 +26,13 @@ import { checkKernelDestinations, checkMetricsFile } from './preflight.js';
 import { checkBootRequirements, checkFailedPath } from '../boot/requirements.js';
 import { checkModeNote, readinessLine } from '../steps/readiness.js';
 import { packagesDiff, packagesWouldChange, reportFacts } from '../steps/packages-report.js';
+
+/** How the scan knew, in the log line of its decision: whether a nightly run walked the source. */
+const SCANNED: Record<Vouched, string> = {
+  walk: 'source walked',
+  stream: "source not walked: find's stat stream is the one the walk record vouches for",
+  record: "source not walked: the walk record's word, checked beside the build",
+};
 
 /** Writes the metrics file (never in check mode) whatever the outcome, failures included. */
 export async function runLtspImage(input: LtspImageOptions, context: ModuleContext): Promise<RunResult<LtspImageResult>> {
@@ -115,7 +123,7 @@ async function build(options: Options, context: ModuleContext, planned: (plan: B
     };
     const a = await assess(plan, options, context, durations, { onLikelyBuild, trustRecord });
     const { decision } = a;
-    await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why}`);
+    await context.log(`${plan.imageName}: ${decision.reason}: ${decision.why} (${SCANNED[a.vouched]})`);
     if (a.drift) await context.log(`${plan.imageName}: drifted paths: ${driftLine(a.drift)}`);
     const changed = decision.build || decision.kernelOnly;
     const command = withSourceTime(plan.command, a.newest);

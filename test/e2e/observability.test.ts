@@ -122,9 +122,12 @@ describe('metrics, logs and the plain protocol', function () {
       assert.equal(run.result.changed, true, run.stdout);
       await waitFor(() => /ltsp_image\[\d+\]: .*Built/.test(syslog.read()), 'the last syslog line', 10_000);
       const log = syslog.read();
-      for (const phase of ['resolved', 'source_changed', 'mount done', 'cleanup done', 'mksquashfs done', 'Built']) {
+      for (const phase of ['resolved', 'source_changed: .* \\(source walked\\)', 'mount done', 'cleanup done', 'mksquashfs done', 'Built']) {
         assert.match(log, new RegExp(`ltsp_image\\[\\d+\\]: .*${phase}`), `no ${phase} line in:\n${log}`);
       }
+      const noop = await runModule('ltsp_image', args({ metrics_file: null }), { env: syslog.env });
+      assert.equal(noop.result.reason, 'up_to_date', noop.stdout);
+      await waitFor(() => /up_to_date: .*source not walked: find's stat stream/.test(syslog.read()), 'the no-op says it did not walk', 10_000);
     } finally {
       await syslog.stop();
     }
