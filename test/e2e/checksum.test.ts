@@ -3,51 +3,40 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { settle } from '../helpers/settle.js';
 import { hostSnapshot, assertNothingLeaked } from '../helpers/image.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('compare: checksum', function () {
-  let scratch: string;
-  let source: string;
-  let base: string;
-  const run = (extra: Record<string, unknown>) => runModule('ltsp_image', { base_dir: base, tftp_dir: path.join(scratch, 'tftp'), compare: 'checksum', kernel: false, ...extra });
+  const box = useSandbox('checksum-', 'dir');
+  const run = (extra: Record<string, unknown>) => runModule('ltsp_image', { base_dir: box.base, tftp_dir: box.tftp, compare: 'checksum', kernel: false, ...extra });
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('checksum-');
-    base = path.join(scratch, 'ltsp');
-    source = path.join(scratch, 'src');
-    fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(source, 'etc/config'), 'a=1\n');
+    fs.writeFileSync(path.join(box.source, 'etc/config'), 'a=1\n');
     await settle();
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
   });
 
   it('ignores a touch without a content change, rebuilds on a content change of the same size, and keeps a cache', async () => {
-    assert.equal((await run({ name: source })).result.reason, 'missing');
-    assert.ok(fs.existsSync(path.join(base, 'images/.src.checksums')));
-    await execa('touch', [path.join(source, 'etc/config')]);
+    assert.equal((await run({ name: box.source })).result.reason, 'missing');
+    assert.ok(fs.existsSync(path.join(box.base, 'images/.src.checksums')));
+    await execa('touch', [path.join(box.source, 'etc/config')]);
     await settle();
-    assert.equal((await run({ name: source })).result.reason, 'up_to_date');
-    const stat = fs.statSync(path.join(source, 'etc/config'));
-    fs.writeFileSync(path.join(source, 'etc/config'), 'a=2\n');
-    fs.utimesSync(path.join(source, 'etc/config'), stat.atime, stat.mtime);
+    assert.equal((await run({ name: box.source })).result.reason, 'up_to_date');
+    const stat = fs.statSync(path.join(box.source, 'etc/config'));
+    fs.writeFileSync(path.join(box.source, 'etc/config'), 'a=2\n');
+    fs.utimesSync(path.join(box.source, 'etc/config'), stat.atime, stat.mtime);
     await settle();
-    const changed = await run({ name: source });
+    const changed = await run({ name: box.source });
     assert.equal(changed.result.reason, 'source_changed', changed.stdout);
     assert.deepEqual((changed.result.drift as { modified_paths: string[] }).modified_paths, ['etc/config']);
-    const mtimeMode = await run({ name: source, image_name: 'src-mtime', compare: 'mtime' });
+    const mtimeMode = await run({ name: box.source, image_name: 'src-mtime', compare: 'mtime' });
     assert.equal(mtimeMode.code, 0);
   });
 
   it('walks the filesystem inside a raw disk source in a private mount, so a touched disk file alone does not rebuild', async () => {
-    const disk = path.join(scratch, 'disk.img');
-    await execa('mkfs.ext4', ['-q', '-d', source, disk, '16M']);
+    const disk = path.join(box.scratch, 'disk.img');
+    await execa('mkfs.ext4', ['-q', '-d', box.source, disk, '16M']);
     await settle();
     const before = await hostSnapshot();
     assert.equal((await run({ name: disk })).result.reason, 'missing');

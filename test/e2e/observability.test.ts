@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { settle, waitFor } from '../helpers/settle.js';
 import { listenSyslog } from '../helpers/syslog.js';
 
@@ -38,14 +37,13 @@ function parsePrometheus(text: string): Sample[] {
 }
 
 describe('metrics, logs and the plain protocol', function () {
-  let scratch: string;
-  let source: string;
+  const box = useSandbox('obs-', 'dir');
   let metrics: string;
   const args = (extra: Record<string, unknown> = {}) => ({
-    name: source,
+    name: box.source,
     image_name: 'obs',
-    base_dir: path.join(scratch, 'ltsp'),
-    tftp_dir: path.join(scratch, 'tftp'),
+    base_dir: box.base,
+    tftp_dir: box.tftp,
     metrics_file: metrics,
     ...extra,
   });
@@ -53,16 +51,9 @@ describe('metrics, logs and the plain protocol', function () {
     samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('obs-');
-    source = path.join(scratch, 'src');
-    metrics = path.join(scratch, 'ltsp_image_obs.prom');
-    fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(source, 'etc/hostname'), 'obs\n');
+    metrics = path.join(box.scratch, 'ltsp_image_obs.prom');
+    fs.writeFileSync(path.join(box.source, 'etc/hostname'), 'obs\n');
     await settle();
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
   });
 
   it('writes valid Prometheus metrics after a build, an ok run and a failure', async () => {
@@ -85,7 +76,7 @@ describe('metrics, logs and the plain protocol', function () {
     samples = parsePrometheus(fs.readFileSync(metrics, 'utf8'));
     assert.equal(value(samples, 'ltsp_image_result', { result: 'failed' }), 1);
     assert.equal(value(samples, 'ltsp_image_generation'), 1, 'the active image is still generation 1');
-    assert.deepEqual(fs.readdirSync(scratch).filter((n) => n.includes('.tmp')), [], 'a temp metrics file was left');
+    assert.deepEqual(fs.readdirSync(box.scratch).filter((n) => n.includes('.tmp')), [], 'a temp metrics file was left');
 
     const before = fs.readFileSync(metrics, 'utf8');
     await runModule('ltsp_image', args({ _ansible_check_mode: true }));
@@ -114,9 +105,9 @@ describe('metrics, logs and the plain protocol', function () {
   });
 
   it('logs one line per phase to syslog', async () => {
-    const syslog = await listenSyslog(scratch);
+    const syslog = await listenSyslog(box.scratch);
     try {
-      fs.writeFileSync(path.join(source, 'etc/hostname'), 'obs2\n');
+      fs.writeFileSync(path.join(box.source, 'etc/hostname'), 'obs2\n');
       await settle();
       const run = await runModule('ltsp_image', args({ metrics_file: null }), { env: syslog.env });
       assert.equal(run.result.changed, true, run.stdout);

@@ -5,34 +5,25 @@ import path from 'node:path';
 import { execa } from 'execa';
 import type { WorkerEvent } from '../../src/namespace/protocol.js';
 import { workerArgv } from '../../src/namespace/run-worker.js';
-import { requireRoot } from '../helpers/root.js';
 import { bundleDir, runModule } from '../helpers/run-module.js';
 import { settle } from '../helpers/settle.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('the namespace worker entry', function () {
-  let scratch: string;
-  let source: string;
+  const box = useSandbox('worker-entry-', 'dir');
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('worker-entry-');
-    source = path.join(scratch, 'src');
-    fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
-    fs.writeFileSync(path.join(source, 'etc/hostname'), 'worker\n');
+    fs.writeFileSync(path.join(box.source, 'etc/hostname'), 'worker\n');
     await settle();
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
   });
 
   for (const bundle of ['ltsp_image', 'ltsp_image_revert', 'ltsp_image_info']) {
     it(`bundle/${bundle} runs a scan job as the worker`, async () => {
-      const workDir = fs.mkdtempSync(path.join(scratch, `${bundle}-`));
+      const workDir = fs.mkdtempSync(path.join(box.scratch, `${bundle}-`));
       fs.chmodSync(workDir, 0o700);
       const job = {
         workDir,
-        sources: [{ spec: source, path: source, kind: 'directory', options: [] }],
+        sources: [{ spec: box.source, path: box.source, kind: 'directory', options: [] }],
         overlay: false,
         cleanup: false,
         mksquashfs: null,
@@ -59,11 +50,10 @@ describe('the namespace worker entry', function () {
   }
 
   it('ltsp_image_info reads an image built with compare: checksum from a disk source', async () => {
-    const disk = path.join(scratch, 'disk.img');
-    await execa('mkfs.ext4', ['-q', '-d', source, disk, '16M']);
+    const disk = path.join(box.scratch, 'disk.img');
+    await execa('mkfs.ext4', ['-q', '-d', box.source, disk, '16M']);
     await settle();
-    const base = path.join(scratch, 'ltsp');
-    const common = { base_dir: base, tftp_dir: path.join(scratch, 'tftp') };
+    const common = { base_dir: box.base, tftp_dir: box.tftp };
     const built = await runModule('ltsp_image', { ...common, name: disk, compare: 'checksum', kernel: false });
     assert.equal(built.result.reason, 'missing', built.stdout);
     const info = await runModule('ltsp_image_info', { ...common, name: 'disk' });

@@ -2,23 +2,18 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { listenSyslog } from '../helpers/syslog.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('no_log and split option values (#13 item 9)', function () {
-  let scratch: string;
+  const box = useSandbox('no-log-', 'dir');
   let checks = 0;
   let masked = 0;
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('no-log-');
-    fs.mkdirSync(path.join(scratch, 'src/etc'), { recursive: true });
-    fs.writeFileSync(path.join(scratch, 'src/etc/hostname'), 'nolog\n');
+    fs.writeFileSync(path.join(box.source, 'etc/hostname'), 'nolog\n');
   });
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      no_log: ${checks} runs, ${masked} with every word masked\n`);
   });
 
@@ -26,10 +21,10 @@ describe('no_log and split option values (#13 item 9)', function () {
     checks++;
     const words = ['-comp', 'gzip', '-Xcompression-level', '7', '-b', '131072'];
     const run = await runModule('ltsp_image', {
-      name: path.join(scratch, 'src'),
+      name: box.source,
       image_name: 'nolog',
-      base_dir: path.join(scratch, 'ltsp'),
-      tftp_dir: path.join(scratch, 'tftp'),
+      base_dir: box.base,
+      tftp_dir: box.tftp,
       mksquashfs_params: words.join(' '),
       ionice: 'nice -n 19',
       check_mode: true,
@@ -45,21 +40,21 @@ describe('no_log and split option values (#13 item 9)', function () {
 
   it('masks each stacked source of name, its path and its options, in msg, source[] and the journal (#24)', async () => {
     checks++;
-    const secret = path.join(scratch, 'SECRET-opt-tree');
+    const secret = path.join(box.scratch, 'SECRET-opt-tree');
     fs.mkdirSync(path.join(secret, 'bin'), { recursive: true });
     fs.writeFileSync(path.join(secret, 'bin/tool'), 'tool\n');
-    const args = { image_name: 'stacked', base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp'), kernel: false, _ansible_no_log: true };
-    const syslog = await listenSyslog(scratch);
+    const args = { image_name: 'stacked', base_dir: box.base, tftp_dir: box.tftp, kernel: false, _ansible_no_log: true };
+    const syslog = await listenSyslog(box.scratch);
     try {
       // A trailing slash and a doubled one: the module reports the path normalized, which must be masked too.
-      const built = await runModule('ltsp_image', { ...args, name: `${path.join(scratch, 'src')},,${secret.replace('SECRET', '/SECRET')}/,subdir=opt,ro` }, { env: syslog.env });
+      const built = await runModule('ltsp_image', { ...args, name: `${box.source},,${secret.replace('SECRET', '/SECRET')}/,subdir=opt,ro` }, { env: syslog.env });
       assert.equal(built.code, 0, built.stdout);
       assert.equal(built.result.changed, true);
-      const missing = await runModule('ltsp_image', { ...args, name: `${path.join(scratch, 'src')},,${secret}-gone,subdir=opt` }, { env: syslog.env });
+      const missing = await runModule('ltsp_image', { ...args, name: `${box.source},,${secret}-gone,subdir=opt` }, { env: syslog.env });
       assert.equal(missing.code, 1, missing.stdout);
       for (const run of [built, missing]) {
         assert.ok(!run.stdout.includes('SECRET'), `a stacked source's path is in the result: ${run.stdout}`);
-        assert.ok(!run.stdout.includes(scratch), `the first source's path is in the result: ${run.stdout}`);
+        assert.ok(!run.stdout.includes(box.scratch), `the first source's path is in the result: ${run.stdout}`);
       }
       assert.match(String(missing.result.msg), /^Image does not exist: \*+$/);
       assert.ok(!syslog.read().includes('SECRET'), `the journal has the path: ${syslog.read()}`);

@@ -2,9 +2,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 const EDITS: [string, (s: Record<string, unknown>) => void][] = [
   ['config: null', (s) => (s.config = null)],
@@ -21,29 +20,21 @@ const EDITS: [string, (s: Record<string, unknown>) => void][] = [
 ];
 
 describe('state files wrong inside (#13 item 8)', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('state-files-', 'dir');
   let good = '';
   let cases = 0;
   let handled = 0;
-  const args = (extra: Record<string, unknown> = {}) => ({ name: path.join(scratch, 'src'), image_name: 'state', base_dir: base, tftp_dir: tftp, ...extra });
-  const stateFile = () => path.join(base, 'images/state.img.json');
+  const args = (extra: Record<string, unknown> = {}) => ({ name: box.source, image_name: 'state', base_dir: box.base, tftp_dir: box.tftp, ...extra });
+  const stateFile = () => path.join(box.base, 'images/state.img.json');
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('state-files-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
-    fs.mkdirSync(path.join(scratch, 'src/etc'), { recursive: true });
-    fs.writeFileSync(path.join(scratch, 'src/etc/hostname'), 'state\n');
+    fs.writeFileSync(path.join(box.source, 'etc/hostname'), 'state\n');
     assert.equal((await runModule('ltsp_image', args())).code, 0);
     assert.equal((await runModule('ltsp_image', args({ force: true }))).code, 0);
     good = fs.readFileSync(stateFile(), 'utf8');
   });
   afterEach(() => fs.writeFileSync(stateFile(), good));
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      state files: ${cases} bad records, ${handled} ignored with a warning\n`);
   });
 
@@ -53,7 +44,7 @@ describe('state files wrong inside (#13 item 8)', function () {
       const state = JSON.parse(good) as Record<string, unknown>;
       edit(state);
       fs.writeFileSync(stateFile(), JSON.stringify(state));
-      const info = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp });
+      const info = await runModule('ltsp_image_info', { base_dir: box.base, tftp_dir: box.tftp });
       assert.equal(info.code, 0, info.stdout);
       assert.match((info.result.warnings as string[]).join('\n'), /Ignoring state file: .*state\.img\.json is not a valid ltsp_image state file/);
       const check = await runModule('ltsp_image', args({ check_mode: true }));
@@ -66,7 +57,7 @@ describe('state files wrong inside (#13 item 8)', function () {
 
   it('a bad record of the backup only: the run that does not rebuild does not say "rebuilding"', async () => {
     cases++;
-    fs.writeFileSync(path.join(base, 'images/state.img.old.json'), '{"format": "ltsp-image-state/1", "generation": -5}');
+    fs.writeFileSync(path.join(box.base, 'images/state.img.old.json'), '{"format": "ltsp-image-state/1", "generation": -5}');
     const run = await runModule('ltsp_image', args());
     assert.equal(run.result.reason, 'up_to_date', run.stdout);
     const warnings = (run.result.warnings as string[]).join('\n');
