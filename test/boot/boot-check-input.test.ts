@@ -2,10 +2,8 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeChrootFixture } from '../helpers/chroot-fixture.js';
-import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 /** A PATH dir holding links to every command of the system dirs but QEMU's, as on a server without qemu-system-x86. */
 function pathWithoutQemu(dir: string): string {
@@ -21,56 +19,44 @@ function pathWithoutQemu(dir: string): string {
 }
 
 describe('boot_check requirements', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
-  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: base, tftp_dir: tftp, boot_check: true, ...extra });
+  const box = useSandbox('boot-input-', 'chroot');
+  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, boot_check: true, ...extra });
 
-  before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('boot-input-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
-    await makeChrootFixture(path.join(base, 'fixture'));
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
-  });
 
   it('without ltsp.img: names the file and `ltsp initrd`, builds nothing', async () => {
     const run = await runModule('ltsp_image', args());
-    assertFailed(run, new RegExp(`^Option boot_check: ${tftp}/ltsp/ltsp\\.img is missing \\(LTSP clients load it first\\); create it with: ltsp --tftp-dir=${tftp} initrd$`));
-    assert.equal(fs.existsSync(path.join(base, 'images')), false);
+    assertFailed(run, new RegExp(`^Option boot_check: ${box.tftp}/ltsp/ltsp\\.img is missing \\(LTSP clients load it first\\); create it with: ltsp --tftp-dir=${box.tftp} initrd$`));
+    assert.equal(fs.existsSync(box.images), false);
   });
 
   it('without qemu-system-x86_64: names the package qemu-system-x86, builds nothing', async () => {
-    fs.mkdirSync(path.join(tftp, 'ltsp'), { recursive: true });
-    fs.writeFileSync(path.join(tftp, 'ltsp/ltsp.img'), 'stands in for ltsp initrd output\n');
-    const bin = pathWithoutQemu(path.join(scratch, 'bin'));
+    fs.mkdirSync(path.join(box.tftp, 'ltsp'), { recursive: true });
+    fs.writeFileSync(path.join(box.tftp, 'ltsp/ltsp.img'), 'stands in for ltsp initrd output\n');
+    const bin = pathWithoutQemu(path.join(box.scratch, 'bin'));
     const run = await runModule('ltsp_image', args(), { env: { PATH: bin } });
     assertFailed(run, /^Option boot_check: qemu-system-x86_64 not found in PATH; install the package qemu-system-x86 /);
-    assert.equal(fs.existsSync(path.join(base, 'images')), false);
+    assert.equal(fs.existsSync(box.images), false);
     // The same for ltsp_image_info, before any image is looked at.
-    const info = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, boot_check: true }, { env: { PATH: bin } });
+    const info = await runModule('ltsp_image_info', { base_dir: box.base, tftp_dir: box.tftp, boot_check: true }, { env: { PATH: bin } });
     assertFailed(info, /^Option boot_check: qemu-system-x86_64 not found in PATH; install the package qemu-system-x86 /);
   });
 
   it('with kernel: false: the check boots the image\'s own kernel, so the pair is refused', async () => {
     const run = await runModule('ltsp_image', args({ kernel: false }));
     assertFailed(run, /^Option boot_check boots the image's own kernel: it needs kernel: true$/);
-    assert.equal(fs.existsSync(path.join(base, 'images')), false);
+    assert.equal(fs.existsSync(box.images), false);
   });
 
   it('a directory where a failed image would be kept (NAME.img.failed): refused before anything is built', async () => {
-    const failed = path.join(base, 'images/fixture.img.failed');
+    const failed = path.join(box.base, 'images/fixture.img.failed');
     fs.mkdirSync(failed, { recursive: true, mode: 0o700 });
     try {
       const run = await runModule('ltsp_image', args());
       assertFailed(run, new RegExp(`^Option boot_check keeps an image that fails to boot as ${failed}, but that is a directory; remove it or move it away$`));
-      assert.deepEqual(fs.readdirSync(path.join(base, 'images')), ['fixture.img.failed']);
+      assert.deepEqual(fs.readdirSync(box.images), ['fixture.img.failed']);
     } finally {
       fs.rmdirSync(failed);
-      fs.rmdirSync(path.join(base, 'images'));
+      fs.rmdirSync(box.images);
     }
   });
 
@@ -79,6 +65,6 @@ describe('boot_check requirements', function () {
     assert.equal(run.code, 0, run.stdout);
     assert.match(String(run.result.msg), /; a readiness check and a boot check would run before publishing$/);
     assert.equal(run.result.boot, undefined);
-    assert.equal(fs.existsSync(path.join(base, 'images')), false);
+    assert.equal(fs.existsSync(box.images), false);
   });
 });

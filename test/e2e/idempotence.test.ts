@@ -3,22 +3,17 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule, type ModuleRun } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { settle } from '../helpers/settle.js';
 import { runTraced, walksIn } from '../helpers/strace.js';
 
 
 describe('ltsp_image idempotence', function () {
-  let scratch: string;
-  let fixture: ChrootFixture;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('idem-', 'chroot');
   let image: string;
 
-  const run = (args: Record<string, unknown> = {}) => runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp, ...args });
+  const run = (args: Record<string, unknown> = {}) => runModule('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, ...args });
   const expect = (r: ModuleRun, changed: boolean, reason: string) => {
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.result.reason, reason, r.stdout);
@@ -26,16 +21,8 @@ describe('ltsp_image idempotence', function () {
   };
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('idem-');
-    base = path.join(scratch, 'srv/ltsp');
-    tftp = path.join(scratch, 'srv/tftp');
-    fixture = await makeChrootFixture(path.join(base, 'fixture'));
-    image = path.join(base, 'images/fixture.img');
+    image = path.join(box.images, 'fixture.img');
     await settle();
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
   });
 
   it('builds when missing, then says ok: up_to_date', async () => {
@@ -51,19 +38,19 @@ describe('ltsp_image idempotence', function () {
   });
 
   it('ignores changes under excluded paths and to content cleanup throws away', async () => {
-    fs.writeFileSync(path.join(fixture.root, 'home/alice/new-file'), 'x');
-    fs.writeFileSync(path.join(fixture.root, 'tmp/another'), 'x');
-    fs.writeFileSync(path.join(fixture.root, 'var/log/dpkg.log.3.gz'), 'x');
-    fs.writeFileSync(path.join(fixture.root, 'var/lib/apt/lists/bar_Packages'), 'x');
-    fs.appendFileSync(path.join(fixture.root, 'var/log/syslog'), 'more log lines\n');
+    fs.writeFileSync(path.join(box.source, 'home/alice/new-file'), 'x');
+    fs.writeFileSync(path.join(box.source, 'tmp/another'), 'x');
+    fs.writeFileSync(path.join(box.source, 'var/log/dpkg.log.3.gz'), 'x');
+    fs.writeFileSync(path.join(box.source, 'var/lib/apt/lists/bar_Packages'), 'x');
+    fs.appendFileSync(path.join(box.source, 'var/log/syslog'), 'more log lines\n');
     await settle();
     expect(await run(), false, 'up_to_date');
   });
 
   it('rebuilds when an included file changes, and lists it in drift; check mode predicts the same', async () => {
-    fs.appendFileSync(path.join(fixture.root, 'etc/hostname'), '# changed\n');
-    fs.writeFileSync(path.join(fixture.root, 'usr/sbin/new-tool'), '#!/bin/sh\n');
-    fs.rmSync(path.join(fixture.root, 'var/log/syslog'));
+    fs.appendFileSync(path.join(box.source, 'etc/hostname'), '# changed\n');
+    fs.writeFileSync(path.join(box.source, 'usr/sbin/new-tool'), '#!/bin/sh\n');
+    fs.rmSync(path.join(box.source, 'var/log/syslog'));
     await settle();
     const check = await run({ _ansible_check_mode: true, _ansible_diff: true });
     expect(check, true, 'source_changed');
@@ -81,7 +68,7 @@ describe('ltsp_image idempotence', function () {
   });
 
   it('a build right after a change does not leave a second rebuild for the next run', async () => {
-    fs.writeFileSync(path.join(fixture.root, 'usr/sbin/fresh-tool'), 'v1\n');
+    fs.writeFileSync(path.join(box.source, 'usr/sbin/fresh-tool'), 'v1\n');
     await settle();
     expect(await run(), true, 'source_changed');
     expect(await run(), false, 'up_to_date');
@@ -99,11 +86,11 @@ describe('ltsp_image idempotence', function () {
   });
 
   it('rebuilds when someone replaced the image, and with verify when its content changed in place', async () => {
-    const copy = path.join(scratch, 'copy.img');
+    const copy = path.join(box.scratch, 'copy.img');
     fs.copyFileSync(image, copy);
     fs.renameSync(copy, image);
     expect(await run(), true, 'image_replaced');
-    const reference = path.join(scratch, 'timestamps');
+    const reference = path.join(box.scratch, 'timestamps');
     await execa('cp', ['--preserve=timestamps', image, reference]);
     const fd = fs.openSync(image, 'r+');
     fs.writeSync(fd, Buffer.from('garbage'), 0, 7, 100);
@@ -115,21 +102,21 @@ describe('ltsp_image idempotence', function () {
 
   it('reinstalls a missing or altered TFTP kernel without rebuilding', async () => {
     const inode = fs.statSync(image).ino;
-    fs.rmSync(path.join(tftp, 'ltsp/fixture/vmlinuz'));
-    fs.writeFileSync(path.join(tftp, 'ltsp/fixture/initrd.img'), 'tampered');
+    fs.rmSync(path.join(box.tftp, 'ltsp/fixture/vmlinuz'));
+    fs.writeFileSync(path.join(box.tftp, 'ltsp/fixture/initrd.img'), 'tampered');
     const check = await run({ _ansible_check_mode: true });
     expect(check, true, 'kernel');
     const r = await run();
     expect(r, true, 'kernel');
     assert.equal(fs.statSync(image).ino, inode, 'the image was rebuilt');
-    assert.deepEqual(fs.readFileSync(path.join(tftp, 'ltsp/fixture/vmlinuz')), fs.readFileSync(path.join(fixture.root, fixture.kernel.vmlinuz)));
-    assert.deepEqual(fs.readFileSync(path.join(tftp, 'ltsp/fixture/initrd.img')), fs.readFileSync(path.join(fixture.root, fixture.kernel.initrd)));
+    assert.deepEqual(fs.readFileSync(path.join(box.tftp, 'ltsp/fixture/vmlinuz')), fs.readFileSync(path.join(box.source, box.fixture.kernel.vmlinuz)));
+    assert.deepEqual(fs.readFileSync(path.join(box.tftp, 'ltsp/fixture/initrd.img')), fs.readFileSync(path.join(box.source, box.fixture.kernel.initrd)));
     expect(await run(), false, 'up_to_date');
   });
 
   it('repairs the mode of a TFTP kernel changed by hand, without rebuilding', async () => {
     const inode = fs.statSync(image).ino;
-    const vmlinuz = path.join(tftp, 'ltsp/fixture/vmlinuz');
+    const vmlinuz = path.join(box.tftp, 'ltsp/fixture/vmlinuz');
     fs.chmodSync(vmlinuz, 0o600);
     expect(await run(), true, 'kernel');
     assert.equal(fs.statSync(vmlinuz).mode & 0o7777, 0o644);
@@ -152,21 +139,21 @@ describe('ltsp_image idempotence', function () {
   });
 
   it('holds the source state a revert moved away from, until the source changes again', async () => {
-    fs.writeFileSync(path.join(fixture.root, 'usr/sbin/broken-tool'), 'v1\n');
+    fs.writeFileSync(path.join(box.source, 'usr/sbin/broken-tool'), 'v1\n');
     await settle();
     expect(await run(), true, 'source_changed');
-    const revert = await runModule('ltsp_image_revert', { name: 'fixture', base_dir: base, tftp_dir: tftp });
+    const revert = await runModule('ltsp_image_revert', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp });
     assert.equal(revert.result.changed, true, revert.stdout);
     const held = await run();
     expect(held, false, 'held');
     assert.match(String(held.result.msg), /force: true/);
     // Every nightly run of a held image answers from the stream the build recorded, as an up-to-date one does (#17).
     for (const night of [1, 2]) {
-      const traced = await runTraced('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp }, scratch, 'execve');
+      const traced = await runTraced('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp }, box.scratch, 'execve');
       expect(traced, false, 'held');
       assert.equal(walksIn(traced.calls), 0, `night ${night} of a held image walked the source`);
     }
-    fs.writeFileSync(path.join(fixture.root, 'usr/sbin/broken-tool'), 'v2, fixed\n');
+    fs.writeFileSync(path.join(box.source, 'usr/sbin/broken-tool'), 'v2, fixed\n');
     await settle();
     expect(await run(), true, 'source_changed');
   });

@@ -2,32 +2,19 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { settle, untilNextSecond } from '../helpers/settle.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('reproducible images', function () {
-  let scratch: string;
-  let fixture: ChrootFixture;
-  let base: string;
+  const box = useSandbox('repro-', 'chroot');
   const build = (extra: Record<string, unknown> = {}) =>
-    runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: path.join(scratch, 'tftp'), ...extra });
+    runModule('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, ...extra });
 
-  before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('repro-');
-    base = path.join(scratch, 'srv/ltsp');
-    fixture = await makeChrootFixture(path.join(base, 'fixture'));
-    await settle();
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
-  });
+  before(settle);
 
   it('rebuilds an unchanged source into the same bytes, cleanup included, with the source time as the image time', async () => {
-    fs.rmSync(path.join(fixture.root, 'etc/ssl/private/ssl-cert-snakeoil.key'));
+    fs.rmSync(path.join(box.source, 'etc/ssl/private/ssl-cert-snakeoil.key'));
     await settle();
     const first = await build();
     assert.equal(first.code, 0, first.stdout);
@@ -37,12 +24,12 @@ describe('reproducible images', function () {
     await untilNextSecond();
     const second = await build({ force: true });
     assert.equal(second.result.reason, 'forced');
-    const image = path.join(base, 'images/fixture.img');
+    const image = path.join(box.base, 'images/fixture.img');
     assert.ok(fs.readFileSync(image).equals(fs.readFileSync(`${image}.old`)), 'the two builds differ');
   });
 
   it('says when cleanup made the image differ from build to build', async () => {
-    fs.writeFileSync(path.join(fixture.root, 'etc/ssl/private/ssl-cert-snakeoil.key'), fixture.secrets.snakeoilKey, { mode: 0o640 });
+    fs.writeFileSync(path.join(box.source, 'etc/ssl/private/ssl-cert-snakeoil.key'), box.fixture.secrets.snakeoilKey, { mode: 0o640 });
     await settle();
     const run = await build();
     assert.equal(run.result.reproducible, false);

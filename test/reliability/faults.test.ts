@@ -6,28 +6,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { workDirPrefix } from '../../src/layout/work-dir.js';
-import { makeChrootFixture } from '../helpers/chroot-fixture.js';
 import { assertNothingLeaked, hostSnapshot, type HostSnapshot } from '../helpers/image.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
 import { killStarted, startModule, waitForProcess } from '../helpers/spawn-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { settle } from '../helpers/settle.js';
 
 
 describe('faults', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('faults-', 'chroot');
   let image: string;
   let diskSource: string;
   let injected = 0;
   let survived = 0;
   let baseline: HostSnapshot;
 
-  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: base, tftp_dir: tftp, ...extra });
+  const args = (extra: Record<string, unknown> = {}) => ({ name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, ...extra });
   const touchSource = async () => {
-    fs.writeFileSync(path.join(base, 'fixture/etc/fault-marker'), `${Date.now()}\n`);
+    fs.writeFileSync(path.join(box.base, 'fixture/etc/fault-marker'), `${Date.now()}\n`);
     await settle();
   };
   const assertImageIntact = async (bytes: Buffer) => {
@@ -37,14 +33,9 @@ describe('faults', function () {
   };
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('faults-');
-    base = path.join(scratch, 'srv/ltsp');
-    tftp = path.join(scratch, 'srv/tftp');
-    image = path.join(base, 'images/fixture.img');
-    await makeChrootFixture(path.join(base, 'fixture'));
-    diskSource = path.join(scratch, 'disk.ext4');
-    await execa('mkfs.ext4', ['-q', '-d', path.join(base, 'fixture'), diskSource, '32M']);
+    image = path.join(box.images, 'fixture.img');
+    diskSource = path.join(box.scratch, 'disk.ext4');
+    await execa('mkfs.ext4', ['-q', '-d', box.source, diskSource, '32M']);
     await settle();
     assert.equal((await runModule('ltsp_image', args())).code, 0);
     assert.equal((await runModule('ltsp_image', args({ name: diskSource, image_name: 'disk' }))).code, 0);
@@ -52,7 +43,6 @@ describe('faults', function () {
   });
   afterEach(killStarted);
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      faults: ${injected} injected, ${survived} survived\n`);
   });
 
@@ -70,7 +60,7 @@ describe('faults', function () {
       const next = await runModule('ltsp_image', args());
       assert.equal(next.code, 0, next.stdout);
       assert.equal(fs.existsSync(`${image}.tmp`), false);
-      const prefix = workDirPrefix('fixture', path.join(base, 'images'));
+      const prefix = workDirPrefix('fixture', box.images);
       assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(prefix)), [], 'stale work dirs');
       survived++;
     });
@@ -88,14 +78,14 @@ describe('faults', function () {
     await assertNothingLeaked(baseline, { workDirs: false });
     const next = await runModule('ltsp_image', args({ name: diskSource, image_name: 'disk' }));
     assert.equal(next.code, 0, next.stdout);
-    const prefix = workDirPrefix('disk', path.join(base, 'images'));
+    const prefix = workDirPrefix('disk', box.images);
     assert.deepEqual(fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(prefix)), [], 'stale work dirs');
     survived++;
   });
 
   it('SIGKILL while a qcow2 source is served and loop-mounted leaves no qemu-storage-daemon, mount or loop device', async () => {
     injected++;
-    const qcow2 = path.join(scratch, 'disk.qcow2');
+    const qcow2 = path.join(box.scratch, 'disk.qcow2');
     await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', diskSource, qcow2]);
     const digest = crypto.createHash('sha256').update(fs.readFileSync(qcow2)).digest('hex');
     const run = startModule('ltsp_image', args({ name: qcow2, image_name: 'qcow2' }), { LTSP_IMAGE_FAILPOINT: 'cleanup' });
@@ -115,13 +105,13 @@ describe('faults', function () {
 
   it('SIGKILL in the middle of a revert swap: NAME.img stays, the next run completes the swap', async () => {
     injected++;
-    const revert = startModule('ltsp_image_revert', { name: 'fixture', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'revert-swap' });
+    const revert = startModule('ltsp_image_revert', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp }, { LTSP_IMAGE_FAILPOINT: 'revert-swap' });
     await revert.reached('revert-swap');
     revert.child.kill('SIGKILL');
     await revert.child;
     assert.ok(fs.existsSync(image));
     await execa('unsquashfs', ['-s', image]);
-    const next = await runModule('ltsp_image_revert', { name: 'fixture', base_dir: base, tftp_dir: tftp });
+    const next = await runModule('ltsp_image_revert', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp });
     assert.equal(next.code, 0, next.stdout);
     assert.ok(fs.existsSync(`${image}.old`));
     assert.equal(fs.existsSync(`${image}.old.swap`), false);
@@ -130,7 +120,7 @@ describe('faults', function () {
 
   it('SIGTERM stops mksquashfs, cleans up and fails with a message', async () => {
     injected++;
-    const big = path.join(base, 'fixture/usr/lib/big');
+    const big = path.join(box.base, 'fixture/usr/lib/big');
     fs.mkdirSync(big, { recursive: true });
     for (let i = 0; i < 30; i++) fs.writeFileSync(path.join(big, `blob${i}`), Buffer.alloc(4 << 20, i));
     await settle();
@@ -150,7 +140,7 @@ describe('faults', function () {
 
   it('SIGTERM during the drift step stops it there: no build, nothing left, the lock free for the next run', async () => {
     injected++;
-    fs.writeFileSync(path.join(base, 'fixture/etc/drift-marker'), `${Date.now()}\n`);
+    fs.writeFileSync(path.join(box.base, 'fixture/etc/drift-marker'), `${Date.now()}\n`);
     await settle();
     const bytes = fs.readFileSync(image);
     const run = startModule('ltsp_image', args(), { LTSP_IMAGE_FAILPOINT: 'drift' });
@@ -169,16 +159,16 @@ describe('faults', function () {
 
   it('disk full on the images filesystem: no space and where, previous image intact, no tmp', async () => {
     injected++;
-    const small = path.join(scratch, 'small');
+    const small = path.join(box.scratch, 'small');
     fs.mkdirSync(path.join(small), { recursive: true });
     await execa('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', small]);
     try {
       const smallBase = path.join(small, 'ltsp');
       fs.mkdirSync(path.join(smallBase, 'images'), { recursive: true });
-      const source = path.join(scratch, 'incompressible');
+      const source = path.join(box.scratch, 'incompressible');
       fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
       fs.writeFileSync(path.join(source, 'etc/blob'), crypto.randomBytes(512 * 1024));
-      const run = await runModule('ltsp_image', { name: source, base_dir: smallBase, tftp_dir: tftp, image_name: 'full' });
+      const run = await runModule('ltsp_image', { name: source, base_dir: smallBase, tftp_dir: box.tftp, image_name: 'full' });
       assert.equal(run.code, 1, run.stdout);
       assert.match(String(run.result.msg), new RegExp(`no space left on the filesystem of ${path.join(smallBase, 'images')}`));
       assert.deepEqual(fs.readdirSync(path.join(smallBase, 'images')).filter((n) => !n.startsWith('.')), []);
@@ -205,13 +195,13 @@ describe('faults', function () {
 
   it('a source modified while mksquashfs runs is rebuilt by the next run', async () => {
     injected++;
-    const big = path.join(base, 'fixture/usr/lib/big2');
+    const big = path.join(box.base, 'fixture/usr/lib/big2');
     fs.mkdirSync(big, { recursive: true });
     for (let i = 0; i < 20; i++) fs.writeFileSync(path.join(big, `blob${i}`), Buffer.alloc(4 << 20, i));
     await settle();
     const run = startModule('ltsp_image', args({ mksquashfs_params: ['-comp', 'xz', '-processors', '1'] }));
     await waitForProcess(`mksquashfs .*${path.basename(image)}.tmp`);
-    fs.writeFileSync(path.join(base, 'fixture/etc/changed-during-build'), 'x\n');
+    fs.writeFileSync(path.join(box.base, 'fixture/etc/changed-during-build'), 'x\n');
     const done = await run.result();
     assert.equal(done.code, 0, done.stdout);
     await settle();

@@ -5,14 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { workDirPrefix } from '../../src/layout/work-dir.js';
-import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
 import { filesContaining, listImage, unpackImage } from '../helpers/image.js';
-import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
 import { useSandbox } from '../helpers/sandbox.js';
 import { LINK_TARGETS, LINKED_NEEDLES, NON_UTF8_LOGS, PRINTER_COMMENTS, PRINTERS_WITH_QUEUE, seedNonUtf8Logs, seedSymlinkedSecrets } from '../helpers/symlinked-secrets.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle } from '../helpers/settle.js';
 
 
@@ -28,49 +25,40 @@ const SEEDED: [string, string, number][] = [
 ];
 
 describe('hostile data and secrets', function () {
-  let scratch: string;
-  let fixture: ChrootFixture;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('secrets-', 'chroot');
   let unpacked: string;
   let checks = 0;
   let firstCleanup: { step: string; detail: string }[] = [];
 
-  const build = (extra: Record<string, unknown> = {}) => runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp, ...extra });
+  const build = (extra: Record<string, unknown> = {}) => runModule('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp, ...extra });
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('secrets-');
-    base = path.join(scratch, 'srv/ltsp');
-    tftp = path.join(scratch, 'srv/tftp');
-    fixture = await makeChrootFixture(path.join(base, 'fixture'));
     for (const [rel, content, mode] of SEEDED) {
-      fs.mkdirSync(path.dirname(path.join(fixture.root, rel)), { recursive: true });
-      fs.writeFileSync(path.join(fixture.root, rel), content, { mode });
+      fs.mkdirSync(path.dirname(path.join(box.source, rel)), { recursive: true });
+      fs.writeFileSync(path.join(box.source, rel), content, { mode });
     }
-    fs.writeFileSync(path.join(scratch, 'outside.txt'), 'SECRET-OUTSIDE-FILE\n');
-    fs.symlinkSync(path.join(scratch, 'outside.txt'), path.join(fixture.root, 'etc/points-outside'));
-    fs.symlinkSync('/etc/shadow', path.join(fixture.root, 'etc/host-shadow'));
+    fs.writeFileSync(path.join(box.scratch, 'outside.txt'), 'SECRET-OUTSIDE-FILE\n');
+    fs.symlinkSync(path.join(box.scratch, 'outside.txt'), path.join(box.source, 'etc/points-outside'));
+    fs.symlinkSync('/etc/shadow', path.join(box.source, 'etc/host-shadow'));
     await settle();
     const run = await build();
     assert.equal(run.code, 0, run.stdout);
     firstCleanup = run.result.cleanup as typeof firstCleanup;
-    unpacked = await unpackImage(path.join(base, 'images/fixture.img'), path.join(scratch, 'unpacked'));
+    unpacked = await unpackImage(path.join(box.base, 'images/fixture.img'), path.join(box.scratch, 'unpacked'));
   });
   afterEach(killStarted);
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      secrets: ${checks} checks, none leaked\n`);
   });
 
   it('no seeded secret, password hash or old host key is in any file of the image', () => {
-    const needles = [...SEEDED.map(([, c]) => /SECRET-[A-Z-]+/.exec(c)![0]), ...fixture.needles, 'SECRET-OUTSIDE-FILE'];
+    const needles = [...SEEDED.map(([, c]) => /SECRET-[A-Z-]+/.exec(c)![0]), ...box.fixture.needles, 'SECRET-OUTSIDE-FILE'];
     assert.deepEqual(filesContaining(unpacked, needles), []);
     checks += needles.length;
   });
 
   it('host keys: left out of the image by default (not even regenerated), renewed when the excludes let them in', async () => {
-    const entries = await listImage(path.join(base, 'images/fixture.img'));
+    const entries = await listImage(path.join(box.base, 'images/fixture.img'));
     assert.deepEqual([...entries.keys()].filter((p) => p.startsWith('etc/ssh/ssh_host_')), []);
     const first = firstCleanup.find((s) => s.step === 'ssh_host_keys')?.detail;
     assert.equal(first, 'removed 2 host keys (ed25519, rsa) that the excludes keep out of the image');
@@ -78,11 +66,11 @@ describe('hostile data and secrets', function () {
     assert.equal(kept.code, 0, kept.stdout);
     const steps = kept.result.cleanup as { step: string; detail: string }[];
     assert.equal(steps.find((s) => s.step === 'ssh_host_keys')?.detail, 'replaced 2 host keys (ed25519, rsa)');
-    const dir = await unpackImage(path.join(base, 'images/withkeys.img'), path.join(scratch, 'withkeys'));
+    const dir = await unpackImage(path.join(box.base, 'images/withkeys.img'), path.join(box.scratch, 'withkeys'));
     for (const type of ['ed25519', 'rsa'] as const) {
       const key = fs.readFileSync(path.join(dir, `etc/ssh/ssh_host_${type}_key`), 'utf8');
       assert.match(key, /BEGIN OPENSSH PRIVATE KEY/);
-      assert.notEqual(key, fixture.secrets.hostKeys[type], `${type}: a new key, not the server's`);
+      assert.notEqual(key, box.fixture.secrets.hostKeys[type], `${type}: a new key, not the server's`);
       assert.equal(fs.statSync(path.join(dir, `etc/ssh/ssh_host_${type}_key`)).mode & 0o777, 0o600);
     }
     checks += 2;
@@ -104,10 +92,10 @@ describe('hostile data and secrets', function () {
   });
 
   it('symlinks out of the source are stored as symlinks, never followed by the build or the fingerprint', async () => {
-    const entries = await listImage(path.join(base, 'images/fixture.img'));
-    assert.equal(entries.get('etc/points-outside')?.target, path.join(scratch, 'outside.txt'));
+    const entries = await listImage(path.join(box.base, 'images/fixture.img'));
+    assert.equal(entries.get('etc/points-outside')?.target, path.join(box.scratch, 'outside.txt'));
     assert.equal(entries.get('etc/host-shadow')?.target, '/etc/shadow');
-    fs.appendFileSync(path.join(scratch, 'outside.txt'), 'changed outside the source\n');
+    fs.appendFileSync(path.join(box.scratch, 'outside.txt'), 'changed outside the source\n');
     await settle();
     const again = await build();
     assert.equal(again.result.reason, 'up_to_date', again.stdout);
@@ -115,11 +103,11 @@ describe('hostile data and secrets', function () {
   });
 
   it('file names with newlines, spaces, leading dashes, non-UTF-8 bytes and a 1000-level tree are built, fingerprinted and reported', async () => {
-    const odd = Buffer.from(path.join(fixture.root, 'usr/lib/odd'));
+    const odd = Buffer.from(path.join(box.source, 'usr/lib/odd'));
     fs.mkdirSync(odd);
     const names = [Buffer.from('new\nline'), Buffer.from('with space'), Buffer.from('-rf'), Buffer.concat([Buffer.from('latin1-'), Buffer.from([0xe9, 0xff])])];
     for (const name of names) fs.writeFileSync(Buffer.concat([odd, Buffer.from('/'), name]), 'x\n');
-    let deep = path.join(fixture.root, 'usr/lib/deep');
+    let deep = path.join(box.source, 'usr/lib/deep');
     for (let i = 0; i < 1000; i++) deep = path.join(deep, 'd');
     fs.mkdirSync(deep, { recursive: true });
     fs.writeFileSync(path.join(deep, 'bottom'), 'deep\n');
@@ -128,7 +116,7 @@ describe('hostile data and secrets', function () {
     assert.equal(run.result.reason, 'source_changed', run.stdout);
     const drift = run.result.drift as { added: number; added_paths: string[] };
     assert.ok(drift.added >= 1004, JSON.stringify(drift));
-    const { stdout } = await execa('unsquashfs', ['-lln', '-d', '', path.join(base, 'images/fixture.img')], { encoding: 'buffer' });
+    const { stdout } = await execa('unsquashfs', ['-lln', '-d', '', path.join(box.base, 'images/fixture.img')], { encoding: 'buffer' });
     for (const name of names.slice(1)) assert.ok(Buffer.from(stdout).includes(name), `${name.toString('latin1')} not in the image`);
     assert.ok(Buffer.from(stdout).includes(Buffer.from(`${'/d'.repeat(1000)}/bottom`)));
     assert.equal((await build()).result.reason, 'up_to_date');
@@ -141,17 +129,17 @@ describe('hostile data and secrets', function () {
   });
 
   it('keeps its work dir 0700 during a build, and never makes an image, backup or state file world-writable', async () => {
-    fs.writeFileSync(path.join(fixture.root, 'etc/trigger'), `${Date.now()}\n`);
+    fs.writeFileSync(path.join(box.source, 'etc/trigger'), `${Date.now()}\n`);
     await settle();
-    const run = startModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'mksquashfs' });
+    const run = startModule('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp }, { LTSP_IMAGE_FAILPOINT: 'mksquashfs' });
     await run.reached('mksquashfs');
-    const work = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(workDirPrefix('fixture', path.join(base, 'images'))));
+    const work = fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(workDirPrefix('fixture', path.join(box.base, 'images'))));
     assert.equal(work.length, 1);
     assert.equal(fs.statSync(path.join(os.tmpdir(), work[0]!)).mode & 0o777, 0o700);
     run.child.kill('SIGKILL');
     await run.child;
     assert.equal((await build()).code, 0);
-    const images = path.join(base, 'images');
+    const images = path.join(box.base, 'images');
     assert.equal(fs.statSync(images).mode & 0o777, 0o700, 'as the reference makes it');
     for (const name of fs.readdirSync(images)) assert.equal(fs.statSync(path.join(images, name)).mode & 0o002, 0, `${name} is world-writable`);
     checks += 2;
