@@ -6,9 +6,8 @@ import { ltspImageSchema } from '../../src/generated/ltsp_image.js';
 import { ltspImageRevertSchema } from '../../src/generated/ltsp_image_revert.js';
 import { ltspImageInfoSchema } from '../../src/generated/ltsp_image_info.js';
 import { ansibleDoc, runPlaybook } from '../helpers/ansible.js';
-import { requireRoot } from '../helpers/root.js';
 import { node18 } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { settle } from '../helpers/settle.js';
 
 function optionNames(schema: Record<string, unknown>): string[] {
@@ -35,25 +34,23 @@ describe('ansible-doc', () => {
 });
 
 describe('ansible-playbook', function () {
-  let scratch: string;
+  const box = useSandbox('ansible-', 'none');
   let playbook: string;
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('ansible-');
-    fs.mkdirSync(path.join(scratch, 'srv/ltsp/demo/proc'), { recursive: true });
-    fs.mkdirSync(path.join(scratch, 'srv/ltsp/demo/etc'), { recursive: true });
-    fs.writeFileSync(path.join(scratch, 'srv/ltsp/demo/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nstudent:x:1000:1000::/home/student:/bin/sh\n');
+    fs.mkdirSync(path.join(box.base, 'demo/proc'), { recursive: true });
+    fs.mkdirSync(path.join(box.base, 'demo/etc'), { recursive: true });
+    fs.writeFileSync(path.join(box.base, 'demo/etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nstudent:x:1000:1000::/home/student:/bin/sh\n');
     // Files younger than the timestamp granularity would count as racily clean and rebuild once more.
     await settle();
-    playbook = path.join(scratch, 'play.yml');
+    playbook = path.join(box.scratch, 'play.yml');
     fs.writeFileSync(
       playbook,
       `- hosts: localhost
   gather_facts: false
   vars:
-    base: ${scratch}/srv/ltsp
-    tftp: ${scratch}/srv/tftp
+    base: ${box.base}
+    tftp: ${box.tftp}
   tasks:
     - name: check
       ltsp_image: { name: demo, base_dir: "{{ base }}", tftp_dir: "{{ tftp }}" }
@@ -89,9 +86,6 @@ describe('ansible-playbook', function () {
 `,
     );
   });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
-  });
 
   it('runs the modules: check, build, no-op, key=value args, drift, revert with diff, idempotent revert, failures with their msg', async () => {
     const run = await runPlaybook(playbook);
@@ -117,17 +111,17 @@ describe('ansible-playbook', function () {
     assert.match(String(t('broken').msg), /^Image does not exist: no-such-image/);
     assert.equal(t('typo').failed, true);
     assert.match(String(t('typo').msg), /Unsupported option "bakup"; valid options are: /);
-    assert.ok(!fs.existsSync(path.join(scratch, 'srv/ltsp/images/no-such-image.img')));
+    assert.ok(!fs.existsSync(path.join(box.images, 'no-such-image.img')));
   });
 
   it('runs the modules with the Node.js that ansible_node_interpreter names', async () => {
     // A Node.js outside PATH (/opt, a version manager), as an inventory variable points at it: here Node 18.19 behind a
     // wrapper that says it ran.
-    const ran = path.join(scratch, 'interpreter-ran');
-    const wrapper = path.join(scratch, 'opt-node');
+    const ran = path.join(box.scratch, 'interpreter-ran');
+    const wrapper = path.join(box.scratch, 'opt-node');
     fs.writeFileSync(wrapper, `#!/bin/sh\necho "$1" >> ${ran}\nexec ${node18} "$@"\n`, { mode: 0o755 });
-    const play = path.join(scratch, 'interpreter.yml');
-    fs.writeFileSync(play, `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: info\n      ltsp_image_info: { base_dir: ${scratch}/srv/ltsp, drift: false }\n`);
+    const play = path.join(box.scratch, 'interpreter.yml');
+    fs.writeFileSync(play, `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - name: info\n      ltsp_image_info: { base_dir: ${box.base}, drift: false }\n`);
     const run = await runPlaybook(play, ['-e', `ansible_node_interpreter=${wrapper}`]);
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.equal(run.tasks.get('info')?.failed, undefined, run.stdout);
@@ -135,7 +129,7 @@ describe('ansible-playbook', function () {
   });
 
   it('shows a failing task\'s msg in the default output', async () => {
-    const failing = path.join(scratch, 'fail.yml');
+    const failing = path.join(box.scratch, 'fail.yml');
     fs.writeFileSync(failing, `- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ltsp_image: { name: 5 }\n`);
     const { execa } = await import('execa');
     const { ansibleEnv } = await import('../helpers/ansible.js');

@@ -6,22 +6,19 @@ import { execa } from 'execa';
 import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { debianTree } from '../helpers/debootstrap.js';
 import { assertNothingLeaked, filesContaining, hostSnapshot, imagePaths, treeDigest, unpackImage } from '../helpers/image.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
+import { removeScratch } from '../helpers/tmp.js';
 
 describe('ltsp_image on a debootstrap tree', function () {
   let tree: string;
-  let scratch: string;
+  const box = useSandbox('debian-', 'none');
 
-  before(async function () {
-    requireRoot(this);
+  before(async () => {
     tree = await debianTree();
-    scratch = await scratchDir('debian-');
   });
   after(async () => {
     if (tree) await removeScratch(tree);
-    if (scratch) await removeScratch(scratch);
   });
 
   it('builds the reference set of paths, regenerates nothing into the image and leaves the tree untouched', async () => {
@@ -30,20 +27,20 @@ describe('ltsp_image on a debootstrap tree', function () {
     const hostKey = fs.readFileSync(path.join(tree, 'etc/ssh/ssh_host_ed25519_key'), 'utf8').split('\n')[1]!;
     const digest = await treeDigest(tree);
     const before = await hostSnapshot();
-    const run = await runModule('ltsp_image', { name: tree, image_name: 'debian', base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp') });
+    const run = await runModule('ltsp_image', { name: tree, image_name: 'debian', base_dir: box.base, tftp_dir: box.tftp });
     assert.equal(run.code, 0, run.stdout);
     await assertNothingLeaked(before);
     assert.equal(await treeDigest(tree), digest, 'the debootstrap tree was modified');
 
-    const list = path.join(scratch, 'excludes');
+    const list = path.join(box.scratch, 'excludes');
     fs.writeFileSync(list, BUILTIN_EXCLUDES.join('\n'));
-    const reference = path.join(scratch, 'reference.img');
+    const reference = path.join(box.scratch, 'reference.img');
     await execa('mksquashfs', [tree, reference, '-noappend', '-wildcards', '-ef', list, '-no-progress', '-quiet']);
     const removedByCleanup = ['etc/passwd-', 'etc/shadow-', 'etc/group-', 'etc/gshadow-', 'etc/subuid-', 'etc/subgid-'];
     const expected = (await imagePaths(reference)).filter((p) => !removedByCleanup.includes(p));
     assert.deepEqual(await imagePaths(String(run.result.image)), expected);
 
-    const unpacked = await unpackImage(String(run.result.image), path.join(scratch, 'unpacked'));
+    const unpacked = await unpackImage(String(run.result.image), path.join(box.scratch, 'unpacked'));
     assert.deepEqual(filesContaining(unpacked, ['averysecrethashthatmustnotleak', hostKey]), []);
     assert.doesNotMatch(fs.readFileSync(path.join(unpacked, 'etc/passwd'), 'utf8'), /^teacher:/m);
     assert.ok(fs.existsSync(path.join(unpacked, 'usr/sbin/sshd')));

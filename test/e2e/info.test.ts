@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { treeDigest } from '../helpers/image.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { runTraced, walksIn } from '../helpers/strace.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
 import { settle } from '../helpers/settle.js';
 
 
@@ -20,58 +19,49 @@ interface Info {
 }
 
 describe('ltsp_image_info', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('info-', 'none');
   const info = async (extra: Record<string, unknown> = {}) => {
-    const r = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, ...extra });
+    const r = await runModule('ltsp_image_info', { base_dir: box.base, tftp_dir: box.tftp, ...extra });
     assert.equal(r.code, 0, r.stdout);
     assert.equal(r.result.changed, false);
     return r.result as unknown as { images: Info[]; drifted: string[]; msg: string };
   };
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('info-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
     for (const name of ['alpha', 'beta']) {
-      fs.mkdirSync(path.join(scratch, name, 'etc'), { recursive: true });
-      fs.mkdirSync(path.join(scratch, name, 'boot'), { recursive: true });
-      fs.writeFileSync(path.join(scratch, name, 'etc/hostname'), `${name}\n`);
-      fs.writeFileSync(path.join(scratch, name, 'boot/vmlinuz-6.1.0-1-amd64'), `kernel ${name}\n`);
-      fs.writeFileSync(path.join(scratch, name, 'boot/initrd.img-6.1.0-1-amd64'), `initrd ${name}\n`);
+      fs.mkdirSync(path.join(box.scratch, name, 'etc'), { recursive: true });
+      fs.mkdirSync(path.join(box.scratch, name, 'boot'), { recursive: true });
+      fs.writeFileSync(path.join(box.scratch, name, 'etc/hostname'), `${name}\n`);
+      fs.writeFileSync(path.join(box.scratch, name, 'boot/vmlinuz-6.1.0-1-amd64'), `kernel ${name}\n`);
+      fs.writeFileSync(path.join(box.scratch, name, 'boot/initrd.img-6.1.0-1-amd64'), `initrd ${name}\n`);
     }
     await settle();
     for (const name of ['alpha', 'beta']) {
-      const r = await runModule('ltsp_image', { name: path.join(scratch, name), base_dir: base, tftp_dir: tftp });
+      const r = await runModule('ltsp_image', { name: path.join(box.scratch, name), base_dir: box.base, tftp_dir: box.tftp });
       assert.equal(r.code, 0, r.stdout);
     }
   });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
-  });
 
   it('lists every image, none drifted, and changes nothing on disk', async () => {
-    const digest = await treeDigest(scratch);
+    const digest = await treeDigest(box.scratch);
     const result = await info();
     assert.deepEqual(result.images.map((i) => [i.name, i.generation, i.drifted, i.kernel_installed]), [
       ['alpha', 1, false, true],
       ['beta', 1, false, true],
     ]);
     assert.deepEqual(result.drifted, []);
-    assert.equal(await treeDigest(scratch), digest);
+    assert.equal(await treeDigest(box.scratch), digest);
   });
 
   it('answers an unchanged source from the walk record without a walk, and walks once (with its manifest) for a change', async () => {
-    const traced = () => runTraced('ltsp_image_info', { base_dir: base, tftp_dir: tftp, name: 'alpha' }, scratch, 'execve');
+    const traced = () => runTraced('ltsp_image_info', { base_dir: box.base, tftp_dir: box.tftp, name: 'alpha' }, box.scratch, 'execve');
     const still = await traced();
     assert.equal(still.code, 0, still.stdout);
     assert.equal((still.result.images as Info[])[0]!.drifted, false);
     assert.equal(walksIn(still.calls), 0, 'the drift check of an unchanged source walked it');
-    const record = path.join(base, 'images/.alpha.walk');
+    const record = path.join(box.base, 'images/.alpha.walk');
     const before = fs.readFileSync(record);
-    fs.writeFileSync(path.join(scratch, 'alpha/etc/motd'), 'new\n');
+    fs.writeFileSync(path.join(box.scratch, 'alpha/etc/motd'), 'new\n');
     await settle();
     const moved = await traced();
     const alpha = (moved.result.images as Info[])[0]!;
@@ -79,15 +69,15 @@ describe('ltsp_image_info', function () {
     assert.deepEqual(alpha.drift, { added: 1, removed: 0, modified: 0, added_paths: ['etc/motd'], removed_paths: [], modified_paths: [] });
     assert.equal(walksIn(moved.calls), 1);
     assert.deepEqual(fs.readFileSync(record), before, 'ltsp_image_info wrote the walk record');
-    fs.rmSync(path.join(scratch, 'alpha/etc/motd'));
+    fs.rmSync(path.join(box.scratch, 'alpha/etc/motd'));
     await settle();
   });
 
   it('tells which source drifted and what, and reports generations and a missing kernel', async () => {
-    fs.writeFileSync(path.join(scratch, 'beta/etc/hostname'), 'beta2\n');
+    fs.writeFileSync(path.join(box.scratch, 'beta/etc/hostname'), 'beta2\n');
     await settle();
-    assert.equal((await runModule('ltsp_image', { name: path.join(scratch, 'alpha'), base_dir: base, tftp_dir: tftp, force: true })).code, 0);
-    fs.rmSync(path.join(tftp, 'ltsp/alpha/initrd.img'));
+    assert.equal((await runModule('ltsp_image', { name: path.join(box.scratch, 'alpha'), base_dir: box.base, tftp_dir: box.tftp, force: true })).code, 0);
+    fs.rmSync(path.join(box.tftp, 'ltsp/alpha/initrd.img'));
     const result = await info();
     const [alpha, beta] = result.images;
     assert.deepEqual(result.drifted, ['beta']);
@@ -100,7 +90,7 @@ describe('ltsp_image_info', function () {
   it('skips the walk with drift: false, lists one image by name, and fails clearly for an unknown one', async () => {
     const one = await info({ name: 'beta', drift: false });
     assert.deepEqual(one.images.map((i) => [i.name, i.drifted]), [['beta', null]]);
-    const missing = await runModule('ltsp_image_info', { base_dir: base, name: 'gamma' });
+    const missing = await runModule('ltsp_image_info', { base_dir: box.base, name: 'gamma' });
     assert.equal(missing.code, 1);
     assert.match(String(missing.result.msg), /No image named gamma/);
   });

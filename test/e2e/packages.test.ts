@@ -5,10 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { debianTree } from '../helpers/debootstrap.js';
-import { requireRoot } from '../helpers/root.js';
 import { runModule } from '../helpers/run-module.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { settle } from '../helpers/settle.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { removeScratch } from '../helpers/tmp.js';
 
 interface Change {
   name: string;
@@ -30,19 +30,14 @@ interface Result {
 const FAST = ['-comp', 'gzip', '-Xcompression-level', '1'];
 
 describe('package changelog and growth', function () {
-  let scratch: string;
+  const box = useSandbox('packages-', 'none');
   const trees: string[] = [];
 
-  before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('packages-');
-  });
   after(async () => {
     for (const tree of trees) await removeScratch(tree);
-    if (scratch) await removeScratch(scratch);
   });
 
-  const args = (tree: string, name: string) => ({ name: tree, image_name: name, base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp'), kernel: false, mksquashfs_params: FAST, growth_warning: 5 });
+  const args = (tree: string, name: string) => ({ name: tree, image_name: name, base_dir: box.base, tftp_dir: box.tftp, kernel: false, mksquashfs_params: FAST, growth_warning: 5 });
   async function build(tree: string, name: string, extra: Record<string, unknown> = {}): Promise<Result> {
     await settle();
     const run = await runModule('ltsp_image', { ...args(tree, name), ...extra });
@@ -53,7 +48,7 @@ describe('package changelog and growth', function () {
 
   /** A package lt-pkgtest of this version holding `bytes` random (incompressible) bytes in /opt. */
   async function deb(version: string, bytes: number): Promise<string> {
-    const dir = path.join(scratch, `deb-${version.replace(/\W/g, '_')}`);
+    const dir = path.join(box.scratch, `deb-${version.replace(/\W/g, '_')}`);
     fs.mkdirSync(path.join(dir, 'DEBIAN'), { recursive: true });
     fs.mkdirSync(path.join(dir, 'opt/lt-pkgtest'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'opt/lt-pkgtest/blob'), crypto.randomBytes(bytes));
@@ -105,7 +100,7 @@ describe('package changelog and growth', function () {
     assert.deepEqual(downgraded.packages!.downgraded, [{ name: 'lt-pkgtest', from: '1.0-1', to: '1.0~rc1-1' }]);
     assert.ok(downgraded.growth!.delta! < 0 && !downgraded.warnings?.some((w) => /grew/.test(w)));
 
-    const info = await runModule('ltsp_image_info', { name: 'dpkg', base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp') });
+    const info = await runModule('ltsp_image_info', { name: 'dpkg', base_dir: box.base, tftp_dir: box.tftp });
     const history = (info.result.images as { history: { generation: number; packages: string | null; size: number; size_delta: number | null }[] }[])[0]!.history;
     assert.deepEqual(history.map((h) => [h.generation, h.packages]), [
       [4, '1 downgraded (lt-pkgtest 1.0-1 -> 1.0~rc1-1)'],
@@ -145,7 +140,7 @@ describe('package changelog and growth', function () {
   });
 
   it('says a tree without dpkg has no package list and falls back to paths', async () => {
-    const tree = path.join(scratch, 'plain');
+    const tree = path.join(box.scratch, 'plain');
     fs.mkdirSync(path.join(tree, 'etc'), { recursive: true });
     fs.writeFileSync(path.join(tree, 'etc/hostname'), 'plain\n');
     await build(tree, 'plain');

@@ -5,11 +5,10 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { makeChrootFixture, type ChrootFixture } from '../helpers/chroot-fixture.js';
 import { assertNothingLeaked, hostSnapshot, imagePaths, type HostSnapshot } from '../helpers/image.js';
-import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { makeSplitDisk, type SplitPartition } from '../helpers/split-disk.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
 
 const BOOT_UUID = '3f2a3c1e-5b8d-4d6e-9a70-1c2b3d4e5f60';
 const ESP_UUID = 'ABCD-1234';
@@ -34,14 +33,12 @@ tmpfs /tmp tmpfs defaults 0 0
 const withoutLostFound = (paths: string[]) => paths.filter((p) => !p.split('/').includes('lost+found')).sort();
 
 describe('disks whose tree spans partitions', function () {
-  let scratch: string;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('split-disks-', 'none');
   let fixture: ChrootFixture;
   let raw: string;
   let qcow2: string;
   let baseline: HostSnapshot;
-  const build = (args: Record<string, unknown>) => runModule('ltsp_image', { base_dir: base, tftp_dir: tftp, ...args });
+  const build = (args: Record<string, unknown>) => runModule('ltsp_image', { base_dir: box.base, tftp_dir: box.tftp, ...args });
   let fromTree: Promise<string[]> | undefined;
   /** The paths of the image the tree gives as a directory, built once. */
   const treePaths = () => (fromTree ??= build({ name: 'tree' }).then((run) => {
@@ -50,24 +47,17 @@ describe('disks whose tree spans partitions', function () {
   }));
 
   before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('split-disks-');
-    base = path.join(scratch, 'srv/ltsp');
-    tftp = path.join(scratch, 'srv/tftp');
-    fixture = await makeChrootFixture(path.join(base, 'tree'));
+    fixture = await makeChrootFixture(path.join(box.base, 'tree'));
     fs.mkdirSync(path.join(fixture.root, 'boot/efi'));
     // Without it, cleanup makes a new snakeoil key and every build differs.
     fs.rmSync(path.join(fixture.root, 'etc/ssl/private/ssl-cert-snakeoil.key'));
     fs.writeFileSync(path.join(fixture.root, 'etc/fstab'), FSTAB);
-    raw = path.join(scratch, 'split.raw');
+    raw = path.join(box.scratch, 'split.raw');
     await makeSplitDisk(fixture.root, raw, LAYOUT, FSTAB);
-    qcow2 = path.join(scratch, 'split.qcow2');
+    qcow2 = path.join(box.scratch, 'split.qcow2');
     await execa('qemu-img', ['convert', '-f', 'raw', '-O', 'qcow2', raw, qcow2]);
     fs.utimesSync(qcow2, fs.statSync(raw).atime, fs.statSync(raw).mtime);
     baseline = await hostSnapshot();
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
   });
   afterEach(async function () {
     await killStarted();
@@ -82,7 +72,7 @@ describe('disks whose tree spans partitions', function () {
     const sources = fromRaw.result.source as { partition: number; subdir?: string; fstab?: string }[];
     assert.deepEqual(sources.map((s) => [s.partition, s.subdir ?? '']), [[3, ''], [2, 'boot'], [4, 'var']]);
     assert.equal(sources[1]!.fstab, `UUID=${BOOT_UUID} /boot ext4 defaults 0 2`);
-    assert.ok(fs.existsSync(path.join(tftp, 'ltsp/raw', 'vmlinuz')), 'no kernel from the /boot partition');
+    assert.ok(fs.existsSync(path.join(box.tftp, 'ltsp/raw', 'vmlinuz')), 'no kernel from the /boot partition');
 
     const fromQcow2 = await build({ name: qcow2, image_name: 'qcow2' });
     assert.equal(fromQcow2.code, 0, fromQcow2.stdout);
@@ -90,12 +80,12 @@ describe('disks whose tree spans partitions', function () {
   });
 
   it('rebuilds when a file on the /var partition changed, in checksum mode', async () => {
-    const copy = path.join(scratch, 'var-change.raw');
+    const copy = path.join(box.scratch, 'var-change.raw');
     fs.copyFileSync(raw, copy);
     const again = () => build({ name: copy, image_name: 'var-change', compare: 'checksum' });
     assert.equal((await again()).code, 0);
     assert.equal((await again()).result.changed, false, 'an untouched split disk was rebuilt');
-    const tree = path.join(scratch, 'var-changed-tree');
+    const tree = path.join(box.scratch, 'var-changed-tree');
     await execa('cp', ['-a', fixture.root, tree]);
     fs.writeFileSync(path.join(tree, 'var/lib/changed-by-the-vm'), 'x\n');
     await makeSplitDisk(tree, copy, LAYOUT, FSTAB);
@@ -112,48 +102,48 @@ describe('disks whose tree spans partitions', function () {
     ];
     const fstab = `UUID=${system} / btrfs defaults,subvol=@ 0 0\nUUID=${BOOT_UUID} /boot ext4 defaults 0 2\n` +
       `UUID=${system} /var btrfs defaults,subvol=/@var 0 0\nUUID=${system} /home btrfs defaults,subvol=@home 0 0\n`;
-    const file = path.join(scratch, 'btrfs.raw');
+    const file = path.join(box.scratch, 'btrfs.raw');
     await makeSplitDisk(fixture.root, file, parts, fstab);
     const run = await build({ name: file, image_name: 'btrfs' });
     assert.equal(run.code, 0, run.stdout);
     const sources = run.result.source as { partition: number; subdir?: string; options?: string[] }[];
     assert.deepEqual(sources.map((s) => [s.partition, s.subdir ?? '', s.options ?? []]), [[1, '', ['subvol=@']], [2, 'boot', []], [1, 'var', ['subvol=@var']]]);
     assert.deepEqual(withoutLostFound(await imagePaths(String(run.result.image))), await treePaths());
-    assert.ok(fs.existsSync(path.join(tftp, 'ltsp/btrfs', 'vmlinuz')), 'no kernel from the /boot partition');
+    assert.ok(fs.existsSync(path.join(box.tftp, 'ltsp/btrfs', 'vmlinuz')), 'no kernel from the /boot partition');
   });
 
   it('refuses an fstab entry whose filesystem is not on the disk, naming it and what to do', async () => {
     const missing = FSTAB.replace(`UUID=${BOOT_UUID} /boot`, 'UUID=0badc0de-0000-4000-8000-000000000000 /boot');
-    const file = path.join(scratch, 'missing.raw');
+    const file = path.join(box.scratch, 'missing.raw');
     await makeSplitDisk(fixture.root, file, LAYOUT, missing);
     const run = await build({ name: file, image_name: 'missing' });
     assertFailed(run, /etc\/fstab mounts \/boot from "UUID=0badc0de-0000-4000-8000-000000000000 \/boot ext4 defaults 0 2", which names UUID=0badc0de.*, but no partition of this disk has it .*stacked source \(.*,,\/PATH,subdir=boot\)/);
-    assert.equal(fs.existsSync(path.join(base, 'images/missing.img')), false);
+    assert.equal(fs.existsSync(path.join(box.base, 'images/missing.img')), false);
   });
 
   it('refuses a LUKS partition the fstab mounts, naming the partition and how to open it', async () => {
     const parts: SplitPartition[] = [{ where: '', label: 'root' }, { where: 'var', label: 'crypt', kind: 'luks' }];
     const fstab = 'LABEL=root / ext4 defaults 0 1\nPARTLABEL=crypt /var ext4 defaults 0 2\n';
-    const file = path.join(scratch, 'luks.raw');
+    const file = path.join(box.scratch, 'luks.raw');
     await makeSplitDisk(fixture.root, file, parts, fstab);
     assertFailed(await build({ name: file, image_name: 'luks' }), /mounts \/var from "PARTLABEL=crypt .*", which is partition 2, LUKS-encrypted: open it .*cryptsetup open --readonly/);
-    assert.equal(fs.existsSync(path.join(base, 'images/luks.img')), false);
+    assert.equal(fs.existsSync(path.join(box.base, 'images/luks.img')), false);
   });
 
   it('refuses a disk whose root is in a LUKS volume beside a plain /boot, which alone would be an image without the system', async () => {
     const parts: SplitPartition[] = [{ where: 'boot', label: 'boot' }, { where: '', label: 'root', kind: 'luks' }];
-    const file = path.join(scratch, 'luks-root.raw');
+    const file = path.join(box.scratch, 'luks-root.raw');
     await makeSplitDisk(fixture.root, file, parts, 'LABEL=root / ext4 defaults 0 1\nLABEL=boot /boot ext4 defaults 0 2\n');
     const run = await build({ name: file, image_name: 'luksroot' });
     assertFailed(run, /no partition holds a system with an etc\/fstab, and partition 2 is LUKS-encrypted: open it .*cryptsetup open --readonly.*partition=N/);
-    assert.equal(fs.existsSync(path.join(base, 'images/luksroot.img')), false);
+    assert.equal(fs.existsSync(path.join(box.base, 'images/luksroot.img')), false);
     // Named, the /boot partition builds as it is: the admin's choice, not a guess.
     const named = await build({ name: `${file},partition=1`, image_name: 'luksroot' });
     assert.equal(named.code, 0, named.stdout);
   });
 
   it('leaves no mount, loop device or daemon when the module is SIGKILLed with every partition of a split qcow2 mounted', async () => {
-    const run = startModule('ltsp_image', { name: qcow2, image_name: 'killed', base_dir: base, tftp_dir: tftp }, { LTSP_IMAGE_FAILPOINT: 'cleanup' });
+    const run = startModule('ltsp_image', { name: qcow2, image_name: 'killed', base_dir: box.base, tftp_dir: box.tftp }, { LTSP_IMAGE_FAILPOINT: 'cleanup' });
     await run.reached('cleanup');
     const loops = (await execa('losetup', ['-a'])).stdout.split('\n').filter((line) => line.includes(qcow2));
     assert.equal(loops.length, 3, `the root, /boot and /var partitions are not all loop-mounted: ${loops.join('; ')}`);

@@ -5,28 +5,22 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { assertNothingLeaked, hostSnapshot } from '../helpers/image.js';
 import { waitForOpen } from '../helpers/proc.js';
-import { requireRoot } from '../helpers/root.js';
 import { projectRoot, runModule } from '../helpers/run-module.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('hostile sources (#13 items 3, 10)', function () {
-  let scratch: string;
+  const box = useSandbox('hostile-source-', 'dir');
   let cases = 0;
   let stopped = 0;
-  before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('hostile-source-');
-  });
   afterEach(killStarted);
   after(async function () {
-    if (scratch) await removeScratch(scratch);
     process.stdout.write(`      hostile source: ${cases} cases, ${stopped} stopped cleanly\n`);
   });
 
   it('a regular file swapped for a FIFO before it is hashed: the open does not block, the walk sees the tree changed', async () => {
     cases++;
-    const fifo = path.join(scratch, 'was-a-file');
+    const fifo = path.join(box.scratch, 'was-a-file');
     await execa('mkfifo', [fifo]);
     // In a child: a blocking open would hang the test process itself.
     const script = `import { sha256TreeFile } from ${JSON.stringify(path.join(projectRoot, 'dist/src/fingerprint/checksum-cache.js'))};
@@ -39,30 +33,28 @@ describe('hostile sources (#13 items 3, 10)', function () {
 
   it('a sparse 2 GB vmlinuz (#13 item 10): refused before anything is copied densely to the work dir or TFTP', async () => {
     cases++;
-    const source = path.join(scratch, 'sparse-kernel');
+    const source = path.join(box.scratch, 'sparse-kernel');
     fs.mkdirSync(path.join(source, 'boot'), { recursive: true });
     const vmlinuz = path.join(source, 'boot/vmlinuz-6.1.0-99-amd64');
     fs.writeFileSync(vmlinuz, '');
     fs.truncateSync(vmlinuz, 2 * 2 ** 30);
     fs.writeFileSync(path.join(source, 'boot/initrd.img-6.1.0-99-amd64'), 'initrd');
-    const tftp = path.join(scratch, 'sparse-tftp');
+    const tftp = path.join(box.scratch, 'sparse-tftp');
     // Kept out of the image (mksquashfs would read 2 GB of zeros), the kernel search still finds it in the tree.
-    const run = await runModule('ltsp_image', { name: source, image_name: 'sparse', base_dir: path.join(scratch, 'ltsp'), tftp_dir: tftp, add_image_excludes: 'boot/vmlinuz-*' });
+    const run = await runModule('ltsp_image', { name: source, image_name: 'sparse', base_dir: box.base, tftp_dir: tftp, add_image_excludes: 'boot/vmlinuz-*' });
     assert.equal(run.code, 1, run.stdout);
     assert.match(String(run.result.msg), /^The kernel's boot\/vmlinuz-6\.1\.0-99-amd64 in the image is 2\.1 GB, more than the .* a real one can be; replace it in the source or set kernel: false$/);
     assert.equal(fs.existsSync(path.join(tftp, 'ltsp/sparse/vmlinuz')), false);
-    assert.equal(fs.existsSync(path.join(scratch, 'ltsp/images/sparse.img')), false, 'nothing was published');
+    assert.equal(fs.existsSync(path.join(box.images, 'sparse.img')), false, 'nothing was published');
     stopped++;
   });
 
   it('SIGTERM while a 64 GB (sparse) file is hashed: the run stops within seconds, frees its lock and leaves nothing', async () => {
     cases++;
-    const source = path.join(scratch, 'src');
-    fs.mkdirSync(path.join(source, 'etc'), { recursive: true });
-    const big = path.join(source, 'etc/huge');
+    const big = path.join(box.source, 'etc/huge');
     fs.writeFileSync(big, '');
     fs.truncateSync(big, 64 * 2 ** 30);
-    const args = { name: source, image_name: 'hostile', base_dir: path.join(scratch, 'ltsp'), tftp_dir: path.join(scratch, 'tftp'), compare: 'checksum' };
+    const args = { name: box.source, image_name: 'hostile', base_dir: box.base, tftp_dir: box.tftp, compare: 'checksum' };
     const before = await hostSnapshot();
     const run = startModule('ltsp_image', args);
     await waitForOpen(run.child.pid!, big, run.stderr);

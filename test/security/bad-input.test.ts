@@ -6,6 +6,7 @@ import { execa } from 'execa';
 import { assertNothingLeaked, hostSnapshot, treeDigest } from '../helpers/image.js';
 import { requireRoot } from '../helpers/root.js';
 import { parseSingleJson, projectRoot, runModule } from '../helpers/run-module.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/settle.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
 import { removeScratch, scratchDir } from '../helpers/tmp.js';
@@ -245,27 +246,21 @@ function openWriter(fifo: string): number | undefined {
 }
 
 describe('SIGTERM while a file input is read (#24)', function () {
-  let dir = '';
-  const at = (rel: string) => path.join(dir, rel);
-  before(async function () {
-    requireRoot(this);
-    dir = await scratchDir('sigterm-input-');
-    fs.mkdirSync(at('src/etc'), { recursive: true });
-    await execa('mkfifo', [at('fifo')]);
+  const box = useSandbox('sigterm-input-', 'dir');
+  const fifo = () => path.join(box.scratch, 'fifo');
+  before(async () => {
+    await execa('mkfifo', [fifo()]);
   });
   afterEach(killStarted);
-  after(async function () {
-    if (dir) await removeScratch(dir);
-  });
 
   for (const option of ['ltsp_conf', 'excludes_file', 'add_image_excludes', 'omit_image_excludes']) {
     it(`a FIFO as ${option}: the run ends within 2 s of SIGTERM, with one JSON object, and leaves nothing`, async function () {
       const before = await hostSnapshot();
-      const run = startModule('ltsp_image', { name: at('src'), base_dir: at('ltsp'), tftp_dir: at('tftp'), [option]: at('fifo') });
+      const run = startModule('ltsp_image', { name: box.source, base_dir: box.base, tftp_dir: box.tftp, [option]: fifo() });
       const ended = () => run.child.exitCode !== null || run.child.signalCode !== null;
       // A writer end opens only while the run holds the read end: from then on a plain read of it waits for data for good.
       let writer: number | undefined;
-      await waitFor(() => ended() || (writer = openWriter(at('fifo'))) !== undefined, 'the run to open the FIFO or end');
+      await waitFor(() => ended() || (writer = openWriter(fifo())) !== undefined, 'the run to open the FIFO or end');
       try {
         run.child.kill('SIGTERM');
         // The bound is 2 s; the deadline leaves room for a loaded machine, and a run blocked on the FIFO never ends at all.

@@ -5,18 +5,17 @@ import path from 'node:path';
 import { acquireLock } from '../../src/store/lock.js';
 import { execa } from 'execa';
 import { listImage } from '../helpers/image.js';
-import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
 
 describe('source safety', function () {
-  let scratch = '';
-  const p = (rel: string) => path.join(scratch, rel);
-  const args = (name: string, extra: Record<string, unknown> = {}) => ({ name, base_dir: p('srv/ltsp'), tftp_dir: p('srv/tftp'), kernel: false, ...extra });
+  const box = useSandbox('source-safety-', 'none');
+  const p = (rel: string) => path.join(box.scratch, rel);
+  const args = (name: string, extra: Record<string, unknown> = {}) => ({ name, base_dir: box.base, tftp_dir: box.tftp, kernel: false, ...extra });
 
   /** A minimal chroot: accounts with root's hash, a dpkg dir, and proc/ so a simple name finds it. */
   const chroot = (name: string): string => {
-    const root = p(`srv/ltsp/${name}`);
+    const root = path.join(box.base, name);
     fs.mkdirSync(path.join(root, 'proc'), { recursive: true });
     fs.mkdirSync(path.join(root, 'etc'), { recursive: true });
     fs.mkdirSync(path.join(root, 'var/lib/dpkg'), { recursive: true });
@@ -27,13 +26,6 @@ describe('source safety', function () {
     return root;
   };
 
-  before(async function () {
-    requireRoot(this);
-    scratch = await scratchDir('source-safety-');
-  });
-  after(async () => {
-    if (scratch) await removeScratch(scratch);
-  });
 
   it('never opens a dpkg lock that is a symlink out of the source: warns and builds without waiting on the host file', async () => {
     const root = chroot('lockjump');
@@ -70,7 +62,7 @@ describe('source safety', function () {
     fs.symlinkSync(p('passwd-outside'), path.join(root, 'etc/passwd'));
     const run = await runModule('ltsp_image', args('linkedpasswd'));
     assertFailed(run, /^cleanup step users failed .*cannot remove the users: etc\/passwd is a symlink; make it a regular file in the source, or set cleanup: false/);
-    assert.equal(fs.existsSync(p('srv/ltsp/images/linkedpasswd.img')), false);
+    assert.equal(fs.existsSync(path.join(box.images, 'linkedpasswd.img')), false);
   });
 
   it('ships no password hash, root included, and locks every remaining account', async () => {
@@ -78,7 +70,7 @@ describe('source safety', function () {
     const run = await runModule('ltsp_image', args('hashes'));
     assert.equal(run.code, 0, run.stdout);
     const dir = p('unpacked-hashes');
-    await execa('unsquashfs', ['-no-progress', '-d', dir, p('srv/ltsp/images/hashes.img'), 'etc/shadow', 'etc/passwd', 'etc/gshadow']);
+    await execa('unsquashfs', ['-no-progress', '-d', dir, path.join(box.images, 'hashes.img'), 'etc/shadow', 'etc/passwd', 'etc/gshadow']);
     assert.equal(fs.readFileSync(path.join(dir, 'etc/shadow'), 'utf8'), 'root:!:::::::\n');
     assert.equal(fs.readFileSync(path.join(dir, 'etc/gshadow'), 'utf8'), 'root:*::\n');
     assert.equal(fs.readFileSync(path.join(dir, 'etc/passwd'), 'utf8'), 'root:x:0:0:root:/root:/bin/sh\n');
@@ -98,14 +90,14 @@ describe('source safety', function () {
   it('accepts a base dir inside the source when the excludes keep its images out, as for a chrootless build', async () => {
     const root = chroot('hosting');
     const base = path.join(root, 'srv/ltsp');
-    const first = await runModule('ltsp_image', { name: root, base_dir: base, tftp_dir: p('srv/tftp'), kernel: false });
+    const first = await runModule('ltsp_image', { name: root, base_dir: base, tftp_dir: box.tftp, kernel: false });
     assert.equal(first.code, 0, first.stdout);
-    const second = await runModule('ltsp_image', { name: root, base_dir: base, tftp_dir: p('srv/tftp'), kernel: false });
+    const second = await runModule('ltsp_image', { name: root, base_dir: base, tftp_dir: box.tftp, kernel: false });
     assert.equal(second.result.reason, 'up_to_date', second.stdout);
     const entries = await listImage(path.join(base, 'images/hosting.img'));
     assert.deepEqual([...entries.keys()].filter((entry) => entry.startsWith('srv/')), []);
     const other = path.join(root, 'data/ltsp');
-    const kept = await runModule('ltsp_image', { name: root, base_dir: other, tftp_dir: p('srv/tftp'), kernel: false, add_image_excludes: 'data/ltsp/images' });
+    const kept = await runModule('ltsp_image', { name: root, base_dir: other, tftp_dir: box.tftp, kernel: false, add_image_excludes: 'data/ltsp/images' });
     assert.equal(kept.code, 0, kept.stdout);
   });
 });
