@@ -7,9 +7,9 @@ import { execa } from 'execa';
 import { cpioArchive } from '../../src/boot/cpio.js';
 import { clientChroot } from '../helpers/boot/client-chroot.js';
 import { makeChrootFixture } from '../helpers/chroot-fixture.js';
-import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
+import { removeScratch } from '../helpers/tmp.js';
 
 const OTHER_VERSION = '6.1.0-99-amd64';
 
@@ -28,17 +28,15 @@ async function otherVersionInitrd(file: string): Promise<void> {
 
 describe('readiness: the cheap check every build gets before publishing (real Debian 12 client tree)', function () {
   let tree: string;
-  let scratch: string;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('readiness-', 'none');
   let image: string;
   let version: string;
 
   const args = (extra: Record<string, unknown> = {}) => ({
     name: tree,
     image_name: 'client',
-    base_dir: base,
-    tftp_dir: tftp,
+    base_dir: box.base,
+    tftp_dir: box.tftp,
     // zstd level 1 and no usr/share keep each build short; the check reads the tree and the new image's superblock.
     mksquashfs_params: ['-comp', 'zstd', '-Xcompression-level', '1'],
     add_image_excludes: 'usr/share',
@@ -47,7 +45,7 @@ describe('readiness: the cheap check every build gets before publishing (real De
   /** What a refused build must leave exactly as it was. */
   const published = () =>
     Object.fromEntries(
-      [image, `${image}.json`, path.join(tftp, 'ltsp/client/vmlinuz'), path.join(tftp, 'ltsp/client/initrd.img')].map((f) => [f, fingerprintOf(f)]),
+      [image, `${image}.json`, path.join(box.tftp, 'ltsp/client/vmlinuz'), path.join(box.tftp, 'ltsp/client/initrd.img')].map((f) => [f, fingerprintOf(f)]),
     );
   const boot = (rel: string) => path.join(tree, 'boot', rel);
 
@@ -64,18 +62,13 @@ describe('readiness: the cheap check every build gets before publishing (real De
   }
 
   before(async function () {
-    requireRoot(this);
     this.timeout(40 * 60 * 1000);
     tree = await clientChroot();
-    scratch = await scratchDir('readiness-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
-    image = path.join(base, 'images/client.img');
+    image = path.join(box.images, 'client.img');
     version = fs.readdirSync(path.join(tree, 'boot')).find((n) => n.startsWith('vmlinuz-'))!.slice('vmlinuz-'.length);
   });
   after(async () => {
     if (tree) await removeScratch(tree);
-    if (scratch) await removeScratch(scratch);
   });
 
   it('a good tree: published after checking kernel, initrd, modules, config, compressor and packages (timed); the missing sshfs is a warning', async function () {
@@ -93,7 +86,7 @@ describe('readiness: the cheap check every build gets before publishing (real De
     console.log(`      readiness facts read in ${seconds} s`);
     // Well under a second on an idle machine; the shared test machine runs other builds on its two cores.
     assert.ok(seconds < 2, `the check took ${seconds} s`);
-    const info = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, name: 'client', drift: false });
+    const info = await runModule('ltsp_image_info', { base_dir: box.base, tftp_dir: box.tftp, name: 'client', drift: false });
     const shown = (info.result.images as { readiness: unknown }[])[0]!.readiness;
     assert.deepEqual(shown, readiness);
     assert.match(String(info.result.msg), /client: .*readiness: 1 warning/);
@@ -130,7 +123,7 @@ describe('readiness: the cheap check every build gets before publishing (real De
   it('a kernel-less tree: refused (it has lib/modules); with kernel: false it is published', async function () {
     this.timeout(20 * 60 * 1000);
     const kernels = fs.readdirSync(path.join(tree, 'boot')).filter((n) => n.startsWith('vmlinuz-'));
-    const aside = path.join(scratch, 'kernels');
+    const aside = path.join(box.scratch, 'kernels');
     fs.mkdirSync(aside);
     kernels.forEach((k) => fs.renameSync(boot(k), path.join(aside, k)));
     try {
@@ -166,8 +159,8 @@ describe('readiness: the cheap check every build gets before publishing (real De
   });
 
   it('a tree with no kernel installed (no lib/modules: the test fixture, whose vmlinuz is random bytes) is not judged: nothing checked, no warning', async () => {
-    await makeChrootFixture(path.join(base, 'fixture'));
-    const run = await runModule('ltsp_image', { name: 'fixture', base_dir: base, tftp_dir: tftp });
+    await makeChrootFixture(path.join(box.base, 'fixture'));
+    const run = await runModule('ltsp_image', { name: 'fixture', base_dir: box.base, tftp_dir: box.tftp });
     assert.equal(run.code, 0, run.stdout);
     assert.deepEqual(run.result.readiness, { checked: [], problems: [], warnings: [] });
     assert.equal(run.result.warnings, undefined, run.stdout);
@@ -175,12 +168,12 @@ describe('readiness: the cheap check every build gets before publishing (real De
   });
 
   it('check mode builds nothing, so it checks nothing: the message says a readiness check would run (not with readiness: off)', async () => {
-    await makeChrootFixture(path.join(base, 'dry'));
-    const checked = await runModule('ltsp_image', { name: 'dry', base_dir: base, tftp_dir: tftp, _ansible_check_mode: true });
+    await makeChrootFixture(path.join(box.base, 'dry'));
+    const checked = await runModule('ltsp_image', { name: 'dry', base_dir: box.base, tftp_dir: box.tftp, _ansible_check_mode: true });
     // The package clause ("1 package": the fixture's dpkg status) comes before it.
     assert.match(String(checked.result.msg), /^Would build .*dry\.img: missing, there is no image yet; (\d+ packages?|packages unknown[^;]*); a readiness check would run before publishing$/);
     assert.equal(checked.result.readiness, undefined);
-    const off = await runModule('ltsp_image', { name: 'dry', base_dir: base, tftp_dir: tftp, readiness: 'off', _ansible_check_mode: true });
+    const off = await runModule('ltsp_image', { name: 'dry', base_dir: box.base, tftp_dir: box.tftp, readiness: 'off', _ansible_check_mode: true });
     assert.doesNotMatch(String(off.result.msg), /readiness check/);
   });
 
