@@ -8,10 +8,10 @@ import { workDirPrefix } from '../../src/layout/work-dir.js';
 import { clientChroot } from '../helpers/boot/client-chroot.js';
 import { ltspInitrd } from '../helpers/boot/initrd.js';
 import { hostSnapshot, type HostSnapshot } from '../helpers/image.js';
-import { requireRoot } from '../helpers/root.js';
 import { assertFailed, runModule } from '../helpers/run-module.js';
+import { useSandbox } from '../helpers/sandbox.js';
 import { killStarted, startModule } from '../helpers/spawn-module.js';
-import { removeScratch, RUN_MARK, scratchDir } from '../helpers/tmp.js';
+import { removeScratch, RUN_MARK } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/settle.js';
 
 // TCG boots take 70-80 s on an idle machine of this kind, and above 200 s when other builds load its two cores.
@@ -51,17 +51,15 @@ function statTree(dir: string): string[] {
 
 describe('boot_check: an image is published only when a client boots it (QEMU)', function () {
   let tree: string;
-  let scratch: string;
-  let base: string;
-  let tftp: string;
+  const box = useSandbox('boot-check-', 'none');
   let image: string;
   let baseline: HostSnapshot;
 
   const args = (extra: Record<string, unknown> = {}) => ({
     name: tree,
     image_name: 'client',
-    base_dir: base,
-    tftp_dir: tftp,
+    base_dir: box.base,
+    tftp_dir: box.tftp,
     mksquashfs_params: MKSQUASHFS_PARAMS,
     boot_check: true,
     boot_timeout: BOOT_TIMEOUT_S,
@@ -70,32 +68,27 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
   /** What a failed boot check must leave exactly as it was. */
   const published = () =>
     Object.fromEntries(
-      [image, `${image}.json`, `${image}.old`, `${image}.old.json`, path.join(tftp, 'ltsp/client/vmlinuz'), path.join(tftp, 'ltsp/client/initrd.img')]
+      [image, `${image}.json`, `${image}.old`, `${image}.old.json`, path.join(box.tftp, 'ltsp/client/vmlinuz'), path.join(box.tftp, 'ltsp/client/initrd.img')]
         .filter((f) => fs.existsSync(f))
         .map((f) => [f, `${fs.statSync(f).ino} ${sha256(f)}`]),
     );
 
   before(async function () {
-    requireRoot(this);
     // The first run debootstraps a kernel and LTSP (a few hundred MB); later runs extract the cached tarball.
     this.timeout(40 * 60 * 1000);
     tree = await clientChroot();
-    scratch = await scratchDir('boot-check-');
-    base = path.join(scratch, 'ltsp');
-    tftp = path.join(scratch, 'tftp');
-    image = path.join(base, 'images/client.img');
-    await ltspInitrd(tftp, scratch);
+    image = path.join(box.images, 'client.img');
+    await ltspInitrd(box.tftp, box.scratch);
     baseline = await hostSnapshot();
   });
   afterEach(killStarted);
   after(async () => {
     if (tree) await removeScratch(tree);
-    if (scratch) await removeScratch(scratch);
   });
 
   it('publishes a good image once the client reaches multi-user.target, and reports the boot', async function () {
     this.timeout(TEST_TIMEOUT_MS);
-    const metrics = path.join(scratch, 'client.prom');
+    const metrics = path.join(box.scratch, 'client.prom');
     const run = await runModule('ltsp_image', args({ metrics_file: metrics }));
     assert.equal(run.code, 0, run.stdout);
     const boot = run.result.boot as { accel: string; seconds: number; reached: boolean; ended: string; console_tail: string };
@@ -107,7 +100,7 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     assert.ok(boot.seconds > 0 && boot.seconds < BOOT_TIMEOUT_S);
     assert.match(boot.console_tail, /ltsp-boot-check: multi-user\.target=active/);
     assert.ok(fs.existsSync(image));
-    assert.ok(fs.existsSync(path.join(tftp, 'ltsp/client/vmlinuz')));
+    assert.ok(fs.existsSync(path.join(box.tftp, 'ltsp/client/vmlinuz')));
     assert.equal(fs.existsSync(`${image}.failed`), false);
     assert.ok((run.result.durations as Record<string, number>).boot! > 0);
     assert.match(fs.readFileSync(metrics, 'utf8'), /^ltsp_image_boot_check_seconds\{image="client"\} \d+(\.\d+)?$/m);
@@ -124,8 +117,8 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
 
   it('ltsp_image_info with boot_check boots the published image and writes nothing under the images dir or TFTP', async function () {
     this.timeout(TEST_TIMEOUT_MS);
-    const before = [...statTree(path.join(base, 'images')), ...statTree(tftp)];
-    const run = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, name: 'client', drift: false, boot_check: true, boot_timeout: BOOT_TIMEOUT_S });
+    const before = [...statTree(box.images), ...statTree(box.tftp)];
+    const run = await runModule('ltsp_image_info', { base_dir: box.base, tftp_dir: box.tftp, name: 'client', drift: false, boot_check: true, boot_timeout: BOOT_TIMEOUT_S });
     assert.equal(run.code, 0, run.stdout);
     type Checked = { at: string; seconds: number; accel: string } | null;
     const shown = (run.result.images as { boot: { reached: boolean; seconds: number; accel: string; console_tail: string }; boot_checked: Checked; history: { boot_checked: Checked }[] }[])[0]!;
@@ -137,7 +130,7 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     assert.equal(boot.reached, true, boot.console_tail);
     assert.match(String(run.result.msg), /, 0 failed the boot check$/m);
     assert.match(String(run.result.msg), /^client: generation \d+, built .* boot-checked in [\d.]+ s \((kvm|tcg)\), boots now/m);
-    assert.deepEqual([...statTree(path.join(base, 'images')), ...statTree(tftp)], before, 'info wrote under the images dir or TFTP');
+    assert.deepEqual([...statTree(box.images), ...statTree(box.tftp)], before, 'info wrote under the images dir or TFTP');
     assert.deepEqual(fs.readdirSync(process.env.TMPDIR!).filter((n) => n.startsWith('ltsp-image-info.')), [], 'info work dirs left');
     assert.deepEqual(ourQemus(), []);
   });
@@ -157,7 +150,7 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
     await execa('unsquashfs', ['-s', `${image}.failed`]);
     assert.equal(fs.existsSync(`${image}.tmp`), false);
     // Clients (*.img), ltsp_image_info and the generations never see the failed image.
-    const info = await runModule('ltsp_image_info', { base_dir: base, tftp_dir: tftp, drift: false });
+    const info = await runModule('ltsp_image_info', { base_dir: box.base, tftp_dir: box.tftp, drift: false });
     assert.deepEqual((info.result.images as { name: string }[]).map((i) => i.name), ['client']);
     assert.equal((info.result.images as { generations: unknown[] }[])[0]!.generations.length, 1);
     await assertNoLeftovers();
@@ -278,8 +271,8 @@ describe('boot_check: an image is published only when a client boots it (QEMU)',
 
   async function assertNoLeftovers(): Promise<void> {
     assert.deepEqual(ourQemus(), [], 'QEMU still runs');
-    const prefix = workDirPrefix('client', path.join(base, 'images'));
+    const prefix = workDirPrefix('client', box.images);
     assert.deepEqual(fs.readdirSync(process.env.TMPDIR!).filter((n) => n.startsWith(prefix)), [], 'work dirs left');
-    assert.deepEqual(fs.readdirSync(path.join(base, 'images')).filter((n) => n.endsWith('.tmp')), [], 'temp files left');
+    assert.deepEqual(fs.readdirSync(box.images).filter((n) => n.endsWith('.tmp')), [], 'temp files left');
   }
 });

@@ -7,9 +7,9 @@ import { clientConfigFiles } from '../../src/boot/client-config.js';
 import { writeCpio } from '../../src/boot/cpio.js';
 import { bootClient, type BootResult } from '../../src/boot/qemu.js';
 import { ltspInitrd, SERVER_ACCOUNTS } from '../helpers/boot/initrd.js';
-import { requireRoot } from '../helpers/root.js';
 import { projectRoot, runModule } from '../helpers/run-module.js';
-import { removeScratch, scratchDir } from '../helpers/tmp.js';
+import { useSandbox } from '../helpers/sandbox.js';
+import { removeScratch } from '../helpers/tmp.js';
 
 // TCG boots take 70-80 s on an idle machine of this kind, and above 200 s when other builds load its two cores.
 const BOOT_TIMEOUT_MS = 480_000;
@@ -49,33 +49,30 @@ function verdict(result: BootResult): string {
 
 describe('a client boots the image through LTSP (QEMU)', function () {
   let tree: string;
-  let scratch: string;
+  const box = useSandbox('boot-', 'none');
   let ltspImg: string;
   let etcLtsp: string;
 
   before(async function () {
-    requireRoot(this);
     // The first run debootstraps a kernel and LTSP (a few hundred MB); later runs extract the cached tarball.
     this.timeout(40 * 60 * 1000);
     tree = await clientChroot();
     await addNormalUser(tree);
-    scratch = await scratchDir('boot-');
-    ltspImg = await ltspInitrd(path.join(scratch, 'tftp'), scratch);
+    ltspImg = await ltspInitrd(box.tftp, box.scratch);
     const checks = await fs.readFile(CHECKS, 'utf8');
-    etcLtsp = writeCpio(clientConfigFiles({ ...SERVER_ACCOUNTS, checks }), path.join(scratch, 'etc-ltsp.cpio'));
+    etcLtsp = writeCpio(clientConfigFiles({ ...SERVER_ACCOUNTS, checks }), path.join(box.scratch, 'etc-ltsp.cpio'));
     await build('client');
   });
   after(async () => {
     if (tree) await removeScratch(tree);
-    if (scratch) await removeScratch(scratch);
   });
 
   async function build(imageName: string): Promise<void> {
     const run = await runModule('ltsp_image', {
       name: tree,
       image_name: imageName,
-      base_dir: path.join(scratch, 'ltsp'),
-      tftp_dir: path.join(scratch, 'tftp'),
+      base_dir: box.base,
+      tftp_dir: box.tftp,
       mksquashfs_params: MKSQUASHFS_PARAMS,
     });
     assert.equal(run.code, 0, run.stdout);
@@ -83,18 +80,18 @@ describe('a client boots the image through LTSP (QEMU)', function () {
 
   /** Boots the image, and checks that QEMU is gone and nothing of the run is left in the scratch dir. */
   async function boot(imageName: string, timeoutMs = BOOT_TIMEOUT_MS): Promise<BootResult> {
-    const before = new Set(await fs.readdir(scratch));
-    const kernel = path.join(scratch, 'tftp', 'ltsp', imageName);
+    const before = new Set(await fs.readdir(box.scratch));
+    const kernel = path.join(box.tftp, 'ltsp', imageName);
     const result = await bootClient({
       kernel: path.join(kernel, 'vmlinuz'),
       initrds: [ltspImg, etcLtsp, path.join(kernel, 'initrd.img')],
-      image: path.join(scratch, 'ltsp', 'images', `${imageName}.img`),
+      image: path.join(box.images, `${imageName}.img`),
       imageName,
       timeoutMs,
-      workDir: scratch,
+      workDir: box.scratch,
     });
     assert.equal(alive(result.pid), false, `QEMU (pid ${result.pid}) is still running`);
-    assert.deepEqual((await fs.readdir(scratch)).filter((name) => !before.has(name)), [], 'the boot left files behind');
+    assert.deepEqual((await fs.readdir(box.scratch)).filter((name) => !before.has(name)), [], 'the boot left files behind');
     return result;
   }
 
