@@ -30,7 +30,8 @@ export interface ChrootSandbox extends Sandbox {
 
 /**
  * Registers before() and after() hooks on the calling describe(); the returned object is filled in by before(), which
- * runs ahead of the suite's own before() hooks, so those can seed the source or build a first image.
+ * runs ahead of the suite's own before() hooks, so those can seed the source or build a first image. The after() hook
+ * likewise runs first: a suite's own after() must not need the scratch dir.
  */
 export function useSandbox(prefix: string, kind: 'chroot'): ChrootSandbox;
 export function useSandbox(prefix: string, kind: 'dir' | 'none'): Sandbox;
