@@ -16,7 +16,7 @@ import { BUILTIN_EXCLUDES } from '../../src/squashfs/builtin-excludes.js';
 import { requireRoot } from '../helpers/root.js';
 import { removeAllScratch, scratchDir } from '../helpers/tmp.js';
 import { seedLongPaths } from '../helpers/long-paths.js';
-import { COVERAGE_FILES, squashfsListing, writeFiles } from './exclude-matcher.test.js';
+import { COVERAGE_FILES, squashfsListing, writeFiles } from '../match/exclude-matcher.test.js';
 
 const matcher = compileExcludes(BUILTIN_EXCLUDES);
 // Scans that must see nothing racy pretend to start a minute from now.
