@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { type Drift, manifestDrift } from '../fingerprint/sources.js';
 import { scanSources } from '../scan/scan.js';
-import { earlierFormatOf } from '../scan/upgrade.js';
+import { earlierFormatOf, upgradeOnly } from '../scan/upgrade.js';
 import { storesXattrs } from '../squashfs/params.js';
 import { kernelInPlace } from '../kernel/record.js';
 import { allGenerations, readImageFiles, type Generation, type ImageFiles } from '../store/generations.js';
@@ -86,7 +86,7 @@ async function driftOf(paths: ImagePaths, g: Generation, signal: AbortSignal, wa
       signal,
     });
     // A record from before xattrs (or link groups) were compared matches the fingerprint as that version took it: the source did not drift.
-    if (scan.fingerprint === state.fingerprint || scan.earlier === state.fingerprint) return { drifted: false, digest: scan.fingerprint };
+    if (scan.fingerprint === state.fingerprint || upgradeOnly(state, scan)) return { drifted: false, digest: scan.fingerprint };
     const previous = state.manifest ? path.join(paths.imagesDir, state.manifest) : null;
     const drift = previous ? await manifestDrift({ oldManifest: previous, newManifest: workDirLayout(workDir).manifest, oldIdentities: state.sourceIdentities, newIdentities: scan.identities, signal, warn }) : undefined;
     return { drifted: true, digest: scan.fingerprint, ...(drift ? { drift } : {}) };

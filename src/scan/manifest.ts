@@ -17,6 +17,7 @@ export async function ensureManifest(request: ScanRequest, scan: Scan): Promise<
       // Gone or unreadable: the walk below writes one.
     }
   }
-  // Matching nothing recorded, the walk writes its manifest, and hands the build its stream to record.
-  return scanSources({ ...request, recorded: { ...recorded, fingerprint: null, held: null }, intent: 'manifest' });
+  // Matching nothing recorded, the walk writes its manifest, and hands the build its stream to record; the decision is
+  // made, so no earlier form of the fingerprint is taken again.
+  return scanSources({ ...request, recorded: { fingerprint: null, manifest: null, held: null, earlier: null }, intent: 'manifest' });
 }

@@ -65,7 +65,7 @@ export type Vouched =
 
 export interface Scan {
   fingerprint: string;
-  /** The fingerprint as Recorded.earlier's format took it; null when not asked. */
+  /** The fingerprint as Recorded.earlier's format took it; null when not asked, or when no walk ran (the record vouched for a recorded fingerprint, which needs no earlier form). */
   earlier: string | null;
   vouched: Vouched;
   /** Whether the work dir holds this fingerprint's manifest (see ensureManifest). */

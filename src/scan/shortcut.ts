@@ -18,7 +18,7 @@ function fromRecord(record: WalkRecord, vouched: Scan['vouched']): Scan {
   const { digest, entries, newest, overlayOnly } = record;
   // The schema allows only numbers as its values; the generated type leaves room for undefined.
   const topSizes = record.topSizes as Record<string, number> | null;
-  return { fingerprint: digest, earlier: digest, vouched, manifest: false, entries, unsettled: 0, identities: [], newest, overlayOnly, topSizes };
+  return { fingerprint: digest, earlier: null, vouched, manifest: false, entries, unsettled: 0, identities: [], newest, overlayOnly, topSizes };
 }
 
 /**
